@@ -1,0 +1,62 @@
+package diloco;
+
+import diloco.optim.OuterOptimizer;
+
+/**
+ * One round of DiLoCo, Algorithm 1 of Douillard et al. (2023):
+ *
+ * <pre>
+ *   for each worker i in parallel:           (WorkerPool.innerSteps)
+ *       θᵢ ← θ
+ *       repeat H times: θᵢ ← AdamW(θᵢ, ∇L(x ~ Dᵢ))
+ *       Δᵢ ← θ − θᵢ
+ *   Δ ← (1/k) Σᵢ Δᵢ                          (averaged over the Δs received)
+ *   θ ← OuterOpt(θ, Δ)                       (Nesterov momentum by default)
+ * </pre>
+ *
+ * A round in which no Δ arrives leaves θ and the outer state unchanged.
+ */
+public final class DiLoCoRound {
+    private final WorkerPool workers;
+    private final OuterOptimizer outer;
+
+    public DiLoCoRound(WorkerPool workers, OuterOptimizer outer) {
+        this.workers = workers;
+        this.outer = outer;
+    }
+
+    /** Runs round {@code round} (1-based), updating {@code theta} in place. */
+    public Result run(float[] theta, int round) {
+        InnerRound inner = workers.innerSteps(theta, round);
+        long start = System.nanoTime();
+        double outerGradNorm = Double.NaN;
+        if (inner.received > 0) {
+            float[] delta = inner.meanDelta();
+            outerGradNorm = norm(delta);
+            outer.step(theta, delta);
+        }
+        return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm);
+    }
+
+    private static double norm(float[] v) {
+        double sq = 0;
+        for (float x : v) {
+            sq += (double) x * x;
+        }
+        return Math.sqrt(sq);
+    }
+
+    /** What a round did. */
+    public static final class Result {
+        public final InnerRound inner;
+        public final double secOuter;
+        /** ‖Δ‖ of the averaged outer gradient; NaN when no Δ arrived. */
+        public final double outerGradNorm;
+
+        Result(InnerRound inner, double secOuter, double outerGradNorm) {
+            this.inner = inner;
+            this.secOuter = secOuter;
+            this.outerGradNorm = outerGradNorm;
+        }
+    }
+}

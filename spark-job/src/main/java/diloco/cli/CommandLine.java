@@ -1,0 +1,226 @@
+package diloco.cli;
+
+import diloco.config.TrainConfig;
+import diloco.config.TrainConfig.DataFormat;
+import diloco.config.TrainConfig.OuterOptimizerKind;
+import diloco.config.UserError;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * The training job's options: one table that parses the command line and prints {@code --help},
+ * so the two cannot disagree. Option names are a public interface (Airflow DAGs and notebooks use
+ * them). Defaults shown in the help are read from {@link TrainConfig.Builder}.
+ */
+public final class CommandLine {
+
+    /** One option: its name, value placeholder (null for a flag), help, and how it sets the builder. */
+    static final class Option {
+        final String name;
+        final String arg;
+        final String help;
+        final BiConsumer<TrainConfig.Builder, String> apply;
+
+        Option(String name, String arg, String help, BiConsumer<TrainConfig.Builder, String> apply) {
+            this.name = name;
+            this.arg = arg;
+            this.help = help;
+            this.apply = apply;
+        }
+
+        String configKey() {
+            return name.substring(2).replace('-', '_');
+        }
+    }
+
+    private static final List<Option> OPTIONS = new ArrayList<>();
+    private static final Map<String, String> SECTIONS = new LinkedHashMap<>();
+
+    private static void section(String title) {
+        SECTIONS.put(OPTIONS.isEmpty() ? "" : OPTIONS.get(OPTIONS.size() - 1).name, title);
+    }
+
+    private static void add(String name, String arg, String help, BiConsumer<TrainConfig.Builder, String> apply) {
+        OPTIONS.add(new Option(name, arg, help, apply));
+    }
+
+    static {
+        section("Data");
+        add("--data", "PATH", "training data (required): a directory of files, one document each, read as bytes; "
+                + "or Parquet/JSON with --text-column. Any Hadoop path: file://, hdfs://, s3a://, globs",
+                (b, v) -> b.optData(v));
+        add("--format", "auto|files|parquet|json", "how to read --data; auto: by file extension",
+                (b, v) -> b.optFormat(enumValue(DataFormat.class, "--format", v)));
+        add("--text-column", "NAME", "string column holding the document text (Parquet/JSON)", (b, v) -> b.optTextColumn(v));
+        add("--id-column", "NAME", "column with a stable document id (default: a hash of the text)", (b, v) -> b.optIdColumn(v));
+        add("--val-fraction", "F", "fraction of documents held out for validation, by a hash of their id; 0 disables",
+                (b, v) -> b.optValFraction(real("--val-fraction", v)));
+        add("--val-windows", "N", "number of fixed validation windows (context+1 tokens each)",
+                (b, v) -> b.optValWindows(integer("--val-windows", v)));
+        add("--val-seed", "S", "seed choosing the validation windows (kept apart from --seed so seeds compare on one set)",
+                (b, v) -> b.optValSeed(longInt("--val-seed", v)));
+        section("DiLoCo");
+        add("--workers", "K", "DiLoCo workers k; each is one Spark partition with its own shard and AdamW state",
+                (b, v) -> b.optWorkers(integer("--workers", v)));
+        add("--inner-steps", "H", "inner AdamW steps per worker per round", (b, v) -> b.optInnerSteps(integer("--inner-steps", v)));
+        add("--rounds", "R", "outer rounds (communications)", (b, v) -> b.optRounds(integer("--rounds", v)));
+        add("--batch-size", "B", "sequences per inner step per worker", (b, v) -> b.optBatchSize(integer("--batch-size", v)));
+        section("Model");
+        add("--preset", "tiny|small|60m|150m|400m", "model shape; 60m/150m/400m use the paper's layers/width/heads",
+                (b, v) -> b.optPreset(v));
+        add("--context", "T", "sequence length (default: from --preset)", (b, v) -> b.optContext(integer("--context", v)));
+        add("--layers", "N", "transformer blocks (default: from --preset)", (b, v) -> b.optLayers(integer("--layers", v)));
+        add("--d-model", "D", "model width (default: from --preset)", (b, v) -> b.optDModel(integer("--d-model", v)));
+        add("--heads", "N", "attention heads (default: from --preset)", (b, v) -> b.optHeads(integer("--heads", v)));
+        add("--dropout", "P", "dropout probability", (b, v) -> b.optDropout(real("--dropout", v)));
+        section("Inner optimizer (AdamW, on each worker)");
+        add("--inner-lr", "LR", "peak inner learning rate", (b, v) -> b.optInnerLr(real("--inner-lr", v)));
+        add("--warmup-steps", "N", "linear warm-up steps of the inner learning rate",
+                (b, v) -> b.optWarmupSteps(integer("--warmup-steps", v)));
+        add("--lr-decay-steps", "N", "cosine decay length in inner steps (default: rounds x inner-steps)",
+                (b, v) -> b.optLrDecaySteps(longInt("--lr-decay-steps", v)));
+        add("--min-lr-ratio", "F", "final learning rate as a fraction of the peak", (b, v) -> b.optMinLrRatio(real("--min-lr-ratio", v)));
+        add("--weight-decay", "WD", "decoupled weight decay (matrices and embeddings only)",
+                (b, v) -> b.optWeightDecay(real("--weight-decay", v)));
+        add("--grad-clip", "C", "clip gradients to this global L2 norm; 0 disables", (b, v) -> b.optGradClip(real("--grad-clip", v)));
+        add("--inner-beta1", "B1", "AdamW beta1", (b, v) -> b.optInnerBeta1(real("--inner-beta1", v)));
+        add("--inner-beta2", "B2", "AdamW beta2", (b, v) -> b.optInnerBeta2(real("--inner-beta2", v)));
+        add("--inner-eps", "E", "AdamW epsilon", (b, v) -> b.optInnerEps(real("--inner-eps", v)));
+        section("Outer optimizer (on the driver)");
+        add("--outer-optimizer", "nesterov|sgd|adam", "nesterov: v=mu*v+D, theta-=lr*(D+mu*v); sgd: heavy-ball momentum "
+                + "theta-=lr*v (momentum 0 and lr 1 = FedAvg); adam: Adam on D",
+                (b, v) -> b.optOuterOptimizer(enumValue(OuterOptimizerKind.class, "--outer-optimizer", v)));
+        add("--outer-lr", "LR", "outer learning rate", (b, v) -> b.optOuterLr(real("--outer-lr", v)));
+        add("--outer-momentum", "MU", "outer momentum in [0,1) (Adam's beta1)", (b, v) -> b.optOuterMomentum(real("--outer-momentum", v)));
+        add("--outer-beta2", "B2", "outer Adam beta2", (b, v) -> b.optOuterBeta2(real("--outer-beta2", v)));
+        add("--outer-eps", "E", "outer Adam epsilon (the paper found Adam unstable unless it is about 0.1)",
+                (b, v) -> b.optOuterEps(real("--outer-eps", v)));
+        section("Spark and runtime");
+        add("--aggregation-depth", "N", "treeAggregate depth for summing outer gradients",
+                (b, v) -> b.optAggregationDepth(integer("--aggregation-depth", v)));
+        add("--eval-every", "N", "validate every N rounds (and always after the last); 0 = only at the end",
+                (b, v) -> b.optEvalEvery(integer("--eval-every", v)));
+        add("--threads-per-worker", "N", "PyTorch intra-op threads per worker; 0 = the executor's cores",
+                (b, v) -> b.optThreadsPerWorker(integer("--threads-per-worker", v)));
+        add("--device", "auto|cpu|gpu|gpu:N", "where workers compute; auto = the task's Spark GPU, else GPU 0, else CPU",
+                (b, v) -> b.optDevice(v));
+        add("--seed", "S", "seed for initialisation, shard assignment and batches", (b, v) -> b.optSeed(longInt("--seed", v)));
+        add("--out", "DIR", "output directory (any Hadoop path); must be empty unless --overwrite", (b, v) -> b.optOut(v));
+        add("--overwrite", null, "replace the run files of an earlier run in --out", (b, v) -> b.optOverwrite(true));
+    }
+
+    private CommandLine() {}
+
+    /** Parses the job's arguments; {@code --name value} or {@code --name=value}. */
+    public static TrainConfig parse(String[] args) {
+        Map<String, Option> byName = new LinkedHashMap<>();
+        for (Option o : OPTIONS) {
+            byName.put(o.name, o);
+        }
+        TrainConfig.Builder b = TrainConfig.builder();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            Option o = byName.get(arg);
+            if (o == null) {
+                throw new UserError(arg.startsWith("-") ? "unknown option " + arg + " (see --help)"
+                        : "unexpected argument '" + arg + "' (options start with --; see --help)");
+            }
+            UserError.check(seen.add(o.name), "option %s given twice", o.name);
+            if (o.arg == null) {
+                UserError.check(value == null, "option %s takes no value", o.name);
+            } else if (value == null) {
+                UserError.check(i + 1 < args.length && !args[i + 1].startsWith("--"), "option %s needs a value (%s)", o.name, o.arg);
+                value = args[++i];
+            }
+            o.apply.accept(b, value);
+        }
+        if (!seen.contains("--out")) {
+            b.optOut("runs/diloco-" + java.time.LocalDateTime.now().format(
+                    java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        return b.build();
+    }
+
+    /** The --help text: every option, its default and meaning. */
+    public static String help() {
+        Map<String, Object> defaults = TrainConfig.builder().optData("-").build().toMap();
+        StringBuilder sb = new StringBuilder();
+        sb.append("Usage: diloco.cli.Train --data PATH [options]\n\n")
+                .append("Trains a GPT language model with DiLoCo on Spark: each partition is a worker that takes\n")
+                .append("H inner AdamW steps on its shard; the driver averages the outer gradients theta - theta_i\n")
+                .append("(treeAggregate) and applies a Nesterov-momentum outer step. Writes run.json, metrics.jsonl,\n")
+                .append("model.safetensors and model.json to --out.\n");
+        String pendingSection = SECTIONS.get("");
+        for (Option o : OPTIONS) {
+            if (pendingSection != null) {
+                sb.append('\n').append(pendingSection).append(":\n");
+            }
+            String head = "  " + o.name + (o.arg == null ? "" : " " + o.arg);
+            Object def = defaults.get(o.configKey());
+            String defText = o.name.equals("--data") || o.name.equals("--overwrite") || o.help.contains("(default:") ? ""
+                    : o.name.equals("--out") ? " [default: runs/diloco-<timestamp>]"
+                    : def == null ? "" : " [default: " + String.valueOf(def).toLowerCase(Locale.ROOT) + "]";
+            sb.append(String.format(Locale.ROOT, "%-40s %s%s%n", head, o.help, defText));
+            pendingSection = SECTIONS.get(o.name);
+        }
+        sb.append("\n  --help                                   print this help\n")
+                .append("\nExit status: 0 done, 2 bad input (one line on stderr, nothing written), 1 failure.\n");
+        return sb.toString();
+    }
+
+    static List<Option> options() {
+        return OPTIONS;
+    }
+
+    private static int integer(String name, String v) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UserError(name + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    private static long longInt(String name, String v) {
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UserError(name + " expects an integer, got '" + v + "'");
+        }
+    }
+
+    private static float real(String name, String v) {
+        try {
+            float f = Float.parseFloat(v.trim());
+            UserError.check(Float.isFinite(f), "%s expects a finite number, got '%s'", name, v);
+            return f;
+        } catch (NumberFormatException e) {
+            throw new UserError(name + " expects a number, got '" + v + "'");
+        }
+    }
+
+    private static <E extends Enum<E>> E enumValue(Class<E> type, String name, String v) {
+        try {
+            return Enum.valueOf(type, v.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            List<String> names = new ArrayList<>();
+            for (E c : type.getEnumConstants()) {
+                names.add(c.name().toLowerCase(Locale.ROOT));
+            }
+            throw new UserError(name + " must be one of " + String.join(", ", names) + ", got '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package diloco.cli;
+
+import diloco.DiLoCoTrainer;
+import diloco.config.TrainConfig;
+import diloco.config.UserError;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * The training job's entry point for {@code spark-submit --class diloco.cli.Train}. Without a
+ * master from spark-submit it runs on {@code local[*]}.
+ */
+public final class Train {
+    private Train() {}
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err, true);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Runs the job and returns its exit status: 0 done, {@link UserError#EXIT_CODE} for bad input
+     * (one line on {@code err}), 1 for a failure. Uses the active SparkSession if there is one,
+     * and stops the session only when {@code stopSpark} (a notebook keeps its session).
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark) {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.print(CommandLine.help());
+            return 0;
+        }
+        SparkSession spark = null;
+        try {
+            TrainConfig cfg = CommandLine.parse(args);
+            // Thread settings must precede the engine's start; in local mode the driver is the executor.
+            System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
+                    Integer.toString(cfg.threadsPerWorker > 0 ? cfg.threadsPerWorker : Runtime.getRuntime().availableProcessors())));
+            spark = session();
+            new DiLoCoTrainer(spark, cfg, out).run();
+            return 0;
+        } catch (UserError e) {
+            err.println("diloco: error: " + e.getMessage());
+            return UserError.EXIT_CODE;
+        } catch (Exception e) {
+            UserError cause = findUserError(e);
+            if (cause != null) {
+                err.println("diloco: error: " + cause.getMessage());
+                return UserError.EXIT_CODE;
+            }
+            err.println("diloco: failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        } finally {
+            if (spark != null && stopSpark) {
+                spark.stop();
+            }
+        }
+    }
+
+    private static SparkSession session() {
+        SparkConf conf = new SparkConf();
+        SparkSession.Builder b = SparkSession.builder().appName("diloco");
+        if (!conf.contains("spark.master")) {
+            b.master("local[*]");
+        }
+        // One round = one job; a speculative copy of a worker would train twice.
+        b.config("spark.speculation", "false");
+        return b.getOrCreate();
+    }
+
+    private static UserError findUserError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UserError) {
+                return (UserError) t;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,30 @@
+package diloco.data;
+
+import java.util.SplittableRandom;
+
+/**
+ * Draws a batch of (input, target) windows from a token stream. The windows depend only on
+ * (seed, worker, global inner step), never on how steps are cut into rounds, so a run with H=5,
+ * R=4 sees exactly the batches of a run with H=20, R=1.
+ */
+public final class BatchSampler {
+    private BatchSampler() {}
+
+    /** Fills x and y (each B×T, row-major) with windows of length T+1 starting at random offsets. */
+    public static void fill(Tokens tokens, long seed, int worker, long globalStep, int batch, int context,
+            long[] x, long[] y) {
+        int span = tokens.length() - context;
+        if (span < 1) {
+            throw new IllegalArgumentException("stream of " + tokens.length() + " tokens is shorter than context+1");
+        }
+        SplittableRandom rng = new SplittableRandom(Hashing.mix(seed, worker, globalStep));
+        for (int b = 0; b < batch; b++) {
+            int start = rng.nextInt(span);
+            int row = b * context;
+            for (int t = 0; t < context; t++) {
+                x[row + t] = tokens.get(start + t);
+                y[row + t] = tokens.get(start + t + 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package diloco.data;
+
+import diloco.config.TrainConfig;
+import diloco.config.UserError;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+import scala.Tuple2;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The data a run trains on: one shard per worker (partition i = worker i, persisted
+ * MEMORY_AND_DISK), the fixed validation windows, and statistics. Every check that can fail on
+ * the data runs here, before anything is written.
+ */
+public final class TrainingData {
+    public final JavaRDD<Shard> shards;
+    /** (n, T+1) validation windows; empty when --val-fraction is 0. */
+    public final int[][] validation;
+    public final DataStats stats;
+
+    private TrainingData(JavaRDD<Shard> shards, int[][] validation, DataStats stats) {
+        this.shards = shards;
+        this.validation = validation;
+        this.stats = stats;
+    }
+
+    public static TrainingData prepare(SparkSession spark, TrainConfig c) {
+        JavaRDD<Document> docs = Corpus.load(spark, c).persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            return prepare(docs, c);
+        } finally {
+            docs.unpersist(false);
+        }
+    }
+
+    private static TrainingData prepare(JavaRDD<Document> docs, TrainConfig c) {
+        double valFraction = c.valFraction;
+        // one pass: counts and the order-independent fingerprint
+        long[] totals = docs.map(d -> {
+            boolean val = Split.isValidation(d.id, valFraction);
+            long h = Hashing.mix(Hashing.hash(d.id), d.tokens.contentHash());
+            return new long[] {1, d.tokens.length(), val ? 1 : 0, val ? d.tokens.length() : 0, h};
+        }).fold(new long[5], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]});
+        long documents = totals[0];
+        UserError.check(documents > 0 && totals[1] > 0, "no documents in --data %s (all files are empty)", c.dataPath);
+        long trainDocs = documents - totals[2];
+        UserError.check(trainDocs >= c.workers,
+                "--data has %d training documents, fewer than --workers %d (each worker needs its own documents)",
+                trainDocs, c.workers);
+
+        int workers = c.workers;
+        long seed = c.seed;
+        JavaRDD<Shard> shards = docs.filter(d -> !Split.isValidation(d.id, valFraction))
+                .mapToPair(d -> new Tuple2<>(Split.workerOf(d.id, seed, workers), d))
+                .partitionBy(new WorkerPartitioner(workers))
+                .mapPartitionsWithIndex((worker, it) -> {
+                    List<Document> mine = new ArrayList<>();
+                    it.forEachRemaining(t -> mine.add(t._2()));
+                    mine.sort(Comparator.comparing(d -> d.id)); // shuffle order is not deterministic
+                    List<Tokens> parts = new ArrayList<>(mine.size());
+                    for (Document d : mine) {
+                        parts.add(d.tokens);
+                    }
+                    return Collections.singletonList(new Shard(worker, mine.size(), Tokens.concat(parts))).iterator();
+                }, true)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        List<long[]> sizes = new ArrayList<>(shards.map(s -> new long[] {s.worker, s.documents, s.tokens.length()})
+                .collect());
+        sizes.sort(Comparator.comparingLong(s -> s[0]));
+        long[] workerDocs = new long[workers];
+        long[] workerTokens = new long[workers];
+        for (long[] s : sizes) {
+            workerDocs[(int) s[0]] = s[1];
+            workerTokens[(int) s[0]] = s[2];
+        }
+        for (int w = 0; w < workers; w++) {
+            if (workerTokens[w] < c.model.context + 1) {
+                shards.unpersist(false);
+                throw new UserError(String.format(
+                        "worker %d got %d documents with %d tokens, fewer than --context+1 = %d: use fewer --workers or more data",
+                        w, workerDocs[w], workerTokens[w], c.model.context + 1));
+            }
+        }
+        int[][] validation = new int[0][];
+        if (valFraction > 0) {
+            UserError.check(totals[2] > 0,
+                    "the validation split is empty (%d documents, --val-fraction %s): raise --val-fraction, or pass 0 to skip validation",
+                    documents, valFraction);
+            validation = ValidationWindows.extract(docs.filter(d -> Split.isValidation(d.id, valFraction)),
+                    c.valWindows, c.model.context, c.valSeed);
+        }
+        String fingerprint = String.format("%016x-%d-%d", totals[4], documents, totals[1]);
+        DataStats stats = new DataStats(documents, totals[1], totals[2], totals[3], fingerprint, workerTokens, workerDocs);
+        return new TrainingData(shards, validation, stats);
+    }
+
+    /** Frees the cached shards. */
+    public void release() {
+        shards.unpersist(false);
+    }
+}

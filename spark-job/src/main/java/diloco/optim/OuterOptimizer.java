@@ -1,0 +1,33 @@
+package diloco.optim;
+
+import diloco.config.TrainConfig;
+
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * The driver-side optimizer of DiLoCo: treats the averaged outer gradient Δ = θ − mean(θᵢ) as a
+ * gradient and updates the global parameters in place. Plain float arrays: the outer step lives
+ * off the accelerator, as in the paper.
+ */
+public interface OuterOptimizer extends Serializable {
+
+    /** θ ← update(θ, Δ), in place. */
+    void step(float[] theta, float[] outerGradient);
+
+    /** Named state vectors (momentum, moments) for checkpoints; live references. */
+    Map<String, float[]> state();
+
+    static OuterOptimizer create(TrainConfig c, int size) {
+        switch (c.outerOptimizer) {
+            case NESTEROV:
+                return new MomentumSgd(size, c.outerLr, c.outerMomentum, true);
+            case SGD:
+                return new MomentumSgd(size, c.outerLr, c.outerMomentum, false);
+            case ADAM:
+                return new OuterAdam(size, c.outerLr, c.outerMomentum, c.outerBeta2, c.outerEps);
+            default:
+                throw new IllegalArgumentException("unknown outer optimizer " + c.outerOptimizer);
+        }
+    }
+}

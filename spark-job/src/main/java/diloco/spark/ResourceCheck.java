@@ -1,0 +1,78 @@
+package diloco.spark;
+
+import diloco.config.UserError;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.util.Locale;
+
+/**
+ * Checks before training that the outer gradients fit where Spark will hold them, so a run fails
+ * in seconds with advice instead of hours in with an out-of-memory error.
+ */
+public final class ResourceCheck {
+    /** Copies of θ-sized vectors an executor heap holds during a round: θ, Δ, partial sum, serialized result. */
+    static final int EXECUTOR_COPIES = 4;
+    /** The driver holds θ, the outer state (≤ 2), the mean Δ and the sum, plus the partials it receives. */
+    static final int DRIVER_COPIES = 5;
+
+    private ResourceCheck() {}
+
+    public static void check(JavaSparkContext sc, int parameters, int workers, int depth) {
+        SparkConf conf = sc.getConf();
+        long vector = 4L * parameters;
+        int partials = resultsAtDriver(workers, depth);
+        long maxResult = conf.getSizeAsBytes("spark.driver.maxResultSize", "1g");
+        if (maxResult > 0 && vector * partials > maxResult) {
+            throw new UserError(String.format(Locale.ROOT,
+                    "the driver would receive %d outer gradients of %s each (%s) per round, over spark.driver.maxResultSize=%s: "
+                            + "raise it (--conf spark.driver.maxResultSize=%s) or raise --aggregation-depth",
+                    partials, mib(vector), mib(vector * partials), mib(maxResult), gib(vector * partials * 2)));
+        }
+        long driverHeap = Runtime.getRuntime().maxMemory();
+        long driverNeed = vector * (DRIVER_COPIES + partials);
+        boolean local = sc.sc().isLocal();
+        if (local) {
+            driverNeed += vector * EXECUTOR_COPIES;
+        }
+        if (driverNeed > driverHeap * 0.8) {
+            throw new UserError(String.format(Locale.ROOT,
+                    "the driver needs about %s of heap for θ, the outer state and %d partial sums, but has %s: raise --driver-memory",
+                    mib(driverNeed), partials, mib(driverHeap)));
+        }
+        if (!local) {
+            long executorHeap = conf.getSizeAsBytes("spark.executor.memory", "1g");
+            long executorNeed = vector * EXECUTOR_COPIES;
+            if (executorNeed > executorHeap * 0.6) {
+                throw new UserError(String.format(Locale.ROOT,
+                        "each executor needs about %s of heap for θ and Δ, but spark.executor.memory is %s: raise --executor-memory",
+                        mib(executorNeed), mib(executorHeap)));
+            }
+        }
+    }
+
+    /**
+     * Partial results that reach the driver in {@code treeAggregate(depth)}: Spark merges
+     * partitions on executors while that reduces the count, then collects the rest.
+     */
+    static int resultsAtDriver(int partitions, int depth) {
+        if (depth <= 1) {
+            return partitions;
+        }
+        int n = partitions;
+        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
+        while (n > scale + (int) Math.ceil((double) n / scale)) {
+            n /= scale;
+        }
+        return n;
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    private static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%dg", Math.max(1, (bytes + (1L << 30) - 1) >> 30));
+    }
+}

@@ -1,0 +1,85 @@
+package diloco.spark;
+
+import diloco.InnerRound;
+import diloco.WorkerPool;
+import diloco.config.TrainConfig;
+import diloco.data.Shard;
+import diloco.data.TrainingData;
+import diloco.worker.Evaluator;
+import diloco.worker.InnerLoop;
+import diloco.worker.WorkerStateStore;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * DiLoCo workers as Spark partitions, in MLlib's pattern (as in {@code RDDLossFunction}):
+ * broadcast θ → each partition (= worker) computes → {@code treeAggregate} → driver; the
+ * broadcast is destroyed after use.
+ */
+public final class SparkWorkerPool implements WorkerPool {
+    private final JavaSparkContext sc;
+    private final JavaRDD<Shard> shards;
+    private final JavaRDD<int[]> validation;
+    private final TrainConfig cfg;
+    private final String runId;
+
+    public SparkWorkerPool(JavaSparkContext sc, TrainingData data, TrainConfig cfg, String runId) {
+        this.sc = sc;
+        this.shards = data.shards;
+        this.cfg = cfg;
+        this.runId = runId;
+        int slices = Math.max(1, Math.min(data.validation.length, cfg.workers));
+        this.validation = sc.parallelize(Arrays.asList(data.validation), slices).cache();
+    }
+
+    @Override
+    public InnerRound innerSteps(float[] theta, int round) {
+        long t0 = System.nanoTime();
+        Broadcast<float[]> global = sc.broadcast(theta);
+        long t1 = System.nanoTime();
+        TrainConfig c = cfg;
+        String run = runId;
+        sc.setJobGroup("diloco-round-" + round, "DiLoCo round " + round + ": " + c.workers + " workers × "
+                + c.innerSteps + " inner steps", false);
+        try {
+            DeltaSum sum = shards.treeAggregate(new DeltaSum(),
+                    (acc, shard) -> acc.add(new InnerLoop(c).run(shard, global.value(), round, run)),
+                    DeltaSum::merge,
+                    c.aggregationDepth);
+            double secStage = (System.nanoTime() - t1) / 1e9;
+            return new InnerRound(sum.sum, sum.count, sum.reports, (t1 - t0) / 1e9, secStage);
+        } finally {
+            sc.clearJobGroup();
+            global.destroy();
+        }
+    }
+
+    @Override
+    public double[] validate(float[] theta) {
+        Broadcast<float[]> global = sc.broadcast(theta);
+        TrainConfig c = cfg;
+        try {
+            return validation.mapPartitions(it -> {
+                List<int[]> windows = new ArrayList<>();
+                it.forEachRemaining(windows::add);
+                return List.of(Evaluator.nll(windows, global.value(), c)).iterator();
+            }).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+        } finally {
+            global.destroy();
+        }
+    }
+
+    @Override
+    public void close() {
+        validation.unpersist(false);
+        if (sc.sc().isLocal()) {
+            WorkerStateStore.get().clear(runId); // executors share this JVM; elsewhere idle eviction frees them
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package diloco.worker;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The PyTorch engine of this JVM: thread settings, device choice, and the JVM-wide lock that lets
+ * one training or evaluation task compute at a time.
+ *
+ * <p>Why the lock: DJL 0.36 allows one {@code GradientCollector} per JVM at a time (a static
+ * flag), and intra-op threads are a per-process setting. So a DiLoCo worker owns its executor
+ * JVM while it computes; in {@code local[N]} mode the workers run one after another. Give each
+ * executor one task slot ({@code spark.task.cpus = spark.executor.cores}) so no slot waits here.
+ */
+public final class Engines {
+    private static final ReentrantLock COMPUTE = new ReentrantLock(true);
+    private static final Map<Device, NDManager> LONG_LIVED = new ConcurrentHashMap<>();
+
+    private Engines() {}
+
+    /**
+     * Sets DJL's properties before the engine starts (they are read once per JVM), then returns
+     * the engine with {@code threads} intra-op threads (0 = this executor's cores).
+     */
+    public static synchronized Engine start(int threads) {
+        int n = threads > 0 ? threads : executorCores();
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(n));
+        setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+        Engine engine = Engine.getEngine("PyTorch");
+        if (JniUtils.getNumThreads() != n) {
+            JniUtils.setNumThreads(n);
+        }
+        return engine;
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    /** Cores this executor may use: spark.executor.cores where set, otherwise the machine's. */
+    static int executorCores() {
+        int machine = Runtime.getRuntime().availableProcessors();
+        SparkEnv env = SparkEnv.get();
+        if (env == null) {
+            return machine;
+        }
+        return Math.max(1, Math.min(machine, env.conf().getInt("spark.executor.cores", machine)));
+    }
+
+    /**
+     * The device named by {@code --device}: {@code cpu}, {@code gpu[:N]}, or {@code auto} (the GPU
+     * Spark assigned to this task, else GPU 0 if the engine sees one, else the CPU).
+     */
+    public static Device device(Engine engine, String spec) {
+        if (spec.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (spec.startsWith("gpu:")) {
+            return Device.gpu(Integer.parseInt(spec.substring(4)));
+        }
+        Integer assigned = taskGpu();
+        if (assigned != null) {
+            return Device.gpu(assigned);
+        }
+        if (engine.getGpuCount() > 0) {
+            return Device.gpu(0);
+        }
+        if (spec.equals("gpu")) {
+            throw new IllegalStateException("--device gpu, but PyTorch " + engine.getVersion()
+                    + " sees no GPU on this executor (is a CUDA libtorch configured? see docs/gpu.md)");
+        }
+        return Device.cpu();
+    }
+
+    private static Integer taskGpu() {
+        TaskContext tc = TaskContext.get();
+        if (tc == null) {
+            return null;
+        }
+        ResourceInformation gpu = tc.resourcesJMap().get("gpu");
+        if (gpu == null || gpu.addresses().length == 0) {
+            return null;
+        }
+        return Integer.parseInt(gpu.addresses()[0].trim());
+    }
+
+    /** A manager that lives as long as the JVM (for state kept across rounds). */
+    public static NDManager longLivedManager(Engine engine, Device device) {
+        return LONG_LIVED.computeIfAbsent(device, engine::newBaseManager);
+    }
+
+    /** Runs {@code work} while holding this JVM's compute lock; see the class comment. */
+    public static <T> T exclusive(Callable<T> work) throws Exception {
+        COMPUTE.lockInterruptibly();
+        try {
+            return work.call();
+        } finally {
+            COMPUTE.unlock();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package diloco.worker;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+import diloco.config.TrainConfig;
+import diloco.data.BatchSampler;
+import diloco.data.Hashing;
+import diloco.data.Shard;
+import diloco.model.Gpt;
+import diloco.model.ParamLayout;
+import diloco.optim.AdamW;
+import diloco.optim.AdamWState;
+import diloco.optim.LearningRateSchedule;
+
+import org.apache.spark.SparkEnv;
+
+/**
+ * One worker's part of a DiLoCo round, run on an executor: start from the global θ, take H AdamW
+ * steps on the worker's own shard, and return the outer gradient Δᵢ = θ − θᵢ. The worker's AdamW
+ * state carries over from its previous round through {@link WorkerStateStore}.
+ */
+public final class InnerLoop {
+    private final TrainConfig cfg;
+    private final Gpt model;
+    private final ParamLayout layout;
+    private final AdamW adamw;
+    private final LearningRateSchedule schedule;
+
+    public InnerLoop(TrainConfig cfg) {
+        this.cfg = cfg;
+        this.model = new Gpt(cfg.model);
+        this.layout = model.layout();
+        this.adamw = new AdamW(layout, cfg.innerBeta1, cfg.innerBeta2, cfg.innerEps, cfg.weightDecay, cfg.gradClip,
+                false);
+        this.schedule = schedule(cfg);
+    }
+
+    public static LearningRateSchedule schedule(TrainConfig c) {
+        return new LearningRateSchedule(c.innerLr, c.warmupSteps, c.lrDecaySteps, c.minLrRatio);
+    }
+
+    /** Runs round {@code round} (1-based) of the shard's worker, holding this JVM's compute lock. */
+    public WorkerUpdate run(Shard shard, float[] theta, int round, String runId) throws Exception {
+        long asked = System.nanoTime();
+        return Engines.exclusive(() -> {
+            double waited = (System.nanoTime() - asked) / 1e9;
+            long startMs = System.currentTimeMillis();
+            Engine engine = Engines.start(cfg.threadsPerWorker);
+            Device device = Engines.device(engine, cfg.device);
+            NDManager longLived = Engines.longLivedManager(engine, device);
+            WorkerStateStore store = WorkerStateStore.get();
+            WorkerStateStore.Checkout checkout = store.checkout(runId, shard.worker, round - 1, layout, longLived);
+            AdamWState state = checkout.state;
+            boolean committed = false;
+            try (NDManager manager = engine.newBaseManager(device)) {
+                NDList params = layout.toArrays(theta, manager);
+                double lossSum = train(params, state, shard, round, manager, engine);
+                float[] local = layout.flatten(params);
+                float[] delta = new float[theta.length];
+                double sq = 0;
+                for (int i = 0; i < delta.length; i++) {
+                    delta[i] = theta[i] - local[i]; // outer gradient: OLD minus NEW
+                    sq += (double) delta[i] * delta[i];
+                }
+                store.commit(runId, shard.worker, round, state);
+                committed = true;
+                long tokens = (long) cfg.innerSteps * cfg.tokensPerStep();
+                WorkerReport report = new WorkerReport(shard.worker, round, tokens, lossSum / cfg.innerSteps,
+                        Math.sqrt(sq), checkout.source, startMs, System.currentTimeMillis(), waited, executorId(),
+                        device.toString());
+                return new WorkerUpdate(delta, report);
+            } finally {
+                if (!committed) {
+                    state.close();
+                }
+            }
+        });
+    }
+
+    /**
+     * H AdamW steps on {@code params} in place; returns the sum of the step losses. Step s of
+     * round r is global inner step (r−1)·H + s: batches and learning rate depend on it alone.
+     */
+    double train(NDList params, AdamWState state, Shard shard, int round, NDManager manager, Engine engine) {
+        for (NDArray p : params) {
+            p.setRequiresGradient(true);
+        }
+        int b = cfg.batchSize;
+        int t = cfg.model.context;
+        long[] x = new long[b * t];
+        long[] y = new long[b * t];
+        double lossSum = 0;
+        for (int s = 0; s < cfg.innerSteps; s++) {
+            long step = (long) (round - 1) * cfg.innerSteps + s;
+            BatchSampler.fill(shard.tokens, cfg.seed, shard.worker, step, b, t, x, y);
+            if (cfg.model.dropout > 0f) {
+                engine.setRandomSeed((int) Hashing.mix(cfg.seed, shard.worker, step));
+            }
+            lossSum += step(params, state, x, y, schedule.at(step), manager, engine);
+        }
+        return lossSum;
+    }
+
+    /** One forward/backward/update; every temporary array lives in a per-step manager. */
+    float step(NDList params, AdamWState state, long[] x, long[] y, float lr, NDManager manager, Engine engine) {
+        Shape shape = new Shape(cfg.batchSize, cfg.model.context);
+        try (NDManager stepManager = manager.newSubManager()) {
+            stepManager.tempAttachAll(params);
+            NDArray xs = stepManager.create(x, shape);
+            NDArray ys = stepManager.create(y, shape);
+            float loss;
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray l = model.loss(params, xs, ys, true);
+                gc.backward(l);
+                loss = l.getFloat();
+            }
+            adamw.step(params, state, lr);
+            return loss;
+        }
+    }
+
+    private static String executorId() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? "none" : env.executorId();
+    }
+}

@@ -1,0 +1,43 @@
+package diloco.worker;
+
+import java.io.Serializable;
+
+/** What one worker did in one round (everything but its outer gradient). */
+public final class WorkerReport implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public final int worker;
+    public final int round;
+    public final long tokens;
+    /** Mean training loss over the round's inner steps (nats per token). */
+    public final double meanLoss;
+    /** L2 norm of this worker's outer gradient θ − θᵢ. */
+    public final double deltaNorm;
+    public final StateSource stateSource;
+    /** Wall-clock interval of the inner steps (epoch ms), measured on the executor. */
+    public final long startMs;
+    public final long endMs;
+    /** Time spent waiting for the JVM's compute lock before starting. */
+    public final double secWaiting;
+    public final String executor;
+    public final String device;
+
+    public WorkerReport(int worker, int round, long tokens, double meanLoss, double deltaNorm, StateSource stateSource,
+            long startMs, long endMs, double secWaiting, String executor, String device) {
+        this.worker = worker;
+        this.round = round;
+        this.tokens = tokens;
+        this.meanLoss = meanLoss;
+        this.deltaNorm = deltaNorm;
+        this.stateSource = stateSource;
+        this.startMs = startMs;
+        this.endMs = endMs;
+        this.secWaiting = secWaiting;
+        this.executor = executor;
+        this.device = device;
+    }
+
+    public double secInner() {
+        return (endMs - startMs) / 1000.0;
+    }
+}

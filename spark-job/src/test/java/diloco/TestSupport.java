@@ -1,0 +1,76 @@
+package diloco;
+
+import diloco.config.TrainConfig;
+
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Shared fixtures: one local SparkSession for the suite, and a small real-text corpus on disk. */
+public final class TestSupport {
+    private static SparkSession spark;
+
+    private TestSupport() {}
+
+    /** A real local[2] SparkSession, shared by every test in the JVM. */
+    public static synchronized SparkSession spark() {
+        if (spark == null) {
+            spark = SparkSession.builder()
+                    .master("local[2]")
+                    .appName("diloco-tests")
+                    .config("spark.ui.enabled", "false")
+                    .config("spark.sql.shuffle.partitions", "2")
+                    .config("spark.driver.host", "127.0.0.1")
+                    .config("spark.driver.bindAddress", "127.0.0.1")
+                    .getOrCreate();
+        }
+        return spark;
+    }
+
+    /** Paragraphs of public-domain US founding texts (test resource), one per element. */
+    public static List<String> paragraphs() throws IOException {
+        try (InputStream in = TestSupport.class.getResourceAsStream("/public-domain-sample.txt")) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            List<String> out = new ArrayList<>();
+            for (String p : text.split("\n\\s*\n")) {
+                if (!p.isBlank()) {
+                    out.add(p.strip() + "\n");
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Writes each paragraph to its own file (doc-NN.txt) under {@code dir}; returns dir. */
+    public static Path writeCorpus(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<String> ps = paragraphs();
+        for (int i = 0; i < ps.size(); i++) {
+            Files.writeString(dir.resolve(String.format("doc-%02d.txt", i)), ps.get(i));
+        }
+        return dir;
+    }
+
+    /** A tiny-model configuration over {@code data}, small enough for unit tests. */
+    public static TrainConfig.Builder tinyConfig(Path data, Path out) {
+        return TrainConfig.builder()
+                .optData(data.toString())
+                .optOut(out.toString())
+                .optPreset("tiny")
+                .optWorkers(2)
+                .optInnerSteps(5)
+                .optRounds(3)
+                .optBatchSize(8)
+                .optInnerLr(3e-3f)
+                .optWarmupSteps(2)
+                .optValFraction(0.2)
+                .optValWindows(16)
+                .optThreadsPerWorker(1);
+    }
+}

@@ -1,0 +1,145 @@
+package diloco.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+
+import diloco.model.ParamLayout;
+import diloco.worker.Engines;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+/** Our AdamW against DJL's own AdamW on the same gradients. */
+class AdamWTest {
+    private static Engine engine;
+    private static NDManager manager;
+    private static final ParamLayout LAYOUT = new ParamLayout.Builder()
+            .add("w", true, 3, 4).add("b", false, 4).build();
+
+    @BeforeAll
+    static void start() {
+        engine = Engines.start(1);
+        manager = engine.newBaseManager();
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    private static float[] random(Random rng, int n, float scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rng.nextGaussian() * scale;
+        }
+        return v;
+    }
+
+    /** Gives each parameter exactly gradient g by back-propagating Σ p·g. */
+    private static void setGradients(NDList params, NDList grads) {
+        try (GradientCollector gc = engine.newGradientCollector()) {
+            NDArray loss = null;
+            for (int i = 0; i < params.size(); i++) {
+                NDArray term = params.get(i).mul(grads.get(i)).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+            gc.backward(loss);
+        }
+    }
+
+    private static void compareWithDjl(float gradClip, float gradScale) {
+        Random rng = new Random(7);
+        float lr = 0.01f;
+        float wd = 0.1f;
+        float[] theta0 = random(rng, LAYOUT.size(), 1f);
+        try (NDManager m = manager.newSubManager()) {
+            NDList ours = LAYOUT.toArrays(theta0, m);
+            NDList theirs = LAYOUT.toArrays(theta0, m);
+            for (NDArray p : ours) {
+                p.setRequiresGradient(true);
+            }
+            AdamW adamw = new AdamW(LAYOUT, 0.9f, 0.95f, 1e-8f, wd, gradClip, true);
+            AdamWState state = AdamWState.fresh(LAYOUT, m);
+            Optimizer djl = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(lr))
+                    .optBeta1(0.9f).optBeta2(0.95f).optEpsilon(1e-8f).optWeightDecays(wd).build();
+            for (int step = 0; step < 6; step++) {
+                float[] g = random(rng, LAYOUT.size(), gradScale);
+                NDList grads = LAYOUT.toArrays(g, m);
+                setGradients(ours, grads);
+                float norm = adamw.step(ours, state, lr);
+                double expectedNorm = 0;
+                for (float x : g) {
+                    expectedNorm += x * x;
+                }
+                expectedNorm = Math.sqrt(expectedNorm);
+                float scale = 1f;
+                if (gradClip > 0) {
+                    assertEquals(expectedNorm, norm, 1e-4 * expectedNorm);
+                    if (expectedNorm > gradClip) {
+                        scale = (float) (gradClip / (expectedNorm + 1e-6));
+                    }
+                }
+                for (int i = 0; i < theirs.size(); i++) {
+                    // DJL's optimizer on the clipped gradient we computed by hand
+                    djl.update(LAYOUT.entries().get(i).name, theirs.get(i), grads.get(i).mul(scale));
+                }
+            }
+            assertArrayEquals(LAYOUT.flatten(theirs), LAYOUT.flatten(ours), 1e-6f);
+            assertEquals(6, state.step());
+        }
+    }
+
+    @Test
+    void matchesDjlAdamWOnSameGradients() {
+        compareWithDjl(0f, 1f);
+    }
+
+    @Test
+    void clipsByGlobalNormLikeDjlOnPreScaledGradients() {
+        compareWithDjl(0.5f, 3f); // ‖g‖ ≈ 3·√16 ≫ 0.5: every step is clipped
+    }
+
+    /** With zero gradients only decay moves weights: w ← w(1 − lr·wd), and biases stay put. */
+    @Test
+    void noWeightDecayOnBiases() {
+        float[] theta = new float[LAYOUT.size()];
+        java.util.Arrays.fill(theta, 2f);
+        try (NDManager m = manager.newSubManager()) {
+            NDList params = LAYOUT.toArrays(theta, m);
+            for (NDArray p : params) {
+                p.setRequiresGradient(true);
+            }
+            setGradients(params, LAYOUT.toArrays(new float[LAYOUT.size()], m));
+            new AdamW(LAYOUT, 0.9f, 0.95f, 1e-8f, 0.5f, 0f, false).step(params, AdamWState.fresh(LAYOUT, m), 0.1f);
+            float[] after = LAYOUT.flatten(params);
+            assertEquals(2f * (1 - 0.1f * 0.5f), after[0], 1e-6f); // first element of "w"
+            assertEquals(2f, after[LAYOUT.get("b").offset], 0f);
+        }
+    }
+
+    @Test
+    void stateCopyIsIndependent() {
+        try (NDManager m = manager.newSubManager()) {
+            AdamWState a = AdamWState.fresh(LAYOUT, m);
+            a.step = 3;
+            AdamWState b = a.copy(m);
+            a.means.get(0).addi(1f);
+            a.step = 4;
+            assertEquals(3, b.step());
+            assertEquals(0f, b.means.get(0).sum().getFloat(), 0f);
+            assertEquals(new Shape(3, 4), b.means.get(0).getShape());
+        }
+    }
+}
