@@ -118,7 +118,7 @@ public final class CommandLine {
 
     private CommandLine() {}
 
-    /** Parses the job's arguments; {@code --name value} or {@code --name=value}. */
+    /** Parses the job's arguments: {@code --name value} or {@code --name=value}; the last of a repeated option wins. */
     public static TrainConfig parse(String[] args) {
         Map<String, Option> byName = new LinkedHashMap<>();
         for (Option o : OPTIONS) {
@@ -139,7 +139,7 @@ public final class CommandLine {
                 throw new UserError(arg.startsWith("-") ? "unknown option " + arg + " (see --help)"
                         : "unexpected argument '" + arg + "' (options start with --; see --help)");
             }
-            UserError.check(seen.add(o.name), "option %s given twice", o.name);
+            seen.add(o.name); // a repeated option: the last one wins, as with spark-submit --conf
             if (o.arg == null) {
                 UserError.check(value == null, "option %s takes no value", o.name);
             } else if (value == null) {

@@ -1,0 +1,106 @@
+package diloco;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+
+import diloco.config.TrainConfig;
+import diloco.config.TrainConfig.OuterOptimizerKind;
+import diloco.data.BatchSampler;
+import diloco.data.Shard;
+import diloco.data.TrainingData;
+import diloco.model.Gpt;
+import diloco.optim.AdamW;
+import diloco.optim.AdamWState;
+import diloco.optim.LearningRateSchedule;
+import diloco.worker.Engines;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+
+/**
+ * The identity that proves the wiring: one worker with FedAvg (outer SGD, lr 1, no momentum) is
+ * plain AdamW training, however its steps are cut into rounds. It holds only if the worker's
+ * AdamW state survives between rounds, batches and learning rate follow the global step, and
+ * the outer gradient has the paper's sign.
+ */
+class IdentityTest {
+    @TempDir
+    Path tmp;
+
+    private TrainConfig config(Path data, int h, int r) {
+        return TestSupport.tinyConfig(data, tmp.resolve("out-" + h + "x" + r))
+                .optWorkers(1).optInnerSteps(h).optRounds(r)
+                .optOuterOptimizer(OuterOptimizerKind.SGD).optOuterLr(1f).optOuterMomentum(0f)
+                .optValFraction(0).optEvalEvery(0)
+                .build();
+    }
+
+    @Test
+    void oneWorkerFedAvgEqualsPlainAdamW() throws Exception {
+        Path data = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        float[] fiveByFour = new DiLoCoTrainer(TestSupport.spark(), config(data, 5, 4), quiet).run().theta;
+        float[] twentyByOne = new DiLoCoTrainer(TestSupport.spark(), config(data, 20, 1), quiet).run().theta;
+        float[] plain = plainAdamW(config(data, 20, 1), 20);
+
+        assertClose(twentyByOne, plain, 1e-5, "H=20,R=1 vs plain AdamW");
+        assertClose(fiveByFour, twentyByOne, 1e-5, "H=5,R=4 vs H=20,R=1");
+        assertClose(fiveByFour, plain, 1e-5, "H=5,R=4 vs plain AdamW");
+        float[] init = new Gpt(config(data, 20, 1).model).initialParameters(0);
+        assertTrue(maxAbsDiff(init, plain) > 1e-3, "training moved the parameters");
+    }
+
+    /** 20 steps of AdamW on the worker's shard, no Spark, no rounds, no outer optimizer. */
+    private static float[] plainAdamW(TrainConfig c, int steps) throws Exception {
+        Shard shard = TrainingData.prepare(TestSupport.spark(), c).shards.first();
+        Gpt gpt = new Gpt(c.model);
+        Engine engine = Engines.start(1);
+        LearningRateSchedule lr = new LearningRateSchedule(c.innerLr, c.warmupSteps, c.lrDecaySteps, c.minLrRatio);
+        AdamW adamw = new AdamW(gpt.layout(), c.innerBeta1, c.innerBeta2, c.innerEps, c.weightDecay, c.gradClip, false);
+        try (NDManager m = engine.newBaseManager()) {
+            NDList p = gpt.layout().toArrays(gpt.initialParameters(c.seed), m);
+            for (NDArray a : p) {
+                a.setRequiresGradient(true);
+            }
+            AdamWState state = AdamWState.fresh(gpt.layout(), m);
+            int b = c.batchSize;
+            int t = c.model.context;
+            long[] x = new long[b * t];
+            long[] y = new long[b * t];
+            for (int s = 0; s < steps; s++) {
+                BatchSampler.fill(shard.tokens, c.seed, 0, s, b, t, x, y);
+                try (NDManager sm = m.newSubManager()) {
+                    sm.tempAttachAll(p);
+                    try (GradientCollector gc = engine.newGradientCollector()) {
+                        gc.backward(gpt.loss(p, sm.create(x, new Shape(b, t)), sm.create(y, new Shape(b, t)), true));
+                    }
+                    adamw.step(p, state, lr.at(s));
+                }
+            }
+            return gpt.layout().flatten(p);
+        }
+    }
+
+    static double maxAbsDiff(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    static void assertClose(float[] a, float[] b, double tol, String what) {
+        double d = maxAbsDiff(a, b);
+        assertTrue(d <= tol, what + ": max abs diff " + d);
+    }
+}

@@ -1,0 +1,88 @@
+package diloco;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.config.TrainConfig;
+import diloco.io.Json;
+import diloco.io.RunOutput;
+import diloco.io.SafeTensors;
+import diloco.model.Gpt;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A real (tiny) DiLoCo run on local Spark and real text: it learns and writes what it promises. */
+class TrainingRunTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void twoWorkersLowerValidationLossAndWriteOutputs() throws Exception {
+        Path data = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        Path out = tmp.resolve("run");
+        TrainConfig cfg = TestSupport.tinyConfig(data, out).optRounds(4).optEvalEvery(2).build();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        DiLoCoTrainer.Result result = new DiLoCoTrainer(TestSupport.spark(), cfg,
+                new PrintStream(log, true, StandardCharsets.UTF_8)).run();
+
+        assertNotNull(result.initialValLoss);
+        assertEquals(Math.log(256), result.initialValLoss, 0.1);
+        assertTrue(result.finalValLoss < result.initialValLoss - 1.0,
+                "validation loss " + result.initialValLoss + " -> " + result.finalValLoss);
+
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(out.resolve(RunOutput.METRICS))) {
+            lines.add(Json.parseObject(l));
+        }
+        assertEquals(4, lines.size());
+        for (int r = 1; r <= 4; r++) {
+            Map<String, Object> m = lines.get(r - 1);
+            assertEquals(r, ((Number) m.get("round")).intValue());
+            assertEquals(2, ((Number) m.get("workers")).intValue());
+            assertEquals(2L * 5 * 8 * 32, ((Number) m.get("tokens")).longValue()); // k·H·B·T
+            for (String key : new String[] {"inner_loss", "sec_broadcast", "sec_inner_max", "sec_inner_mean",
+                    "sec_aggregate", "sec_outer", "sec_round", "bytes_up", "bytes_down", "state_reused", "state_source"}) {
+                assertTrue(m.containsKey(key) && m.get(key) != null, "round " + r + " lacks " + key);
+            }
+            if (r % 2 == 0) {
+                assertNotNull(m.get("val_loss"));
+            } else {
+                assertNull(m.get("val_loss"));
+            }
+            long bytes = 4L * new Gpt(cfg.model).layout().size() * 2;
+            assertEquals(bytes, ((Number) m.get("bytes_up")).longValue());
+            assertEquals(bytes, ((Number) m.get("bytes_down")).longValue());
+            // round 1 starts fresh; later rounds reuse the state each worker kept in memory
+            assertEquals(r == 1 ? 0 : 2, ((Number) m.get("state_reused")).intValue());
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> sources = (List<Map<String, Object>>) m.get("state_source");
+            assertEquals(r == 1 ? "fresh" : "memory", sources.get(1).get("source"));
+            assertEquals(r == 1 ? null : r - 1, sources.get(1).get("round"));
+        }
+
+        Gpt gpt = new Gpt(cfg.model);
+        SafeTensors.Contents model = SafeTensors.read(Files.readAllBytes(out.resolve(RunOutput.MODEL)));
+        assertArrayEquals(result.theta, model.flatten(gpt.layout()), 0f);
+        Map<String, Object> run = Json.parseObject(Files.readString(out.resolve(RunOutput.RUN_JSON)));
+        assertEquals(gpt.layout().size(), ((Number) run.get("parameters")).intValue());
+        assertNotNull(((Map<?, ?>) run.get("data")).get("fingerprint"));
+        assertEquals(2, ((Number) ((Map<?, ?>) run.get("config")).get("workers")).intValue());
+        assertTrue(Files.exists(out.resolve(RunOutput.MODEL_CONFIG)));
+        String progress = log.toString(StandardCharsets.UTF_8);
+        assertTrue(progress.contains("round 4/4"), progress);
+        assertTrue(progress.contains("ETA"), progress);
+    }
+}
