@@ -170,16 +170,47 @@ public final class CommandLine {
                 sb.append('\n').append(pendingSection).append(":\n");
             }
             String head = "  " + o.name + (o.arg == null ? "" : " " + o.arg);
-            Object def = defaults.get(o.configKey());
-            String defText = o.name.equals("--data") || o.name.equals("--overwrite") || o.help.contains("(default:") ? ""
-                    : o.name.equals("--out") ? " [default: runs/diloco-<timestamp>]"
-                    : def == null ? "" : " [default: " + String.valueOf(def).toLowerCase(Locale.ROOT) + "]";
-            sb.append(String.format(Locale.ROOT, "%-40s %s%s%n", head, o.help, defText));
+            String text = o.help + defaultText(o, defaults);
+            sb.append(String.format(Locale.ROOT, "%-" + HELP_COLUMN + "s %s%n", head, wrap(text)));
             pendingSection = SECTIONS.get(o.name);
         }
-        sb.append("\n  --help                                   print this help\n")
+        sb.append(String.format(Locale.ROOT, "%n%-" + HELP_COLUMN + "s %s%n", "  --help", "print this help"))
                 .append("\nExit status: 0 done, 2 bad input (one line on stderr, nothing written), 1 failure.\n");
         return sb.toString();
+    }
+
+    private static final int HELP_COLUMN = 38;
+    private static final int HELP_WIDTH = 110;
+
+    private static String defaultText(Option o, Map<String, Object> defaults) {
+        if (o.name.equals("--out")) {
+            return " [default: runs/diloco-<timestamp>]";
+        }
+        Object def = o.name.equals("--dropout") ? ((Map<?, ?>) defaults.get("model")).get("dropout") : defaults.get(o.configKey());
+        if (o.arg == null || def == null || o.name.equals("--data") || o.help.contains("(default:")) {
+            return "";
+        }
+        String text = def instanceof Float ? Float.toString((Float) def).replace(".0E", "E").replace('E', 'e')
+                : String.valueOf(def).toLowerCase(Locale.ROOT);
+        return " [default:\u00a0" + text + "]"; // no line break inside the brackets
+    }
+
+    /** Wraps a description to the help width, continuation lines indented to the description column. */
+    private static String wrap(String text) {
+        StringBuilder out = new StringBuilder();
+        int col = HELP_COLUMN + 1;
+        for (String word : text.split(" ")) {
+            if (col + word.length() + 1 > HELP_WIDTH && col > HELP_COLUMN + 1) {
+                out.append('\n').append(" ".repeat(HELP_COLUMN + 1));
+                col = HELP_COLUMN + 1;
+            } else if (out.length() > 0) {
+                out.append(' ');
+                col++;
+            }
+            out.append(word);
+            col += word.length();
+        }
+        return out.toString().replace('\u00a0', ' ');
     }
 
     static List<Option> options() {

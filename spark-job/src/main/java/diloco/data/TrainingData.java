@@ -71,6 +71,18 @@ public final class TrainingData {
                     return Collections.singletonList(new Shard(worker, mine.size(), Tokens.concat(parts))).iterator();
                 }, true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            return describe(docs, shards, totals, c);
+        } catch (RuntimeException e) {
+            shards.unpersist(false);
+            throw e;
+        }
+    }
+
+    private static TrainingData describe(JavaRDD<Document> docs, JavaRDD<Shard> shards, long[] totals, TrainConfig c) {
+        int workers = c.workers;
+        double valFraction = c.valFraction;
+        long documents = totals[0];
         List<long[]> sizes = new ArrayList<>(shards.map(s -> new long[] {s.worker, s.documents, s.tokens.length()})
                 .collect());
         sizes.sort(Comparator.comparingLong(s -> s[0]));
@@ -81,12 +93,9 @@ public final class TrainingData {
             workerTokens[(int) s[0]] = s[2];
         }
         for (int w = 0; w < workers; w++) {
-            if (workerTokens[w] < c.model.context + 1) {
-                shards.unpersist(false);
-                throw new UserError(String.format(
-                        "worker %d got %d documents with %d tokens, fewer than --context+1 = %d: use fewer --workers or more data",
-                        w, workerDocs[w], workerTokens[w], c.model.context + 1));
-            }
+            UserError.check(workerTokens[w] >= c.model.context + 1,
+                    "worker %d got %d documents with %d tokens, fewer than --context+1 = %d: use fewer --workers or more data",
+                    w, workerDocs[w], workerTokens[w], c.model.context + 1);
         }
         int[][] validation = new int[0][];
         if (valFraction > 0) {

@@ -88,6 +88,12 @@ public final class InnerLoop {
      * round r is global inner step (r−1)·H + s: batches and learning rate depend on it alone.
      */
     double train(NDList params, AdamWState state, Shard shard, int round, NDManager manager, Engine engine) {
+        return trainSteps(params, state, shard, (long) (round - 1) * cfg.innerSteps, cfg.innerSteps, manager, engine);
+    }
+
+    /** Steps {@code first .. first+count-1} (global inner step numbers); returns the summed loss. */
+    public double trainSteps(NDList params, AdamWState state, Shard shard, long first, int count, NDManager manager,
+            Engine engine) {
         for (NDArray p : params) {
             p.setRequiresGradient(true);
         }
@@ -96,8 +102,7 @@ public final class InnerLoop {
         long[] x = new long[b * t];
         long[] y = new long[b * t];
         double lossSum = 0;
-        for (int s = 0; s < cfg.innerSteps; s++) {
-            long step = (long) (round - 1) * cfg.innerSteps + s;
+        for (long step = first; step < first + count; step++) {
             BatchSampler.fill(shard.tokens, cfg.seed, shard.worker, step, b, t, x, y);
             if (cfg.model.dropout > 0f) {
                 engine.setRandomSeed((int) Hashing.mix(cfg.seed, shard.worker, step));

@@ -1,0 +1,26 @@
+package diloco.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The README's option list is the job's --help, verbatim: docs cannot drift from the code. */
+class DocsTest {
+    @Test
+    void readmeOptionsEqualHelp() throws IOException {
+        Path readme = Path.of("..", "README.md");
+        assertTrue(Files.exists(readme), "README.md beside the module");
+        String text = Files.readString(readme);
+        int begin = text.indexOf("<!-- BEGIN HELP");
+        int end = text.indexOf("<!-- END HELP -->");
+        assertTrue(begin >= 0 && end > begin, "README has the help markers");
+        String block = text.substring(text.indexOf("```\n", begin) + 4, text.lastIndexOf("\n```", end) + 1);
+        assertEquals(CommandLine.help(), block,
+                "README options differ from --help: regenerate the block between the HELP markers");
+    }
+}
