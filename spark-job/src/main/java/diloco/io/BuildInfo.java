@@ -14,7 +14,7 @@ public final class BuildInfo {
         Properties git = load("diloco-git.properties");
         Properties torch = load("native/lib/pytorch.properties");
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("git_revision", git.getProperty("git.commit.id.full", "unknown"));
+        m.put("git_revision", git.getProperty("git.commit.id", "unknown"));
         m.put("git_dirty", git.getProperty("git.dirty", "unknown"));
         m.put("spark", sparkVersion);
         m.put("djl", ai.djl.engine.Engine.getDjlVersion());

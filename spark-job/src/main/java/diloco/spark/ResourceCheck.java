@@ -21,34 +21,32 @@ public final class ResourceCheck {
 
     public static void check(JavaSparkContext sc, int parameters, int workers, int depth) {
         SparkConf conf = sc.getConf();
+        check(parameters, workers, depth, conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
+                Runtime.getRuntime().maxMemory(), conf.getSizeAsBytes("spark.executor.memory", "1g"), sc.sc().isLocal());
+    }
+
+    /** The check itself, on explicit limits; throws {@link UserError} with advice. */
+    static void check(int parameters, int workers, int depth, long maxResultSize, long driverHeap, long executorHeap,
+            boolean local) {
         long vector = 4L * parameters;
         int partials = resultsAtDriver(workers, depth);
-        long maxResult = conf.getSizeAsBytes("spark.driver.maxResultSize", "1g");
-        if (maxResult > 0 && vector * partials > maxResult) {
+        if (maxResultSize > 0 && vector * partials > maxResultSize) {
             throw new UserError(String.format(Locale.ROOT,
                     "the driver would receive %d outer gradients of %s each (%s) per round, over spark.driver.maxResultSize=%s: "
                             + "raise it (--conf spark.driver.maxResultSize=%s) or raise --aggregation-depth",
-                    partials, mib(vector), mib(vector * partials), mib(maxResult), gib(vector * partials * 2)));
+                    partials, mib(vector), mib(vector * partials), mib(maxResultSize), gib(vector * partials * 2)));
         }
-        long driverHeap = Runtime.getRuntime().maxMemory();
-        long driverNeed = vector * (DRIVER_COPIES + partials);
-        boolean local = sc.sc().isLocal();
-        if (local) {
-            driverNeed += vector * EXECUTOR_COPIES;
-        }
+        long driverNeed = vector * (DRIVER_COPIES + partials) + (local ? vector * EXECUTOR_COPIES : 0);
         if (driverNeed > driverHeap * 0.8) {
             throw new UserError(String.format(Locale.ROOT,
                     "the driver needs about %s of heap for θ, the outer state and %d partial sums, but has %s: raise --driver-memory",
                     mib(driverNeed), partials, mib(driverHeap)));
         }
-        if (!local) {
-            long executorHeap = conf.getSizeAsBytes("spark.executor.memory", "1g");
-            long executorNeed = vector * EXECUTOR_COPIES;
-            if (executorNeed > executorHeap * 0.6) {
-                throw new UserError(String.format(Locale.ROOT,
-                        "each executor needs about %s of heap for θ and Δ, but spark.executor.memory is %s: raise --executor-memory",
-                        mib(executorNeed), mib(executorHeap)));
-            }
+        long executorNeed = vector * EXECUTOR_COPIES;
+        if (!local && executorNeed > executorHeap * 0.6) {
+            throw new UserError(String.format(Locale.ROOT,
+                    "each executor needs about %s of heap for θ and Δ, but spark.executor.memory is %s: raise --executor-memory",
+                    mib(executorNeed), mib(executorHeap)));
         }
     }
 
