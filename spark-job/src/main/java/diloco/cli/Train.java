@@ -37,9 +37,6 @@ public final class Train {
         SparkSession spark = null;
         try {
             TrainConfig cfg = CommandLine.parse(args);
-            // Thread settings must precede the engine's start; in local mode the driver is the executor.
-            System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads",
-                    Integer.toString(cfg.threadsPerWorker > 0 ? cfg.threadsPerWorker : Runtime.getRuntime().availableProcessors())));
             spark = session();
             new DiLoCoTrainer(spark, cfg, out).run();
             return 0;
