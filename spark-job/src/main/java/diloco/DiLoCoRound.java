@@ -25,9 +25,9 @@ public final class DiLoCoRound {
         this.outer = outer;
     }
 
-    /** Runs round {@code round} (1-based), updating {@code theta} in place. */
-    public Result run(float[] theta, int round) {
-        InnerRound inner = workers.innerSteps(theta, round);
+    /** Runs one round as planned (which workers, which states), updating {@code theta} in place. */
+    public Result run(float[] theta, RoundPlan plan) {
+        InnerRound inner = workers.innerSteps(theta, plan);
         long start = System.nanoTime();
         double outerGradNorm = Double.NaN;
         if (inner.received > 0) {

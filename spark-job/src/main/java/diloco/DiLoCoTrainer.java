@@ -65,6 +65,7 @@ public final class DiLoCoTrainer {
         Gpt model = new Gpt(cfg.model);
         int parameters = model.layout().size();
         ResourceCheck.check(sc, parameters, cfg.workers, cfg.aggregationDepth);
+        float[] theta = initialParameters(sc, model);
         say("model %s: %,d parameters; each outer gradient is %.2f MiB", cfg.model, parameters, parameters * 4 / 1048576.0);
 
         long started = System.nanoTime();
@@ -80,36 +81,47 @@ public final class DiLoCoTrainer {
             String runId = UUID.randomUUID().toString();
             Map<String, Object> runInfo = runInfo(sc, parameters, data, runId);
             out.writeRunJson(runInfo);
-            return train(sc, model, data, out, runInfo, runId, started);
+            return train(sc, model, theta, data, out, runInfo, runId, started);
         } finally {
             data.release();
         }
     }
 
-    private Result train(JavaSparkContext sc, Gpt model, TrainingData data, RunOutput out, Map<String, Object> runInfo,
-            String runId, long started) throws IOException {
-        float[] theta = model.initialParameters(cfg.seed);
+    private Result train(JavaSparkContext sc, Gpt model, float[] theta, TrainingData data, RunOutput out,
+            Map<String, Object> runInfo, String runId, long started) throws IOException {
         OuterOptimizer outer = OuterOptimizer.create(cfg, theta.length);
+        PoolSchedule pool = cfg.poolSchedule == null ? PoolSchedule.all(cfg.workers)
+                : PoolSchedule.parse(cfg.poolSchedule, cfg.workers);
+        int[] lastActive = new int[cfg.workers];
         boolean validates = data.validation.length > 0;
         List<Map<String, Object>> metrics = new ArrayList<>();
         Double initialVal = null;
         Double lastVal = null;
-        try (WorkerPool pool = new SparkWorkerPool(sc, data, cfg, runId)) {
-            DiLoCoRound round = new DiLoCoRound(pool, outer);
+        try (WorkerPool workers = new SparkWorkerPool(sc, data, cfg, runId)) {
+            DiLoCoRound round = new DiLoCoRound(workers, outer);
             if (validates) {
-                initialVal = validationLoss(pool, theta);
+                initialVal = validationLoss(workers, theta);
                 say("round 0/%d | val loss %.4f ppl %.2f (initial model)", cfg.rounds, initialVal, Math.exp(initialVal));
             }
             long trainStart = System.nanoTime();
             long tokensTotal = 0;
             for (int r = 1; r <= cfg.rounds; r++) {
                 long t0 = System.nanoTime();
-                DiLoCoRound.Result res = round.run(theta, r);
+                boolean[] active = new boolean[cfg.workers];
+                int n = pool.active(r, cfg.rounds);
+                for (int w = 0; w < n; w++) {
+                    active[w] = true;
+                }
+                RoundPlan plan = new RoundPlan(r, active, lastActive, cfg.seed, cfg.dropProbability);
+                DiLoCoRound.Result res = round.run(theta, plan);
+                for (int w = 0; w < n; w++) {
+                    lastActive[w] = r;
+                }
                 double secEval = 0;
                 Double val = null;
                 if (validates && (r == cfg.rounds || (cfg.evalEvery > 0 && r % cfg.evalEvery == 0))) {
                     long e0 = System.nanoTime();
-                    val = validationLoss(pool, theta);
+                    val = validationLoss(workers, theta);
                     lastVal = val;
                     secEval = (System.nanoTime() - e0) / 1e9;
                 }
@@ -120,7 +132,7 @@ public final class DiLoCoTrainer {
                 metrics.add(line);
                 out.appendMetrics(line);
                 progress(r, line, (System.nanoTime() - trainStart) / 1e9);
-                warnLostStates(res.inner);
+                warnLostStates(res.inner, plan);
             }
             runInfo.put("initial_val_loss", initialVal);
             runInfo.put("final_val_loss", lastVal);
@@ -138,9 +150,24 @@ public final class DiLoCoTrainer {
         return new Result(theta, initialVal, lastVal, metrics);
     }
 
-    private double validationLoss(WorkerPool pool, float[] theta) {
-        double[] nll = pool.validate(theta);
+    private double validationLoss(WorkerPool workers, float[] theta) {
+        double[] nll = workers.validate(theta);
         return nll[0] / nll[1];
+    }
+
+    /** θ₀: the seeded GPT-2 initialisation, or the parameters of --init-from. */
+    private float[] initialParameters(JavaSparkContext sc, Gpt model) {
+        if (cfg.initFrom == null) {
+            return model.initialParameters(cfg.seed);
+        }
+        try {
+            byte[] file = new diloco.io.HadoopFiles(sc.hadoopConfiguration()).read(new org.apache.hadoop.fs.Path(cfg.initFrom));
+            float[] theta = diloco.io.SafeTensors.read(file).flatten(model.layout());
+            say("initial parameters from %s", cfg.initFrom);
+            return theta;
+        } catch (IOException e) {
+            throw new UserError("--init-from " + cfg.initFrom + ": " + e.getMessage());
+        }
     }
 
     private Map<String, Object> metricsLine(int r, DiLoCoRound.Result res, Double val, double secEval, double secRound,
@@ -151,6 +178,7 @@ public final class DiLoCoTrainer {
         double innerMax = 0;
         double innerSum = 0;
         int reused = 0;
+        int dropped = 0;
         List<Map<String, Object>> sources = new ArrayList<>();
         for (WorkerReport w : in.reports) {
             tokens += w.tokens;
@@ -158,13 +186,18 @@ public final class DiLoCoTrainer {
             innerMax = Math.max(innerMax, w.secInner());
             innerSum += w.secInner();
             reused += w.stateSource.kind == StateSource.Kind.MEMORY ? 1 : 0;
-            sources.add(w.stateSource.toMap(w.worker));
+            dropped += w.dropped ? 1 : 0;
+            Map<String, Object> src = w.stateSource.toMap(w.worker);
+            src.put("start", w.startedFromOwn ? "own" : "global");
+            src.put("dropped", w.dropped);
+            sources.add(src);
         }
         int n = in.reports.size();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("round", r);
         m.put("workers", n);
         m.put("deltas_received", in.received);
+        m.put("deltas_dropped", dropped);
         m.put("tokens", tokens);
         m.put("inner_loss", n == 0 ? null : loss / n);
         m.put("val_loss", val);
@@ -180,7 +213,7 @@ public final class DiLoCoTrainer {
         m.put("sec_eval", secEval);
         m.put("sec_round", secRound);
         m.put("bytes_up", 4L * parameters * in.received);
-        m.put("bytes_down", 4L * parameters * cfg.workers);
+        m.put("bytes_down", 4L * parameters * n);
         m.put("state_reused", reused);
         m.put("state_source", sources);
         return m;
@@ -199,11 +232,12 @@ public final class DiLoCoTrainer {
         say("%s", sb);
     }
 
-    private void warnLostStates(InnerRound in) {
+    private void warnLostStates(InnerRound in, RoundPlan plan) {
         for (WorkerReport w : in.reports) {
-            if (w.round > 1 && w.stateSource.kind == StateSource.Kind.FRESH) {
+            int previous = plan.previousRound(w.worker);
+            if (previous > 0 && w.stateSource.kind == StateSource.Kind.FRESH) {
                 say("warning: worker %d restarted round %d with fresh AdamW moments: its state from round %d was not on executor %s",
-                        w.worker, w.round, w.round - 1, w.executor);
+                        w.worker, w.round, previous, w.executor);
             }
         }
     }

@@ -7,10 +7,11 @@ package diloco;
 public interface WorkerPool extends AutoCloseable {
 
     /**
-     * Sends θ to every worker; each takes H inner AdamW steps on its own shard, continuing its
-     * own optimizer state, and sends back Δᵢ = θ − θᵢ. Returns their sum and the workers' reports.
+     * Sends θ to the plan's active workers; each takes H inner AdamW steps on its own shard,
+     * continuing its own optimizer state, and sends back Δᵢ = θ − θᵢ. Returns their sum and the
+     * workers' reports.
      */
-    InnerRound innerSteps(float[] theta, int round);
+    InnerRound innerSteps(float[] theta, RoundPlan plan);
 
     /** {Σ validation nll (nats), predicted tokens} of θ on the fixed validation windows. */
     double[] validate(float[] theta);

@@ -66,12 +66,19 @@ public final class CommandLine {
                 (b, v) -> b.optValWindows(integer("--val-windows", v)));
         add("--val-seed", "S", "seed choosing the validation windows (kept apart from --seed so seeds compare on one set)",
                 (b, v) -> b.optValSeed(longInt("--val-seed", v)));
+        add("--shard-by", "REGEX", "non-i.i.d. shards: sort documents by the regex's first group on their id and give each "
+                + "worker a contiguous, token-balanced range (default: a seeded hash of the id, i.i.d.)", (b, v) -> b.optShardBy(v));
         section("DiLoCo");
         add("--workers", "K", "DiLoCo workers k; each is one Spark partition with its own shard and AdamW state",
                 (b, v) -> b.optWorkers(integer("--workers", v)));
         add("--inner-steps", "H", "inner AdamW steps per worker per round", (b, v) -> b.optInnerSteps(integer("--inner-steps", v)));
         add("--rounds", "R", "outer rounds (communications)", (b, v) -> b.optRounds(integer("--rounds", v)));
         add("--batch-size", "B", "sequences per inner step per worker", (b, v) -> b.optBatchSize(integer("--batch-size", v)));
+        add("--drop-probability", "P", "each worker's outer gradient is lost with this probability per round (seeded); "
+                + "a dropped worker continues from its own parameters", (b, v) -> b.optDropProbability(real("--drop-probability", v)));
+        add("--pool-schedule", "SPEC", "active workers per round, --workers being the maximum: constant:N, ramp:A:B "
+                + "(linear over the rounds) or a list n1,n2,... (the last repeats); inactive workers keep their state "
+                + "(default: all workers every round)", (b, v) -> b.optPoolSchedule(v));
         section("Model");
         add("--preset", "tiny|small|60m|150m|400m", "model shape; 60m/150m/400m use the paper's layers/width/heads",
                 (b, v) -> b.optPreset(v));
@@ -80,6 +87,8 @@ public final class CommandLine {
         add("--d-model", "D", "model width (default: from --preset)", (b, v) -> b.optDModel(integer("--d-model", v)));
         add("--heads", "N", "attention heads (default: from --preset)", (b, v) -> b.optHeads(integer("--heads", v)));
         add("--dropout", "P", "dropout probability", (b, v) -> b.optDropout(real("--dropout", v)));
+        add("--init-from", "MODEL", "start from this model.safetensors (a run's output; same shape) instead of a "
+                + "random initialisation", (b, v) -> b.optInitFrom(v));
         section("Inner optimizer (AdamW, on each worker)");
         add("--inner-lr", "LR", "peak inner learning rate", (b, v) -> b.optInnerLr(real("--inner-lr", v)));
         add("--warmup-steps", "N", "linear warm-up steps of the inner learning rate",

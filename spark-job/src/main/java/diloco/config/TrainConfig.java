@@ -27,6 +27,8 @@ public final class TrainConfig implements Serializable {
     public final double valFraction;
     public final int valWindows;
     public final long valSeed;
+    /** Non-i.i.d. sharding: regex whose first group is a document's key (null = hash, i.i.d.). */
+    public final String shardBy;
     // DiLoCo shape
     public final int workers;
     public final int innerSteps;
@@ -34,6 +36,12 @@ public final class TrainConfig implements Serializable {
     public final int batchSize;
     public final String preset;
     public final ModelConfig model;
+    /** A model.safetensors to start from instead of the random initialisation (null = none). */
+    public final String initFrom;
+    /** Probability that a worker's outer gradient is lost in a round (seeded; 0 = never). */
+    public final double dropProbability;
+    /** Active workers per round (see {@link diloco.PoolSchedule}); null = all workers every round. */
+    public final String poolSchedule;
     // inner AdamW
     public final float innerLr;
     public final int warmupSteps;
@@ -67,12 +75,16 @@ public final class TrainConfig implements Serializable {
         valFraction = b.valFraction;
         valWindows = b.valWindows;
         valSeed = b.valSeed;
+        shardBy = b.shardBy;
         workers = b.workers;
         innerSteps = b.innerSteps;
         rounds = b.rounds;
         batchSize = b.batchSize;
         preset = b.preset;
         model = b.resolveModel();
+        initFrom = b.initFrom;
+        dropProbability = b.dropProbability;
+        poolSchedule = b.poolSchedule;
         innerLr = b.innerLr;
         warmupSteps = b.warmupSteps;
         lrDecaySteps = b.lrDecaySteps > 0 ? b.lrDecaySteps : (long) b.rounds * b.innerSteps;
@@ -120,12 +132,16 @@ public final class TrainConfig implements Serializable {
         m.put("val_fraction", valFraction);
         m.put("val_windows", valWindows);
         m.put("val_seed", valSeed);
+        m.put("shard_by", shardBy);
         m.put("workers", workers);
         m.put("inner_steps", innerSteps);
         m.put("rounds", rounds);
         m.put("batch_size", batchSize);
         m.put("preset", preset);
         m.put("model", model.toMap());
+        m.put("init_from", initFrom);
+        m.put("drop_probability", dropProbability);
+        m.put("pool_schedule", poolSchedule);
         m.put("inner_lr", innerLr);
         m.put("warmup_steps", warmupSteps);
         m.put("lr_decay_steps", lrDecaySteps);
@@ -158,6 +174,10 @@ public final class TrainConfig implements Serializable {
         private double valFraction = 0.05;
         private int valWindows = 64;
         private long valSeed = 1234;
+        private String shardBy;
+        private String initFrom;
+        private double dropProbability = 0;
+        private String poolSchedule;
         private int workers = 8;
         private int innerSteps = 500;
         private int rounds = 128;
@@ -198,6 +218,10 @@ public final class TrainConfig implements Serializable {
         public Builder optValFraction(double v) { valFraction = v; return this; }
         public Builder optValWindows(int v) { valWindows = v; return this; }
         public Builder optValSeed(long v) { valSeed = v; return this; }
+        public Builder optShardBy(String v) { shardBy = v; return this; }
+        public Builder optInitFrom(String v) { initFrom = v; return this; }
+        public Builder optDropProbability(double v) { dropProbability = v; return this; }
+        public Builder optPoolSchedule(String v) { poolSchedule = v; return this; }
         public Builder optWorkers(int v) { workers = v; return this; }
         public Builder optInnerSteps(int v) { innerSteps = v; return this; }
         public Builder optRounds(int v) { rounds = v; return this; }
@@ -272,6 +296,18 @@ public final class TrainConfig implements Serializable {
                     "--format %s needs --text-column", format.name().toLowerCase(Locale.ROOT));
             UserError.check(format != DataFormat.FILES || textColumn == null,
                     "--text-column applies to parquet/json data, not to --format files");
+            UserError.check(dropProbability >= 0 && dropProbability <= 1, "--drop-probability must be in [0, 1], got %s",
+                    dropProbability);
+            if (shardBy != null) {
+                try {
+                    java.util.regex.Pattern.compile(shardBy);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw new UserError("--shard-by is not a valid regular expression: " + e.getDescription());
+                }
+            }
+            if (poolSchedule != null) {
+                diloco.PoolSchedule.parse(poolSchedule, workers); // throws UserError when malformed
+            }
             ModelConfig m = resolveModel();
             m.validate();
             return new TrainConfig(this);

@@ -3,7 +3,10 @@ package diloco.data;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
 
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The data a run trains on: one shard per worker (partition i = worker i, persisted
@@ -57,8 +61,16 @@ public final class TrainingData {
 
         int workers = c.workers;
         long seed = c.seed;
-        JavaRDD<Shard> shards = docs.filter(d -> !Split.isValidation(d.id, valFraction))
-                .mapToPair(d -> new Tuple2<>(Split.workerOf(d.id, seed, workers), d))
+        JavaRDD<Document> train = docs.filter(d -> !Split.isValidation(d.id, valFraction));
+        JavaPairRDD<Integer, Document> assigned;
+        if (c.shardBy == null) {
+            assigned = train.mapToPair(d -> new Tuple2<>(Split.workerOf(d.id, seed, workers), d));
+        } else {
+            Broadcast<Map<String, Integer>> byKey = JavaSparkContext.fromSparkContext(docs.context())
+                    .broadcast(Split.contiguousByKey(train, c.shardBy, workers));
+            assigned = train.mapToPair(d -> new Tuple2<>(byKey.value().get(d.id), d));
+        }
+        JavaRDD<Shard> shards = assigned
                 .partitionBy(new WorkerPartitioner(workers))
                 .mapPartitionsWithIndex((worker, it) -> {
                     List<Document> mine = new ArrayList<>();

@@ -1,6 +1,7 @@
 package diloco.spark;
 
 import diloco.InnerRound;
+import diloco.RoundPlan;
 import diloco.WorkerPool;
 import diloco.config.TrainConfig;
 import diloco.data.Shard;
@@ -12,6 +13,11 @@ import diloco.worker.WorkerStateStore;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.PartitionPruningRDD;
+
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,17 +45,17 @@ public final class SparkWorkerPool implements WorkerPool {
     }
 
     @Override
-    public InnerRound innerSteps(float[] theta, int round) {
+    public InnerRound innerSteps(float[] theta, RoundPlan plan) {
         long t0 = System.nanoTime();
         Broadcast<float[]> global = sc.broadcast(theta);
         long t1 = System.nanoTime();
         TrainConfig c = cfg;
         String run = runId;
-        sc.setJobGroup("diloco-round-" + round, "DiLoCo round " + round + ": " + c.workers + " workers × "
-                + c.innerSteps + " inner steps", false);
+        sc.setJobGroup("diloco-round-" + plan.round, "DiLoCo round " + plan.round + ": " + plan.activeCount()
+                + " workers × " + c.innerSteps + " inner steps", false);
         try {
-            DeltaSum sum = shards.treeAggregate(new DeltaSum(),
-                    (acc, shard) -> acc.add(new InnerLoop(c).run(shard, global.value(), round, run)),
+            DeltaSum sum = activeShards(plan).treeAggregate(new DeltaSum(),
+                    (acc, shard) -> acc.add(new InnerLoop(c).run(shard, global.value(), plan, run)),
                     DeltaSum::merge,
                     c.aggregationDepth);
             double secStage = (System.nanoTime() - t1) / 1e9;
@@ -57,6 +63,29 @@ public final class SparkWorkerPool implements WorkerPool {
         } finally {
             sc.clearJobGroup();
             global.destroy();
+        }
+    }
+
+    /** The partitions (= workers) taking part; inactive ones launch no task at all. */
+    private JavaRDD<Shard> activeShards(RoundPlan plan) {
+        if (plan.activeCount() == plan.workers()) {
+            return shards;
+        }
+        return PartitionPruningRDD.create(shards.rdd(), new ActivePartitions(plan)).toJavaRDD();
+    }
+
+    /** Scala's {@code Int => Boolean} for {@link PartitionPruningRDD}: is partition i active? */
+    private static final class ActivePartitions extends AbstractFunction1<Object, Object> implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final RoundPlan plan;
+
+        ActivePartitions(RoundPlan plan) {
+            this.plan = plan;
+        }
+
+        @Override
+        public Object apply(Object partition) {
+            return plan.isActive((Integer) partition);
         }
     }
 

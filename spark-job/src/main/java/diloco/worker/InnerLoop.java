@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
+import diloco.RoundPlan;
 import diloco.config.TrainConfig;
 import diloco.data.BatchSampler;
 import diloco.data.Hashing;
@@ -45,9 +46,16 @@ public final class InnerLoop {
         return new LearningRateSchedule(c.innerLr, c.warmupSteps, c.lrDecaySteps, c.minLrRatio);
     }
 
-    /** Runs round {@code round} (1-based) of the shard's worker, holding this JVM's compute lock. */
-    public WorkerUpdate run(Shard shard, float[] theta, int round, String runId) throws Exception {
+    /**
+     * Runs the shard's worker for {@code plan.round} (1-based), holding this JVM's compute lock:
+     * H AdamW steps from θ (or from its own parameters if its last Δ was lost), continuing the
+     * optimizer state of the last round it took part in.
+     */
+    public WorkerUpdate run(Shard shard, float[] theta, RoundPlan plan, String runId) throws Exception {
         long asked = System.nanoTime();
+        int worker = shard.worker;
+        int round = plan.round;
+        int previous = plan.previousRound(worker);
         return Engines.exclusive(() -> {
             double waited = (System.nanoTime() - asked) / 1e9;
             long startMs = System.currentTimeMillis();
@@ -55,26 +63,29 @@ public final class InnerLoop {
             Device device = Engines.device(engine, cfg.device);
             NDManager longLived = Engines.longLivedManager(engine, device);
             WorkerStateStore store = WorkerStateStore.get();
-            WorkerStateStore.Checkout checkout = store.checkout(runId, shard.worker, round - 1, layout, longLived);
-            AdamWState state = checkout.state;
+            WorkerStateStore.Checkout checkout = store.checkout(runId, worker, previous, layout, longLived);
+            WorkerState state = checkout.state;
+            boolean fromOwn = plan.continuesFromOwnParameters(worker) && state.ownParameters != null;
             boolean committed = false;
             try (NDManager manager = engine.newBaseManager(device)) {
-                NDList params = layout.toArrays(theta, manager);
-                double lossSum = train(params, state, shard, round, manager, engine);
+                NDList params = layout.toArrays(fromOwn ? state.ownParameters : theta, manager);
+                double lossSum = train(params, state.optimizer, shard, round, manager, engine);
                 float[] local = layout.flatten(params);
                 float[] delta = new float[theta.length];
                 double sq = 0;
                 for (int i = 0; i < delta.length; i++) {
-                    delta[i] = theta[i] - local[i]; // outer gradient: OLD minus NEW
+                    delta[i] = theta[i] - local[i]; // outer gradient: OLD (global) minus NEW
                     sq += (double) delta[i] * delta[i];
                 }
-                store.commit(runId, shard.worker, round, state);
+                boolean dropped = plan.isDropped(worker, round);
+                state.ownParameters = dropped ? local : null;
+                store.commit(runId, worker, previous, round, state);
                 committed = true;
                 long tokens = (long) cfg.innerSteps * cfg.tokensPerStep();
-                WorkerReport report = new WorkerReport(shard.worker, round, tokens, lossSum / cfg.innerSteps,
+                WorkerReport report = new WorkerReport(worker, round, tokens, lossSum / cfg.innerSteps,
                         Math.sqrt(sq), checkout.source, startMs, System.currentTimeMillis(), waited, executorId(),
-                        device.toString());
-                return new WorkerUpdate(delta, report);
+                        device.toString(), dropped, fromOwn);
+                return new WorkerUpdate(dropped ? null : delta, report);
             } finally {
                 if (!committed) {
                     state.close();

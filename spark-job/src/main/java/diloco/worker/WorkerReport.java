@@ -21,9 +21,14 @@ public final class WorkerReport implements Serializable {
     public final double secWaiting;
     public final String executor;
     public final String device;
+    /** The round's outer gradient was lost (simulated); the driver did not receive it. */
+    public final boolean dropped;
+    /** The worker started from its own parameters (its previous Δ was lost), not from θ. */
+    public final boolean startedFromOwn;
 
     public WorkerReport(int worker, int round, long tokens, double meanLoss, double deltaNorm, StateSource stateSource,
-            long startMs, long endMs, double secWaiting, String executor, String device) {
+            long startMs, long endMs, double secWaiting, String executor, String device, boolean dropped,
+            boolean startedFromOwn) {
         this.worker = worker;
         this.round = round;
         this.tokens = tokens;
@@ -35,6 +40,8 @@ public final class WorkerReport implements Serializable {
         this.secWaiting = secWaiting;
         this.executor = executor;
         this.device = device;
+        this.dropped = dropped;
+        this.startedFromOwn = startedFromOwn;
     }
 
     public double secInner() {

@@ -125,6 +125,32 @@ class DataTest {
         }
     }
 
+    /** Non-i.i.d.: sorted by the key, cut into contiguous token-balanced ranges. */
+    @Test
+    void shardByKeyGivesContiguousRanges() throws Exception {
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("keyed"));
+        TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).optWorkers(3).optValFraction(0)
+                .optShardBy("doc-(\\d+)").build();
+        TrainingData data = TrainingData.prepare(TestSupport.spark(), c);
+        try {
+            List<String> paragraphs = TestSupport.paragraphs();
+            StringBuilder all = new StringBuilder();
+            paragraphs.forEach(all::append);
+            StringBuilder joined = new StringBuilder();
+            long min = Long.MAX_VALUE;
+            long max = 0;
+            for (Shard s : data.shards.collect()) {
+                joined.append(text(s.tokens));
+                min = Math.min(min, s.tokens.length());
+                max = Math.max(max, s.tokens.length());
+            }
+            assertEquals(all.toString(), joined.toString(), "worker 0, 1, 2 hold consecutive ranges in key order");
+            assertTrue(max < 2 * min, "token-balanced: " + min + ".." + max);
+        } finally {
+            data.release();
+        }
+    }
+
     @Test
     void fingerprintChangesWithContent() throws Exception {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("c1"));

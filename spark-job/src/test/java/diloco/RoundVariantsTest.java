@@ -1,0 +1,148 @@
+package diloco;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.config.TrainConfig;
+import diloco.config.UserError;
+import diloco.io.RunOutput;
+import diloco.model.Gpt;
+import diloco.optim.MomentumSgd;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Dropped outer gradients, adaptive worker pools and warm starts, on real Spark runs. */
+class RoundVariantsTest {
+    @TempDir
+    static Path tmp;
+    static Path corpus;
+    static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
+
+    @BeforeAll
+    static void data() throws Exception {
+        corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+    }
+
+    private static DiLoCoTrainer.Result run(TrainConfig.Builder b) throws Exception {
+        return new DiLoCoTrainer(TestSupport.spark(), b.build(), QUIET).run();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> sources(Map<String, Object> line) {
+        return (List<Map<String, Object>>) line.get("state_source");
+    }
+
+    @Test
+    void everyDeltaDroppedLeavesThetaUnchangedAndWorkersContinueFromOwnParameters() throws Exception {
+        TrainConfig.Builder b = TestSupport.tinyConfig(corpus, tmp.resolve("drop1")).optRounds(2).optDropProbability(1.0);
+        DiLoCoTrainer.Result r = run(b);
+        assertArrayEquals(new Gpt(b.build().model).initialParameters(0), r.theta, 0f, "no outer step was taken");
+        for (Map<String, Object> line : r.metrics) {
+            assertEquals(0, ((Number) line.get("deltas_received")).intValue());
+            assertEquals(2, ((Number) line.get("deltas_dropped")).intValue());
+            assertEquals(0L, ((Number) line.get("bytes_up")).longValue());
+        }
+        assertEquals("global", sources(r.metrics.get(0)).get(0).get("start"));
+        assertEquals("own", sources(r.metrics.get(1)).get(0).get("start"), "round 2 continues from θᵢ of round 1");
+        assertTrue((Double) r.metrics.get(1).get("inner_loss") < (Double) r.metrics.get(0).get("inner_loss"),
+                "workers kept learning on their own parameters");
+    }
+
+    @Test
+    void dropProbabilityZeroIsTheNormalRound() throws Exception {
+        float[] plain = run(TestSupport.tinyConfig(corpus, tmp.resolve("plain")).optRounds(2)).theta;
+        float[] zero = run(TestSupport.tinyConfig(corpus, tmp.resolve("drop0")).optRounds(2).optDropProbability(0)).theta;
+        assertArrayEquals(plain, zero, 0f);
+    }
+
+    /** A round in which nothing arrives leaves θ and the outer momentum exactly as they were. */
+    @Test
+    void roundWithoutDeltasSkipsTheOuterStep() {
+        float[] delta = {0.5f, -0.25f};
+        MomentumSgd outer = new MomentumSgd(2, 0.7f, 0.9f, true);
+        boolean[] arrives = {true, false};
+        WorkerPool pool = new WorkerPool() {
+            @Override
+            public InnerRound innerSteps(float[] theta, RoundPlan plan) {
+                boolean ok = arrives[plan.round - 1];
+                return new InnerRound(ok ? delta.clone() : null, ok ? 1 : 0, List.of(), 0, 0);
+            }
+
+            @Override
+            public double[] validate(float[] theta) {
+                return new double[] {0, 1};
+            }
+
+            @Override
+            public void close() {}
+        };
+        DiLoCoRound round = new DiLoCoRound(pool, outer);
+        float[] theta = {1f, 1f};
+        round.run(theta, RoundPlan.everyWorker(1, 1));
+        float[] afterFirst = theta.clone();
+        float[] velocity = outer.state().get("velocity").clone();
+        assertFalse(velocity[0] == 0f);
+        round.run(theta, RoundPlan.everyWorker(2, 1));
+        assertArrayEquals(afterFirst, theta, 0f);
+        assertArrayEquals(velocity, outer.state().get("velocity"), 0f);
+    }
+
+    @Test
+    void poolScheduleChangesTheWorkersPerRound() throws Exception {
+        DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("pool")).optWorkers(3).optRounds(3)
+                .optPoolSchedule("1,3,2"));
+        int[] expected = {1, 3, 2};
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> line = r.metrics.get(i);
+            assertEquals(expected[i], ((Number) line.get("workers")).intValue());
+            assertEquals(expected[i], ((Number) line.get("deltas_received")).intValue());
+            assertEquals(expected[i], sources(line).size());
+        }
+        // round 2: worker 0 continues its state, workers 1 and 2 join fresh from θ
+        List<Map<String, Object>> round2 = sources(r.metrics.get(1));
+        assertEquals("memory", round2.get(0).get("source"));
+        assertEquals("fresh", round2.get(1).get("source"));
+        assertEquals("global", round2.get(2).get("start"));
+        // round 3: worker 1 continues from round 2; worker 2 sits out and keeps its state
+        assertEquals(2, sources(r.metrics.get(2)).size());
+        assertEquals(2, ((Number) sources(r.metrics.get(2)).get(1).get("round")).intValue());
+    }
+
+    @Test
+    void poolSchedulesParse() {
+        assertEquals(2, PoolSchedule.parse("ramp:2:8", 8).active(1, 7));
+        assertEquals(5, PoolSchedule.parse("ramp:2:8", 8).active(4, 7));
+        assertEquals(8, PoolSchedule.parse("ramp:2:8", 8).active(7, 7));
+        assertEquals(2, PoolSchedule.parse("ramp:8:2", 8).active(7, 7));
+        assertEquals(4, PoolSchedule.parse("constant:4", 8).active(3, 9));
+        assertEquals(3, PoolSchedule.parse("1,2,3", 8).active(9, 9));
+        assertThrows(UserError.class, () -> PoolSchedule.parse("constant:9", 8));
+        assertThrows(UserError.class, () -> PoolSchedule.parse("ramp:2", 8));
+        assertThrows(UserError.class, () -> PoolSchedule.parse("lots", 8));
+    }
+
+    /** Warm start: a run from another run's model starts at that model's validation loss. */
+    @Test
+    void initFromContinuesFromASavedModel() throws Exception {
+        Path first = tmp.resolve("first");
+        DiLoCoTrainer.Result a = run(TestSupport.tinyConfig(corpus, first).optRounds(2));
+        DiLoCoTrainer.Result b = run(TestSupport.tinyConfig(corpus, tmp.resolve("second")).optRounds(1)
+                .optInitFrom(first.resolve(RunOutput.MODEL).toString()));
+        assertEquals(a.finalValLoss, b.initialValLoss, 1e-6);
+        UserError e = assertThrows(UserError.class, () -> run(TestSupport.tinyConfig(corpus, tmp.resolve("third"))
+                .optLayers(3).optInitFrom(first.resolve(RunOutput.MODEL).toString())));
+        assertTrue(e.getMessage().contains("--init-from"), e.getMessage());
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("third")), "nothing written on a bad --init-from");
+    }
+}
