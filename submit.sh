@@ -35,7 +35,8 @@ Modes (default: local):
 
 Actions (default: train):
   train        the DiLoCo training job (diloco.cli.Train); OPTIONS are its options, passed unchanged.
-  experiments  the paper-reproduction suites (not available yet).
+  experiments  the paper-reproduction suites (diloco.experiments.Experiments): --suite NAME --out DIR
+               plus runner and job options; see ./submit.sh experiments --help and docs/experiments.md.
 
 With no arguments at all, runs the demo:
   ./submit.sh local train --data datasets/cache/sotu --workers 4 --preset small --inner-steps 50 \
@@ -96,19 +97,18 @@ fi
 case "${1:-}" in local|yarn|k8s) mode="$1"; shift ;; esac
 case "${1:-}" in train|experiments) action="$1"; shift ;; esac
 
+main_class=diloco.cli.Train
+[ "$action" = experiments ] && main_class=diloco.experiments.Experiments
+
 if has_option --help "$@" || has_option -h "$@"; then
   usage
-  if [ "$action" = train ] && [ "$mode" = local ]; then
+  if [ "$mode" = local ]; then
     build_if_missing
-    echo; echo "Options of the train action:"; echo
-    java -cp "$JAR:$(cat "$CLASSPATH_FILE")" diloco.cli.Train --help
+    echo; echo "Options of the $action action:"; echo
+    java -cp "$JAR:$(cat "$CLASSPATH_FILE")" "$main_class" --help
+    [ "$action" = experiments ] && { echo; java -cp "$JAR:$(cat "$CLASSPATH_FILE")" diloco.cli.Train --help; }
   fi
   exit 0
-fi
-
-if [ "$action" = experiments ]; then
-  echo "submit.sh: the 'experiments' action is not available yet (paper-reproduction suites are a later issue)" >&2
-  exit 2
 fi
 
 args=("$@")
@@ -126,7 +126,7 @@ case "$mode" in
       args=(--data "$DEFAULT_DATA" "${args[@]}")
     fi
     cores="${DILOCO_LOCAL_CORES:-$(nproc 2>/dev/null || echo 2)}"
-    common=(--master "local[$cores]" --class diloco.cli.Train --conf spark.ui.showConsoleProgress=false
+    common=(--master "local[$cores]" --class "$main_class" --conf spark.ui.showConsoleProgress=false
             --conf spark.speculation=false)
     if [ -n "${SPARK_HOME:-}" ]; then
       run "$SPARK_HOME/bin/spark-submit" "${common[@]}" --driver-memory "${DRIVER_MEMORY:-4g}" \
@@ -145,7 +145,7 @@ case "$mode" in
     command -v "$submit" >/dev/null || [ "${DRY_RUN:-0}" = 1 ] || {
       echo "submit.sh: $mode mode needs spark-submit (set SPARK_HOME or put it on PATH)" >&2; exit 2; }
     cores="${EXECUTOR_CORES:-4}"
-    cluster=(--class diloco.cli.Train
+    cluster=(--class "$main_class"
              --num-executors "${NUM_EXECUTORS:-2}" --executor-cores "$cores" --executor-memory "${EXECUTOR_MEMORY:-4g}"
              --driver-memory "${DRIVER_MEMORY:-4g}"
              --conf spark.task.cpus="$cores" --conf spark.speculation=false

@@ -61,7 +61,7 @@ public final class CommandLine {
         add("--text-column", "NAME", "string column holding the document text (Parquet/JSON)", (b, v) -> b.optTextColumn(v));
         add("--id-column", "NAME", "column with a stable document id (default: a hash of the text)", (b, v) -> b.optIdColumn(v));
         add("--val-fraction", "F", "fraction of documents held out for validation, by a hash of their id; 0 disables",
-                (b, v) -> b.optValFraction(real("--val-fraction", v)));
+                (b, v) -> b.optValFraction(decimal("--val-fraction", v)));
         add("--val-windows", "N", "number of fixed validation windows (context+1 tokens each)",
                 (b, v) -> b.optValWindows(integer("--val-windows", v)));
         add("--val-seed", "S", "seed choosing the validation windows (kept apart from --seed so seeds compare on one set)",
@@ -75,7 +75,7 @@ public final class CommandLine {
         add("--rounds", "R", "outer rounds (communications)", (b, v) -> b.optRounds(integer("--rounds", v)));
         add("--batch-size", "B", "sequences per inner step per worker", (b, v) -> b.optBatchSize(integer("--batch-size", v)));
         add("--drop-probability", "P", "each worker's outer gradient is lost with this probability per round (seeded); "
-                + "a dropped worker continues from its own parameters", (b, v) -> b.optDropProbability(real("--drop-probability", v)));
+                + "a dropped worker continues from its own parameters", (b, v) -> b.optDropProbability(decimal("--drop-probability", v)));
         add("--pool-schedule", "SPEC", "active workers per round, --workers being the maximum: constant:N, ramp:A:B "
                 + "(linear over the rounds) or a list n1,n2,... (the last repeats); inactive workers keep their state "
                 + "(default: all workers every round)", (b, v) -> b.optPoolSchedule(v));
@@ -243,10 +243,15 @@ public final class CommandLine {
     }
 
     private static float real(String name, String v) {
+        return (float) decimal(name, v);
+    }
+
+    /** A finite number; kept in double where a probability or fraction should print as typed. */
+    private static double decimal(String name, String v) {
         try {
-            float f = Float.parseFloat(v.trim());
-            UserError.check(Float.isFinite(f), "%s expects a finite number, got '%s'", name, v);
-            return f;
+            double d = Double.parseDouble(v.trim());
+            UserError.check(Double.isFinite(d), "%s expects a finite number, got '%s'", name, v);
+            return d;
         } catch (NumberFormatException e) {
             throw new UserError(name + " expects a number, got '" + v + "'");
         }

@@ -35,4 +35,13 @@ public final class Json {
     public static Map<String, Object> parseObject(String json) throws IOException {
         return MAPPER.readValue(json, new TypeReference<Map<String, Object>>() {});
     }
+
+    /** {@link #parseObject} for JSON this program wrote itself. */
+    public static Map<String, Object> parseObjectUnchecked(String json) {
+        try {
+            return parseObject(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -1,0 +1,56 @@
+package diloco.experiments;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/** PNG charts of a suite's results, drawn with XChart. */
+final class Charts {
+    private static final int WIDTH = 960;
+    private static final int HEIGHT = 600;
+
+    private Charts() {}
+
+    /** A named set of (x, y) points. */
+    static final class Series {
+        final String name;
+        final double[] x;
+        final double[] y;
+
+        Series(String name, List<double[]> points) {
+            this.name = name;
+            this.x = points.stream().mapToDouble(p -> p[0]).toArray();
+            this.y = points.stream().mapToDouble(p -> p[1]).toArray();
+        }
+    }
+
+    static byte[] lines(String title, String xLabel, String yLabel, List<Series> series, boolean logX, boolean markers)
+            throws IOException {
+        System.setProperty("java.awt.headless", "true"); // drawing needs no display
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setXAxisLogarithmic(logX);
+        chart.getStyler().setYAxisDecimalPattern("0.000");
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        for (Series s : series) {
+            if (s.x.length == 0) {
+                continue;
+            }
+            XYSeries xy = chart.addSeries(s.name, s.x, s.y);
+            xy.setMarker(markers || s.x.length == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+        }
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    static List<Series> of(Map<String, List<double[]>> bySeries) {
+        return bySeries.entrySet().stream().map(e -> new Series(e.getKey(), e.getValue())).toList();
+    }
+}

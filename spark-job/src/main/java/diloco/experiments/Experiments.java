@@ -1,0 +1,298 @@
+package diloco.experiments;
+
+import diloco.DiLoCoTrainer;
+import diloco.cli.CommandLine;
+import diloco.config.TrainConfig;
+import diloco.config.UserError;
+import diloco.io.BuildInfo;
+import diloco.io.HadoopFiles;
+import diloco.io.Json;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs a named suite of DiLoCo configurations on the same data, model and validation windows, and
+ * writes a Markdown table, a JSON file and PNG charts of the results. Each run keeps its own output
+ * directory under {@code OUT/runs/}; a finished run with the same configuration is reused, so an
+ * interrupted suite continues where it stopped, and {@code --partition I/N} lets N processes share
+ * a suite (then {@code --report-only} draws the report).
+ */
+public final class Experiments {
+    static final String USAGE = String.join("\n",
+            "Usage: diloco.experiments.Experiments --suite NAME --data PATH --out DIR [runner options] [job options]",
+            "",
+            "Runs a suite of DiLoCo configurations at equal inner steps per worker and writes",
+            "DIR/results.md, DIR/results.json and DIR/*.png; each run's own output is in DIR/runs/.",
+            "",
+            "Runner options:",
+            "  --suite NAME               table2 | workers | H | outer | drop | pool | smoke",
+            "  --total-inner-steps N      inner steps per worker in every run; rounds = N / H [default: 3000]",
+            "  --seeds LIST               comma-separated seeds, each configuration runs once per seed [default: 0]",
+            "  --non-iid-key REGEX        key for non-i.i.d. shards (workers suite), first group of the regex on the",
+            "                             document id [default: ^(\\d{4}), the year of a State of the Union file]",
+            "  --partition I/N            run only the runs i with i mod N = I (share a suite among N processes)",
+            "  --report-only              draw the report from finished runs; run nothing",
+            "  --out DIR                  the suite's directory (required)",
+            "",
+            "Job options (see diloco.cli.Train --help) set the base of every run: --data (required), model",
+            "(--preset, --layers, ...), --batch-size, --inner-lr, --workers (k, the suite's largest),",
+            "--inner-steps (H), ... Each configuration then sets its own --workers/--inner-steps/--rounds",
+            "and outer optimizer; --eval-every defaults to rounds/20.",
+            "");
+
+    private Experiments() {}
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err, true);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Options of the runner itself; everything else goes to the job. */
+    static final class Options {
+        String suite;
+        int totalInnerSteps = 3000;
+        List<Long> seeds = List.of(0L);
+        String nonIidKey = "^(\\d{4})";
+        int partition = 0;
+        int partitions = 1;
+        boolean reportOnly;
+        String out;
+        List<String> jobArgs = new ArrayList<>();
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--suite":
+                        o.suite = value(args, ++i, a);
+                        break;
+                    case "--total-inner-steps":
+                        o.totalInnerSteps = parseInt(value(args, ++i, a), a);
+                        UserError.check(o.totalInnerSteps >= 1, "--total-inner-steps must be >= 1");
+                        break;
+                    case "--seeds":
+                        List<Long> seeds = new ArrayList<>();
+                        for (String s : value(args, ++i, a).split(",")) {
+                            seeds.add((long) parseInt(s.trim(), a));
+                        }
+                        o.seeds = seeds;
+                        break;
+                    case "--non-iid-key":
+                        o.nonIidKey = value(args, ++i, a);
+                        break;
+                    case "--partition":
+                        String[] p = value(args, ++i, a).split("/");
+                        UserError.check(p.length == 2, "--partition must be I/N, e.g. 0/2");
+                        o.partition = parseInt(p[0], a);
+                        o.partitions = parseInt(p[1], a);
+                        UserError.check(o.partitions >= 1 && o.partition >= 0 && o.partition < o.partitions,
+                                "--partition I/N needs 0 <= I < N");
+                        break;
+                    case "--report-only":
+                        o.reportOnly = true;
+                        break;
+                    case "--out":
+                        o.out = value(args, ++i, a);
+                        break;
+                    default:
+                        o.jobArgs.add(a);
+                }
+            }
+            UserError.check(o.suite != null, "--suite is required (one of %s)", String.join(", ", Suites.NAMES));
+            UserError.check(Suites.NAMES.contains(o.suite), "unknown --suite '%s' (expected one of %s)", o.suite,
+                    String.join(", ", Suites.NAMES));
+            UserError.check(o.out != null, "--out DIR is required");
+            return o;
+        }
+
+        private static String value(String[] args, int i, String name) {
+            UserError.check(i < args.length, "option %s needs a value", name);
+            return args[i];
+        }
+
+        private static int parseInt(String v, String name) {
+            try {
+                return Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new UserError(name + " expects an integer, got '" + v + "'");
+            }
+        }
+    }
+
+    /** Runs the suite; returns the exit status (0, 2 bad input, 1 failure). Stops Spark only if asked. */
+    public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark) {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            out.print(USAGE);
+            return 0;
+        }
+        SparkSession spark = null;
+        try {
+            Options o = Options.parse(args);
+            List<String> base = new ArrayList<>(o.jobArgs);
+            TrainConfig baseConfig = CommandLine.parse(withOut(base, o.out)); // validates the job options early
+            UserError.check(baseConfig.valFraction > 0, "experiments compare validation loss: --val-fraction must be > 0");
+            List<RunSpec> plan = Suites.plan(o.suite, new Suites.Budget(baseConfig.workers, baseConfig.innerSteps,
+                    o.totalInnerSteps, baseConfig.batchSize, o.nonIidKey));
+            out.println("[experiments] suite " + o.suite + ": " + plan.size() + " configurations x " + o.seeds.size()
+                    + " seeds, " + o.totalInnerSteps + " inner steps per worker each");
+            out.print(Suites.describe(plan));
+            spark = session();
+            HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+            Map<RunSpec, List<RunResult>> results = new LinkedHashMap<>();
+            List<String> missing = new ArrayList<>();
+            int index = 0;
+            int total = plan.size() * o.seeds.size();
+            for (RunSpec spec : plan) {
+                List<RunResult> seeds = new ArrayList<>();
+                for (long seed : o.seeds) {
+                    Path dir = new Path(new Path(o.out, "runs"), spec.slug(seed));
+                    List<String> runArgs = runArgs(base, spec, seed, o.totalInnerSteps, dir);
+                    TrainConfig cfg = CommandLine.parse(runArgs.toArray(new String[0]));
+                    RunResult done = RunResult.load(files, dir, spec, seed);
+                    boolean mine = index % o.partitions == o.partition && !o.reportOnly;
+                    index++;
+                    if (done != null && sameConfig(done, cfg)) {
+                        out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: finished earlier, reused%n", index, total,
+                                spec.name, seed);
+                    } else if (mine) {
+                        out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: diloco.cli.Train %s%n", index, total,
+                                spec.name, seed, String.join(" ", runArgs));
+                        new DiLoCoTrainer(spark, cfg, out).run();
+                        done = RunResult.load(files, dir, spec, seed);
+                    }
+                    if (done == null || !sameConfig(done, cfg)) {
+                        missing.add(spec.slug(seed));
+                    } else {
+                        seeds.add(done);
+                    }
+                }
+                results.put(spec, seeds);
+            }
+            if (!missing.isEmpty()) {
+                UserError.check(!o.reportOnly, "--report-only: runs not finished yet: %s", String.join(", ", missing));
+                out.println("[experiments] this partition is done; other partitions still owe: " + String.join(", ", missing)
+                        + " (then run again with --report-only)");
+                return 0;
+            }
+            writeReport(files, o, args, results, out);
+            return 0;
+        } catch (UserError e) {
+            err.println("diloco: error: " + e.getMessage());
+            return UserError.EXIT_CODE;
+        } catch (Exception e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof UserError) {
+                    err.println("diloco: error: " + t.getMessage());
+                    return UserError.EXIT_CODE;
+                }
+            }
+            err.println("diloco: failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        } finally {
+            if (spark != null && stopSpark) {
+                spark.stop();
+            }
+        }
+    }
+
+    static List<String> runArgs(List<String> base, RunSpec spec, long seed, int totalInnerSteps, Path dir) {
+        List<String> a = new ArrayList<>(base);
+        a.addAll(spec.args);
+        a.addAll(List.of("--seed", Long.toString(seed)));
+        if (!base.contains("--eval-every")) {
+            int h = Integer.parseInt(spec.args.get(spec.args.indexOf("--inner-steps") + 1));
+            a.addAll(List.of("--eval-every", Integer.toString(Suites.evalEvery(totalInnerSteps / h))));
+        }
+        a.addAll(List.of("--out", dir.toString(), "--overwrite"));
+        return a;
+    }
+
+    private static String[] withOut(List<String> base, String out) {
+        List<String> a = new ArrayList<>(base);
+        a.addAll(List.of("--out", out));
+        return a.toArray(new String[0]);
+    }
+
+    /** A finished run is reused only if it ran exactly this configuration (output path aside). */
+    private static boolean sameConfig(RunResult done, TrainConfig cfg) {
+        Map<String, Object> a = new TreeMap<>(Json.parseObjectUnchecked(Json.line(done.config())));
+        Map<String, Object> b = new TreeMap<>(Json.parseObjectUnchecked(Json.line(cfg.toMap())));
+        a.remove("out");
+        b.remove("out");
+        return a.equals(b);
+    }
+
+    private static void writeReport(HadoopFiles files, Options o, String[] args, Map<RunSpec, List<RunResult>> results,
+            PrintStream out) throws IOException {
+        List<Report.Row> rows = new ArrayList<>();
+        results.forEach((spec, seeds) -> rows.add(new Report.Row(spec, seeds)));
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("command", "./submit.sh experiments " + String.join(" ", args));
+        provenance.put("git_revision", BuildInfo.describe("").get("git_revision"));
+        provenance.put("machine", String.format(Locale.ROOT, "%d cores, %.0f GiB RAM, %s, Java %s",
+                Runtime.getRuntime().availableProcessors(),
+                ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize() / (double) (1L << 30),
+                System.getProperty("os.arch"), System.getProperty("java.version")));
+        provenance.put("seeds", o.seeds.toString());
+        provenance.put("written_at", Instant.now().toString());
+        Path dir = new Path(o.out);
+        files.writeString(new Path(dir, "results.md"), Report.markdown(o.suite, rows, provenance));
+        files.writeString(new Path(dir, "results.json"), Json.pretty(Report.json(o.suite, rows, provenance)));
+
+        Map<String, List<double[]>> curves = new LinkedHashMap<>();
+        for (Report.Row r : rows) {
+            curves.put(r.spec.name, r.meanCurve());
+        }
+        byte[] png = Charts.lines("Validation loss, suite " + o.suite, "inner steps per worker",
+                "validation loss (nats per byte)", Charts.of(curves), false, false);
+        files.write(new Path(dir, "loss-vs-steps.png"), s -> s.write(png));
+        String sweep = o.suite.equals("workers") ? "workers" : o.suite.equals("H") ? "H"
+                : o.suite.equals("drop") ? "drop" : null;
+        if (sweep != null) {
+            Map<String, List<double[]>> bySeries = new LinkedHashMap<>();
+            Report.Row baseline = rows.get(0);
+            for (Report.Row r : rows) {
+                bySeries.computeIfAbsent(r.spec.series, k -> new ArrayList<>()).add(new double[] {r.spec.x, r.ppl()});
+            }
+            if (sweep.equals("workers")) { // k=1 belongs to both series
+                bySeries.values().forEach(points -> {
+                    if (points.stream().noneMatch(p -> p[0] == 1)) {
+                        points.add(0, new double[] {1, baseline.ppl()});
+                    }
+                });
+            }
+            String xLabel = sweep.equals("workers") ? "workers k" : sweep.equals("H") ? "inner steps per round H"
+                    : "probability that a worker's outer gradient is dropped";
+            byte[] sweepPng = Charts.lines("Final validation perplexity vs " + sweep + ", suite " + o.suite, xLabel,
+                    "validation perplexity (per byte)", Charts.of(bySeries), sweep.equals("H"), true);
+            files.write(new Path(dir, "ppl-vs-" + sweep + ".png"), s -> s.write(sweepPng));
+        }
+        out.println("[experiments] wrote " + new Path(dir, "results.md") + ", results.json and charts");
+        out.print(Report.markdown(o.suite, rows, provenance));
+    }
+
+    private static SparkSession session() {
+        SparkSession.Builder b = SparkSession.builder().appName("diloco-experiments").config("spark.speculation", "false");
+        if (!new SparkConf().contains("spark.master")) {
+            b.master("local[*]");
+        }
+        return b.getOrCreate();
+    }
+}

@@ -1,0 +1,74 @@
+package diloco.experiments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.TestSupport;
+import diloco.io.Json;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** The smoke suite end to end on a tiny model: a table, a JSON file and a real PNG. */
+class SmokeSuiteTest {
+    @TempDir
+    Path tmp;
+
+    private int run(Path out, Path corpus, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("--suite", "smoke", "--total-inner-steps", "8",
+                "--data", corpus.toString(), "--out", out.toString(), "--preset", "tiny", "--batch-size", "4",
+                "--inner-steps", "4", "--inner-lr", "3e-3", "--warmup-steps", "2", "--val-fraction", "0.2",
+                "--val-windows", "8", "--threads-per-worker", "1"));
+        args.addAll(List.of(extra));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int status = Experiments.run(args.toArray(new String[0]), new PrintStream(log, true, StandardCharsets.UTF_8),
+                new PrintStream(log, true, StandardCharsets.UTF_8), false);
+        assertEquals(0, status, log.toString(StandardCharsets.UTF_8));
+        return status;
+    }
+
+    @Test
+    void smokeWritesTableJsonAndCharts() throws Exception {
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        Path out = tmp.resolve("smoke");
+        run(out, corpus);
+
+        String table = Files.readString(out.resolve("results.md"));
+        assertTrue(table.contains("| 1 worker |") && table.contains("| DiLoCo k=2, H=4 |"), table);
+        Map<String, Object> json = Json.parseObject(Files.readString(out.resolve("results.json")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("rows");
+        assertEquals(2, rows.size());
+        assertEquals("smoke", json.get("suite"));
+        assertTrue(((String) json.get("command")).contains("--suite smoke"));
+        for (Map<String, Object> r : rows) {
+            assertTrue(((Number) r.get("final_val_loss_mean")).doubleValue() < Math.log(256));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> diloco = ((List<Map<String, Object>>) rows.get(1).get("runs")).get(0);
+        // 2 rounds x (2 workers up + 2 down) x params x 4 bytes, against DP: 8 steps x 2 workers x 2 directions
+        assertEquals(2.0 / 8, ((Number) diloco.get("communication_vs_data_parallel")).doubleValue(), 1e-12);
+
+        byte[] png = Files.readAllBytes(out.resolve("loss-vs-steps.png"));
+        assertTrue(png.length > 1000);
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+        assertEquals('N', png[2]);
+        assertEquals('G', png[3]);
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.resolve("loss-vs-steps.png").toFile());
+        assertEquals(960, img.getWidth());
+
+        // finished runs are reused: a second invocation trains nothing and reports the same rows
+        long before = Files.getLastModifiedTime(out.resolve("runs").resolve("1-worker-seed0").resolve("metrics.jsonl")).toMillis();
+        run(out, corpus, "--report-only");
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("runs").resolve("1-worker-seed0").resolve("metrics.jsonl")).toMillis());
+    }
+}
