@@ -19,6 +19,12 @@ public final class TrainConfig implements Serializable {
     /** The driver-side optimizer applied to the averaged outer gradient. */
     public enum OuterOptimizerKind { NESTEROV, SGD, ADAM }
 
+    /** When workers persist their inner optimizer state (for executor loss). */
+    public enum InnerStateSync { AT_CHECKPOINT, EVERY_ROUND }
+
+    /** What a round does when a worker fails all its task attempts or the round times out. */
+    public enum OnWorkerFailure { FAIL, DROP }
+
     // data
     public final String dataPath;
     public final DataFormat format;
@@ -66,6 +72,21 @@ public final class TrainConfig implements Serializable {
     public final long seed;
     public final String out;
     public final boolean overwrite;
+    // fault tolerance
+    public final int checkpointEvery;
+    public final int keepCheckpoints;
+    public final boolean resume;
+    public final boolean resumeIfPresent;
+    public final InnerStateSync innerStateSync;
+    public final OnWorkerFailure onWorkerFailure;
+    public final int taskMaxFailures;
+    public final double maxOuterGradNorm;
+    public final int maxBadRounds;
+    public final double roundTimeout;
+    public final double shutdownGrace;
+    public final boolean sharedLocalFs;
+    /** Whether --lr-decay-steps was given (a resumed run keeps the stored schedule otherwise). */
+    public final boolean lrDecayStepsGiven;
 
     private TrainConfig(Builder b) {
         dataPath = b.dataPath;
@@ -106,6 +127,85 @@ public final class TrainConfig implements Serializable {
         seed = b.seed;
         out = b.out;
         overwrite = b.overwrite;
+        checkpointEvery = b.checkpointEvery;
+        keepCheckpoints = b.keepCheckpoints;
+        resume = b.resume;
+        resumeIfPresent = b.resumeIfPresent;
+        innerStateSync = b.innerStateSync;
+        onWorkerFailure = b.onWorkerFailure;
+        taskMaxFailures = b.taskMaxFailures;
+        maxOuterGradNorm = b.maxOuterGradNorm;
+        maxBadRounds = b.maxBadRounds;
+        roundTimeout = b.roundTimeout;
+        shutdownGrace = b.shutdownGrace;
+        sharedLocalFs = b.sharedLocalFs;
+        lrDecayStepsGiven = b.lrDecaySteps > 0;
+    }
+
+    /** A copy with another learning-rate schedule length (a resumed run keeps the stored one). */
+    public TrainConfig withLrDecaySteps(long steps) {
+        return toBuilder().optLrDecaySteps(steps).build();
+    }
+
+    /** A builder holding every value of this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.dataPath = dataPath;
+        b.format = format;
+        b.textColumn = textColumn;
+        b.idColumn = idColumn;
+        b.valFraction = valFraction;
+        b.valWindows = valWindows;
+        b.valSeed = valSeed;
+        b.shardBy = shardBy;
+        b.initFrom = initFrom;
+        b.dropProbability = dropProbability;
+        b.poolSchedule = poolSchedule;
+        b.workers = workers;
+        b.innerSteps = innerSteps;
+        b.rounds = rounds;
+        b.batchSize = batchSize;
+        b.preset = preset;
+        b.vocabSize = model.vocabSize;
+        b.context = model.context;
+        b.layers = model.layers;
+        b.dModel = model.dModel;
+        b.heads = model.heads;
+        b.dropout = model.dropout;
+        b.innerLr = innerLr;
+        b.warmupSteps = warmupSteps;
+        b.lrDecaySteps = lrDecayStepsGiven ? lrDecaySteps : 0;
+        b.minLrRatio = minLrRatio;
+        b.weightDecay = weightDecay;
+        b.gradClip = gradClip;
+        b.innerBeta1 = innerBeta1;
+        b.innerBeta2 = innerBeta2;
+        b.innerEps = innerEps;
+        b.outerOptimizer = outerOptimizer;
+        b.outerLr = outerLr;
+        b.outerMomentum = outerMomentum;
+        b.outerBeta2 = outerBeta2;
+        b.outerEps = outerEps;
+        b.aggregationDepth = aggregationDepth;
+        b.evalEvery = evalEvery;
+        b.threadsPerWorker = threadsPerWorker;
+        b.device = device;
+        b.seed = seed;
+        b.out = out;
+        b.overwrite = overwrite;
+        b.checkpointEvery = checkpointEvery;
+        b.keepCheckpoints = keepCheckpoints;
+        b.resume = resume;
+        b.resumeIfPresent = resumeIfPresent;
+        b.innerStateSync = innerStateSync;
+        b.onWorkerFailure = onWorkerFailure;
+        b.taskMaxFailures = taskMaxFailures;
+        b.maxOuterGradNorm = maxOuterGradNorm;
+        b.maxBadRounds = maxBadRounds;
+        b.roundTimeout = roundTimeout;
+        b.shutdownGrace = shutdownGrace;
+        b.sharedLocalFs = sharedLocalFs;
+        return b;
     }
 
     public static Builder builder() {
@@ -162,6 +262,15 @@ public final class TrainConfig implements Serializable {
         m.put("device", device);
         m.put("seed", seed);
         m.put("out", out);
+        m.put("checkpoint_every", checkpointEvery);
+        m.put("keep_checkpoints", keepCheckpoints);
+        m.put("inner_state_sync", innerStateSync.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        m.put("on_worker_failure", onWorkerFailure.name().toLowerCase(Locale.ROOT));
+        m.put("task_max_failures", taskMaxFailures);
+        m.put("max_outer_grad_norm", maxOuterGradNorm);
+        m.put("max_bad_rounds", maxBadRounds);
+        m.put("round_timeout", roundTimeout);
+        m.put("shutdown_grace", shutdownGrace);
         return m;
     }
 
@@ -210,6 +319,18 @@ public final class TrainConfig implements Serializable {
         private long seed = 0;
         private String out;
         private boolean overwrite = false;
+        private int checkpointEvery = 10;
+        private int keepCheckpoints = 2;
+        private boolean resume;
+        private boolean resumeIfPresent;
+        private InnerStateSync innerStateSync = InnerStateSync.AT_CHECKPOINT;
+        private OnWorkerFailure onWorkerFailure = OnWorkerFailure.FAIL;
+        private int taskMaxFailures = 4;
+        private double maxOuterGradNorm = 0;
+        private int maxBadRounds = 3;
+        private double roundTimeout = 0;
+        private double shutdownGrace = 60;
+        private boolean sharedLocalFs;
 
         public Builder optData(String v) { dataPath = v; return this; }
         public Builder optFormat(DataFormat v) { format = v; return this; }
@@ -254,6 +375,18 @@ public final class TrainConfig implements Serializable {
         public Builder optSeed(long v) { seed = v; return this; }
         public Builder optOut(String v) { out = v; return this; }
         public Builder optOverwrite(boolean v) { overwrite = v; return this; }
+        public Builder optCheckpointEvery(int v) { checkpointEvery = v; return this; }
+        public Builder optKeepCheckpoints(int v) { keepCheckpoints = v; return this; }
+        public Builder optResume(boolean v) { resume = v; return this; }
+        public Builder optResumeIfPresent(boolean v) { resumeIfPresent = v; return this; }
+        public Builder optInnerStateSync(InnerStateSync v) { innerStateSync = v; return this; }
+        public Builder optOnWorkerFailure(OnWorkerFailure v) { onWorkerFailure = v; return this; }
+        public Builder optTaskMaxFailures(int v) { taskMaxFailures = v; return this; }
+        public Builder optMaxOuterGradNorm(double v) { maxOuterGradNorm = v; return this; }
+        public Builder optMaxBadRounds(int v) { maxBadRounds = v; return this; }
+        public Builder optRoundTimeout(double v) { roundTimeout = v; return this; }
+        public Builder optShutdownGrace(double v) { shutdownGrace = v; return this; }
+        public Builder optSharedLocalFs(boolean v) { sharedLocalFs = v; return this; }
 
         private ModelConfig resolveModel() {
             ModelConfig m = ModelConfig.preset(preset, vocabSize);
@@ -296,6 +429,14 @@ public final class TrainConfig implements Serializable {
                     "--format %s needs --text-column", format.name().toLowerCase(Locale.ROOT));
             UserError.check(format != DataFormat.FILES || textColumn == null,
                     "--text-column applies to parquet/json data, not to --format files");
+            UserError.check(checkpointEvery >= 0, "--checkpoint-every must be >= 0 (0 = only at the end), got %d", checkpointEvery);
+            UserError.check(keepCheckpoints >= 1, "--keep-checkpoints must be >= 1, got %d", keepCheckpoints);
+            UserError.check(!(resume && resumeIfPresent), "--resume and --resume-if-present exclude each other");
+            UserError.check(taskMaxFailures >= 1, "--task-max-failures must be >= 1, got %d", taskMaxFailures);
+            UserError.check(maxOuterGradNorm >= 0, "--max-outer-grad-norm must be >= 0 (0 = no limit), got %s", maxOuterGradNorm);
+            UserError.check(maxBadRounds >= 1, "--max-bad-rounds must be >= 1, got %d", maxBadRounds);
+            UserError.check(roundTimeout >= 0, "--round-timeout must be >= 0 seconds (0 = none), got %s", roundTimeout);
+            UserError.check(shutdownGrace >= 0, "--shutdown-grace must be >= 0 seconds, got %s", shutdownGrace);
             UserError.check(dropProbability >= 0 && dropProbability <= 1, "--drop-probability must be in [0, 1], got %s",
                     dropProbability);
             if (shardBy != null) {

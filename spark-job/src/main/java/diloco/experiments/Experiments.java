@@ -229,13 +229,21 @@ public final class Experiments {
         return a.toArray(new String[0]);
     }
 
-    /** A finished run is reused only if it ran exactly this configuration (output path aside). */
+    /**
+     * A finished run is reused only if it ran this configuration: every setting it recorded
+     * equals the planned one (the output path aside; settings added to the project after the run
+     * was made are not in its record and keep their defaults).
+     */
     private static boolean sameConfig(RunResult done, TrainConfig cfg) {
-        Map<String, Object> a = new TreeMap<>(Json.parseObjectUnchecked(Json.line(done.config())));
-        Map<String, Object> b = new TreeMap<>(Json.parseObjectUnchecked(Json.line(cfg.toMap())));
-        a.remove("out");
-        b.remove("out");
-        return a.equals(b);
+        Map<String, Object> recorded = new TreeMap<>(Json.parseObjectUnchecked(Json.line(done.config())));
+        Map<String, Object> planned = new TreeMap<>(Json.parseObjectUnchecked(Json.line(cfg.toMap())));
+        recorded.remove("out");
+        for (Map.Entry<String, Object> e : recorded.entrySet()) {
+            if (!java.util.Objects.equals(e.getValue(), planned.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void writeReport(HadoopFiles files, Options o, String[] args, Map<RunSpec, List<RunResult>> results,
