@@ -58,5 +58,10 @@ public final class DiLoCoRound {
             this.secOuter = secOuter;
             this.outerGradNorm = outerGradNorm;
         }
+
+        /** A round that produced nothing (dropped whole): θ and the outer state were not touched. */
+        static Result nothingArrived() {
+            return new Result(new InnerRound(null, 0, java.util.List.of(), 0, 0), 0, Double.NaN);
+        }
     }
 }

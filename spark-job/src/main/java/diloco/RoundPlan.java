@@ -18,13 +18,17 @@ public final class RoundPlan implements Serializable {
     private final int[] previousRound;
     private final long seed;
     private final double dropProbability;
+    /** The newest complete checkpoint (0 = none): where a worker that lost its state restores it from. */
+    public final int checkpointRound;
 
-    public RoundPlan(int round, boolean[] active, int[] previousRound, long seed, double dropProbability) {
+    public RoundPlan(int round, boolean[] active, int[] previousRound, long seed, double dropProbability,
+            int checkpointRound) {
         this.round = round;
         this.active = active.clone();
         this.previousRound = previousRound.clone();
         this.seed = seed;
         this.dropProbability = dropProbability;
+        this.checkpointRound = checkpointRound;
     }
 
     /** Every one of k workers active, each last active in the round before (the plain DiLoCo round). */
@@ -33,7 +37,7 @@ public final class RoundPlan implements Serializable {
         Arrays.fill(active, true);
         int[] previous = new int[workers];
         Arrays.fill(previous, round - 1);
-        return new RoundPlan(round, active, previous, 0, 0);
+        return new RoundPlan(round, active, previous, 0, 0, 0);
     }
 
     public boolean isActive(int worker) {

@@ -1,5 +1,11 @@
 package diloco;
 
+import diloco.checkpoint.FileEntry;
+
+import org.apache.hadoop.fs.Path;
+
+import java.util.List;
+
 /**
  * The k DiLoCo workers as the outer loop sees them. {@link diloco.spark.SparkWorkerPool} runs
  * each worker as a Spark partition; the outer loop never touches Spark itself.
@@ -12,6 +18,13 @@ public interface WorkerPool extends AutoCloseable {
      * workers' reports.
      */
     InnerRound innerSteps(float[] theta, RoundPlan plan);
+
+    /**
+     * Each worker writes the state it kept at the end of its last active round
+     * ({@code lastActive[i]}; 0 = never active, nothing to write) into checkpoint directory
+     * {@code dir}; returns the files' manifest entries.
+     */
+    List<FileEntry> saveStates(int[] lastActive, int checkpointRound, Path dir);
 
     /** {Σ validation nll (nats), predicted tokens} of θ on the fixed validation windows. */
     double[] validate(float[] theta);

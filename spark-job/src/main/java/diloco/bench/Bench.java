@@ -124,7 +124,7 @@ public final class Bench {
         byte[] text = new byte[1 << 20];
         new SplittableRandom(1).nextBytes(text);
         Shard shard = new Shard(0, 1, Tokens.ofBytes(text));
-        InnerLoop loop = new InnerLoop(cfg);
+        InnerLoop loop = new InnerLoop(cfg, null);
         try (NDManager m = engine.newBaseManager()) {
             NDList params = gpt.layout().toArrays(gpt.initialParameters(0), m);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);

@@ -123,6 +123,33 @@ public final class CommandLine {
         add("--seed", "S", "seed for initialisation, shard assignment and batches", (b, v) -> b.optSeed(longInt("--seed", v)));
         add("--out", "DIR", "output directory (any Hadoop path); must be empty unless --overwrite", (b, v) -> b.optOut(v));
         add("--overwrite", null, "replace the run files of an earlier run in --out", (b, v) -> b.optOverwrite(true));
+        section("Checkpoints and faults");
+        add("--checkpoint-every", "N", "write a checkpoint every N rounds (and after the last); 0 = only after the last",
+                (b, v) -> b.optCheckpointEvery(integer("--checkpoint-every", v)));
+        add("--keep-checkpoints", "N", "keep the newest N complete checkpoints", (b, v) -> b.optKeepCheckpoints(integer("--keep-checkpoints", v)));
+        add("--resume", null, "continue from the newest complete checkpoint in --out; fail if there is none",
+                (b, v) -> b.optResume(true));
+        add("--resume-if-present", null, "continue from the newest complete checkpoint if there is one, else start "
+                + "afresh (for schedulers that retry the same command)", (b, v) -> b.optResumeIfPresent(true));
+        add("--inner-state-sync", "at-checkpoint|every-round", "when workers save their AdamW state: with checkpoints, "
+                + "or also after every round (a lost executor then costs nothing; measured in docs/faults.md)",
+                (b, v) -> b.optInnerStateSync(enumValue(TrainConfig.InnerStateSync.class, "--inner-state-sync", v)));
+        add("--on-worker-failure", "fail|drop", "when a worker's task fails --task-max-failures times, or a round "
+                + "exceeds --round-timeout: fail the job (after retrying the round), or go on without it",
+                (b, v) -> b.optOnWorkerFailure(enumValue(TrainConfig.OnWorkerFailure.class, "--on-worker-failure", v)));
+        add("--task-max-failures", "N", "attempts of a worker's task (Spark retries it on another executor), and of a "
+                + "timed-out round", (b, v) -> b.optTaskMaxFailures(integer("--task-max-failures", v)));
+        add("--max-outer-grad-norm", "X", "exclude a worker's outer gradient whose L2 norm exceeds X (non-finite ones "
+                + "always are); 0 = no limit", (b, v) -> b.optMaxOuterGradNorm(decimal("--max-outer-grad-norm", v)));
+        add("--max-bad-rounds", "N", "fail after N consecutive rounds in which every outer gradient was excluded",
+                (b, v) -> b.optMaxBadRounds(integer("--max-bad-rounds", v)));
+        add("--round-timeout", "SEC", "cancel a round that runs longer (a stuck worker); 0 = no limit",
+                (b, v) -> b.optRoundTimeout(decimal("--round-timeout", v)));
+        add("--shutdown-grace", "SEC", "on SIGTERM, let the current round finish for this long, then abandon it; "
+                + "either way a checkpoint is written and the job exits with status 143",
+                (b, v) -> b.optShutdownGrace(decimal("--shutdown-grace", v)));
+        add("--shared-local-fs", null, "allow a file:// --out on a cluster: every executor sees the same path (NFS, "
+                + "or a one-machine cluster)", (b, v) -> b.optSharedLocalFs(true));
     }
 
     private CommandLine() {}
@@ -199,7 +226,8 @@ public final class CommandLine {
         if (o.arg == null || def == null || o.name.equals("--data") || o.help.contains("(default:")) {
             return "";
         }
-        String text = def instanceof Float ? Float.toString((Float) def).replace(".0E", "E").replace('E', 'e')
+        String text = def instanceof Double && ((Double) def) == 0 ? "0"
+                : def instanceof Float ? Float.toString((Float) def).replace(".0E", "E").replace('E', 'e')
                 : String.valueOf(def).toLowerCase(Locale.ROOT);
         return " [default:\u00a0" + text + "]"; // no line break inside the brackets
     }
@@ -259,11 +287,11 @@ public final class CommandLine {
 
     private static <E extends Enum<E>> E enumValue(Class<E> type, String name, String v) {
         try {
-            return Enum.valueOf(type, v.trim().toUpperCase(Locale.ROOT));
+            return Enum.valueOf(type, v.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
             List<String> names = new ArrayList<>();
             for (E c : type.getEnumConstants()) {
-                names.add(c.name().toLowerCase(Locale.ROOT));
+                names.add(c.name().toLowerCase(Locale.ROOT).replace('_', '-'));
             }
             throw new UserError(name + " must be one of " + String.join(", ", names) + ", got '" + v + "'");
         }

@@ -1,6 +1,7 @@
 package diloco.cli;
 
 import diloco.DiLoCoTrainer;
+import diloco.StopSignal;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
 
@@ -18,7 +19,7 @@ public final class Train {
     private Train() {}
 
     public static void main(String[] args) {
-        int status = run(args, System.out, System.err, true);
+        int status = run(args, System.out, System.err, true, StopSignal.onSigterm());
         if (status != 0) {
             System.exit(status);
         }
@@ -30,6 +31,11 @@ public final class Train {
      * and stops the session only when {@code stopSpark} (a notebook keeps its session).
      */
     public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark) {
+        return run(args, out, err, stopSpark, StopSignal.none());
+    }
+
+    /** As {@link #run(String[], PrintStream, PrintStream, boolean)}, stopping at a checkpoint when {@code stop} is requested. */
+    public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark, StopSignal stop) {
         if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
             out.print(CommandLine.help());
             return 0;
@@ -37,9 +43,9 @@ public final class Train {
         SparkSession spark = null;
         try {
             TrainConfig cfg = CommandLine.parse(args);
-            spark = session();
-            new DiLoCoTrainer(spark, cfg, out).run();
-            return 0;
+            spark = session(cfg);
+            DiLoCoTrainer.Result result = new DiLoCoTrainer(spark, cfg, out, stop).run();
+            return result.stopped ? StopSignal.EXIT_CODE : 0;
         } catch (UserError e) {
             err.println("diloco: error: " + e.getMessage());
             return UserError.EXIT_CODE;
@@ -59,7 +65,7 @@ public final class Train {
         }
     }
 
-    private static SparkSession session() {
+    private static SparkSession session(TrainConfig cfg) {
         SparkConf conf = new SparkConf();
         SparkSession.Builder b = SparkSession.builder().appName("diloco");
         if (!conf.contains("spark.master")) {
@@ -67,6 +73,9 @@ public final class Train {
         }
         // One round = one job; a speculative copy of a worker would train twice.
         b.config("spark.speculation", "false");
+        // With --on-worker-failure drop a task's last attempt gives up instead of training (InnerLoop).
+        b.config("spark.task.maxFailures", Integer.toString(
+                cfg.taskMaxFailures + (cfg.onWorkerFailure == TrainConfig.OnWorkerFailure.DROP ? 1 : 0)));
         return b.getOrCreate();
     }
 

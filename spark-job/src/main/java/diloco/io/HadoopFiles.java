@@ -7,8 +7,14 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
@@ -25,13 +31,28 @@ public final class HadoopFiles {
         this.conf = conf;
     }
 
-    /** Writes a file produced by {@code body} atomically (temp + rename). */
-    public void write(Path target, Body body) throws IOException {
+    /** Size and SHA-256 of a written file. */
+    public static final class Written {
+        public final long bytes;
+        public final String sha256;
+
+        Written(long bytes, String sha256) {
+            this.bytes = bytes;
+            this.sha256 = sha256;
+        }
+    }
+
+    /** Writes a file produced by {@code body} atomically (temp + rename); returns its size and digest. */
+    public Written write(Path target, Body body) throws IOException {
         FileSystem fs = target.getFileSystem(conf);
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+        MessageDigest sha = sha256();
+        CountingOutputStream counted;
         try {
             try (FSDataOutputStream out = fs.create(tmp, false)) {
-                body.writeTo(out);
+                counted = new CountingOutputStream(new DigestOutputStream(new BufferedOutputStream(out, 1 << 16), sha));
+                body.writeTo(counted);
+                counted.flush();
             }
             if (fs.exists(target) && !fs.delete(target, false)) {
                 throw new IOException("cannot replace " + target);
@@ -44,10 +65,63 @@ public final class HadoopFiles {
                 fs.delete(tmp, false);
             }
         }
+        return new Written(counted.count, hex(sha.digest()));
     }
 
-    public void writeString(Path target, String text) throws IOException {
-        write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    public Written writeString(Path target, String text) throws IOException {
+        return write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Size and SHA-256 of an existing file, streamed (the file is never held whole). */
+    public Written digest(Path path) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        MessageDigest sha = sha256();
+        long n = 0;
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = fs.open(path)) {
+            for (int r; (r = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, r);
+                n += r;
+            }
+        }
+        return new Written(n, hex(sha.digest()));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hex(byte[] digest) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : digest) {
+            sb.append(String.format("%02x", b));
+        }
+        return sb.toString();
+    }
+
+    /** Counts the bytes written through it. */
+    private static final class CountingOutputStream extends FilterOutputStream {
+        long count;
+
+        CountingOutputStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
     }
 
     public byte[] read(Path path) throws IOException {

@@ -87,6 +87,17 @@ public final class RunOutput {
         files.writeString(new Path(dir, RUN_JSON), Json.pretty(run));
     }
 
+    /** Starts metrics.jsonl over from a checkpoint's lines (so no round appears twice after a resume). */
+    public void restoreMetrics(List<Map<String, Object>> lines) throws IOException {
+        metrics.clear();
+        metrics.addAll(lines);
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> m : metrics) {
+            sb.append(Json.line(m)).append('\n');
+        }
+        files.writeString(new Path(dir, METRICS), sb.toString());
+    }
+
     /** Appends a round's line in memory and rewrites metrics.jsonl (object stores cannot append). */
     public void appendMetrics(Map<String, Object> line) throws IOException {
         metrics.add(line);

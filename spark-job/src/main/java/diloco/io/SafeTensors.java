@@ -23,22 +23,55 @@ public final class SafeTensors {
 
     private SafeTensors() {}
 
-    /** Writes θ (flat, in layout order) with string metadata. */
-    public static void write(OutputStream out, ParamLayout layout, float[] flat, Map<String, String> metadata)
-            throws IOException {
+    /** One float32 tensor to write: a name, a shape and a slice of an array. */
+    public static final class Tensor {
+        final String name;
+        final long[] shape;
+        final float[] data;
+        final int offset;
+        final int length;
+
+        public Tensor(String name, long[] shape, float[] data, int offset, int length) {
+            this.name = name;
+            this.shape = shape;
+            this.data = data;
+            this.offset = offset;
+            this.length = length;
+        }
+    }
+
+    /** The tensors of θ (flat, in layout order), each named by the layout with {@code prefix}. */
+    public static List<Tensor> tensors(ParamLayout layout, float[] flat, String prefix) {
         if (flat.length != layout.size()) {
             throw new IllegalArgumentException("θ has " + flat.length + " values, layout " + layout.size());
         }
+        List<Tensor> out = new ArrayList<>();
+        for (ParamLayout.Entry e : layout.entries()) {
+            out.add(new Tensor(prefix + e.name, e.shape, flat, e.offset, e.size));
+        }
+        return out;
+    }
+
+    /** Writes θ (flat, in layout order) with string metadata. */
+    public static void write(OutputStream out, ParamLayout layout, float[] flat, Map<String, String> metadata)
+            throws IOException {
+        write(out, tensors(layout, flat, ""), metadata);
+    }
+
+    /** Writes the tensors, in order, with string metadata. */
+    public static void write(OutputStream out, List<Tensor> tensors, Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && !metadata.isEmpty()) {
             header.put("__metadata__", metadata);
         }
-        for (ParamLayout.Entry e : layout.entries()) {
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("dtype", "F32");
-            t.put("shape", e.shape);
-            t.put("data_offsets", new long[] {4L * e.offset, 4L * (e.offset + e.size)});
-            header.put(e.name, t);
+        long at = 0;
+        for (Tensor t : tensors) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("dtype", "F32");
+            h.put("shape", t.shape);
+            h.put("data_offsets", new long[] {at, at + 4L * t.length});
+            header.put(t.name, h);
+            at += 4L * t.length;
         }
         byte[] json = Json.line(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8; // the format recommends 8-byte alignment, space padded
@@ -49,12 +82,14 @@ public final class SafeTensors {
         }
         out.write(head.array());
         ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : flat) {
-            if (!chunk.hasRemaining()) {
-                out.write(chunk.array(), 0, chunk.position());
-                chunk.clear();
+        for (Tensor t : tensors) {
+            for (int i = t.offset; i < t.offset + t.length; i++) {
+                if (!chunk.hasRemaining()) {
+                    out.write(chunk.array(), 0, chunk.position());
+                    chunk.clear();
+                }
+                chunk.putFloat(t.data[i]);
             }
-            chunk.putFloat(v);
         }
         out.write(chunk.array(), 0, chunk.position());
     }
@@ -65,25 +100,35 @@ public final class SafeTensors {
         public final Map<String, float[]> tensors = new LinkedHashMap<>();
         public final Map<String, String> metadata = new LinkedHashMap<>();
 
-        /** θ as one flat vector in {@code layout}'s order; every name and shape must match. */
+        /** θ as one flat vector in {@code layout}'s order; every name and shape must match, nothing more. */
         public float[] flatten(ParamLayout layout) throws IOException {
+            float[] flat = flatten(layout, "");
+            if (tensors.size() != layout.entries().size()) {
+                throw new IOException("tensors do not match the model: the file has " + tensors.size()
+                        + " tensors, the model " + layout.entries().size());
+            }
+            return flat;
+        }
+
+        /** The tensors named {@code prefix + name} for every layout entry, as one flat vector. */
+        public float[] flatten(ParamLayout layout, String prefix) throws IOException {
             List<String> missing = new ArrayList<>();
             float[] flat = new float[layout.size()];
             for (ParamLayout.Entry e : layout.entries()) {
-                float[] t = tensors.get(e.name);
+                float[] t = tensors.get(prefix + e.name);
                 if (t == null) {
-                    missing.add(e.name);
+                    missing.add(prefix + e.name);
                     continue;
                 }
-                if (!java.util.Arrays.equals(shapes.get(e.name), e.shape)) {
-                    throw new IOException("tensor " + e.name + " has shape " + java.util.Arrays.toString(shapes.get(e.name))
-                            + ", the model expects " + java.util.Arrays.toString(e.shape));
+                if (!java.util.Arrays.equals(shapes.get(prefix + e.name), e.shape)) {
+                    throw new IOException("tensor " + prefix + e.name + " has shape "
+                            + java.util.Arrays.toString(shapes.get(prefix + e.name)) + ", the model expects "
+                            + java.util.Arrays.toString(e.shape));
                 }
                 System.arraycopy(t, 0, flat, e.offset, e.size);
             }
-            if (!missing.isEmpty() || tensors.size() != layout.entries().size()) {
-                throw new IOException("tensors do not match the model: missing " + missing + ", file has "
-                        + tensors.size() + " tensors, model " + layout.entries().size());
+            if (!missing.isEmpty()) {
+                throw new IOException("tensors do not match the model: missing " + missing);
             }
             return flat;
         }

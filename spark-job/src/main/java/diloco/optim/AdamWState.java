@@ -55,6 +55,17 @@ public final class AdamWState implements AutoCloseable {
         return step;
     }
 
+    /** The moments as flat vectors in layout order: {means, variances}. */
+    public float[][] toHost(ParamLayout layout) {
+        return new float[][] {layout.flatten(means), layout.flatten(variances)};
+    }
+
+    /** A state with the given moments and step count, in a new sub-manager of {@code parent}. */
+    public static AdamWState fromHost(ParamLayout layout, NDManager parent, float[] means, float[] variances, long step) {
+        NDManager m = parent.newSubManager();
+        return new AdamWState(m, layout.toArrays(means, m), layout.toArrays(variances, m), step);
+    }
+
     /** Bytes the moments take on their device. */
     public long bytes() {
         long n = 0;

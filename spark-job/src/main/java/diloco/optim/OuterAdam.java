@@ -16,7 +16,8 @@ public final class OuterAdam implements OuterOptimizer {
     private final float eps;
     private final float[] m;
     private final float[] v;
-    private long t;
+    /** Steps taken, in an array so checkpoints save and restore it with the moments (exact to 2^24). */
+    private final float[] steps = new float[1];
 
     public OuterAdam(int size, float lr, float beta1, float beta2, float eps) {
         this.lr = lr;
@@ -29,7 +30,7 @@ public final class OuterAdam implements OuterOptimizer {
 
     @Override
     public void step(float[] theta, float[] delta) {
-        t++;
+        long t = (long) ++steps[0];
         double c1 = 1 - Math.pow(beta1, t);
         double c2 = 1 - Math.pow(beta2, t);
         for (int i = 0; i < theta.length; i++) {
@@ -45,7 +46,7 @@ public final class OuterAdam implements OuterOptimizer {
         Map<String, float[]> s = new LinkedHashMap<>();
         s.put("m", m);
         s.put("v", v);
-        s.put("t", new float[] {t});
+        s.put("t", steps);
         return s;
     }
 }

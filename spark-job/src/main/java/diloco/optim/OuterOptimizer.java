@@ -18,6 +18,18 @@ public interface OuterOptimizer extends Serializable {
     /** Named state vectors (momentum, moments) for checkpoints; live references. */
     Map<String, float[]> state();
 
+    /** Restores a state saved from {@link #state()} (same names and sizes). */
+    default void load(Map<String, float[]> saved) {
+        for (Map.Entry<String, float[]> e : state().entrySet()) {
+            float[] from = saved.get(e.getKey());
+            if (from == null || from.length != e.getValue().length) {
+                throw new IllegalArgumentException("saved outer state lacks '" + e.getKey() + "' of "
+                        + e.getValue().length + " values (was it written by another --outer-optimizer?)");
+            }
+            System.arraycopy(from, 0, e.getValue(), 0, from.length);
+        }
+    }
+
     static OuterOptimizer create(TrainConfig c, int size) {
         switch (c.outerOptimizer) {
             case NESTEROV:

@@ -3,6 +3,8 @@ package diloco.spark;
 import diloco.InnerRound;
 import diloco.RoundPlan;
 import diloco.WorkerPool;
+import diloco.checkpoint.FileEntry;
+import diloco.checkpoint.StateFiles;
 import diloco.config.TrainConfig;
 import diloco.data.Shard;
 import diloco.data.TrainingData;
@@ -10,6 +12,7 @@ import diloco.worker.Evaluator;
 import diloco.worker.InnerLoop;
 import diloco.worker.WorkerStateStore;
 
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -34,12 +37,14 @@ public final class SparkWorkerPool implements WorkerPool {
     private final JavaRDD<int[]> validation;
     private final TrainConfig cfg;
     private final String runId;
+    private final StateFiles files;
 
-    public SparkWorkerPool(JavaSparkContext sc, TrainingData data, TrainConfig cfg, String runId) {
+    public SparkWorkerPool(JavaSparkContext sc, TrainingData data, TrainConfig cfg, String runId, StateFiles files) {
         this.sc = sc;
         this.shards = data.shards;
         this.cfg = cfg;
         this.runId = runId;
+        this.files = files;
         int slices = Math.max(1, Math.min(data.validation.length, cfg.workers));
         this.validation = sc.parallelize(Arrays.asList(data.validation), slices).cache();
     }
@@ -51,11 +56,12 @@ public final class SparkWorkerPool implements WorkerPool {
         long t1 = System.nanoTime();
         TrainConfig c = cfg;
         String run = runId;
-        sc.setJobGroup("diloco-round-" + plan.round, "DiLoCo round " + plan.round + ": " + plan.activeCount()
+        StateFiles f = files;
+        sc.setJobGroup(jobGroup(plan.round), "DiLoCo round " + plan.round + ": " + plan.activeCount()
                 + " workers × " + c.innerSteps + " inner steps", false);
         try {
             DeltaSum sum = activeShards(plan).treeAggregate(new DeltaSum(),
-                    (acc, shard) -> acc.add(new InnerLoop(c).run(shard, global.value(), plan, run)),
+                    (acc, shard) -> acc.add(new InnerLoop(c, f).run(shard, global.value(), plan, run)),
                     DeltaSum::merge,
                     c.aggregationDepth);
             double secStage = (System.nanoTime() - t1) / 1e9;
@@ -63,6 +69,32 @@ public final class SparkWorkerPool implements WorkerPool {
         } finally {
             sc.clearJobGroup();
             global.destroy();
+        }
+    }
+
+    /** The Spark job group of a round's job, for cancelling it (timeouts, shutdown). */
+    public static String jobGroup(int round) {
+        return "diloco-round-" + round;
+    }
+
+    @Override
+    public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, Path dir) {
+        TrainConfig c = cfg;
+        String run = runId;
+        StateFiles f = files;
+        String target = dir.toString();
+        sc.setJobGroup("diloco-checkpoint", "DiLoCo: workers write their states to " + target, false);
+        try {
+            return shards.flatMap(shard -> {
+                int round = lastActive[shard.worker];
+                if (round == 0) {
+                    return java.util.Collections.<FileEntry>emptyIterator(); // never trained: nothing to keep
+                }
+                return List.of(new InnerLoop(c, f).saveState(shard.worker, round, checkpointRound, run, new Path(target)))
+                        .iterator();
+            }).collect();
+        } finally {
+            sc.clearJobGroup();
         }
     }
 

@@ -19,7 +19,13 @@ import diloco.optim.AdamW;
 import diloco.optim.AdamWState;
 import diloco.optim.LearningRateSchedule;
 
+import diloco.checkpoint.FileEntry;
+import diloco.checkpoint.StateFiles;
+import diloco.checkpoint.WorkerStateFiles;
+
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 
 /**
  * One worker's part of a DiLoCo round, run on an executor: start from the global θ, take H AdamW
@@ -32,9 +38,12 @@ public final class InnerLoop {
     private final ParamLayout layout;
     private final AdamW adamw;
     private final LearningRateSchedule schedule;
+    /** Where lost states are restored from and every-round states go; null when the run keeps no files. */
+    private final StateFiles files;
 
-    public InnerLoop(TrainConfig cfg) {
+    public InnerLoop(TrainConfig cfg, StateFiles files) {
         this.cfg = cfg;
+        this.files = files;
         this.model = new Gpt(cfg.model);
         this.layout = model.layout();
         this.adamw = new AdamW(layout, cfg.innerBeta1, cfg.innerBeta2, cfg.innerEps, cfg.weightDecay, cfg.gradClip,
@@ -56,6 +65,13 @@ public final class InnerLoop {
         int worker = shard.worker;
         int round = plan.round;
         int previous = plan.previousRound(worker);
+        TaskContext task = TaskContext.get();
+        if (cfg.onWorkerFailure == TrainConfig.OnWorkerFailure.DROP && task != null
+                && task.attemptNumber() >= cfg.taskMaxFailures) {
+            // every allowed attempt failed: this last one gives up, so the round goes on without it
+            return new WorkerUpdate(null, WorkerReport.failed(worker, round,
+                    "task failed " + cfg.taskMaxFailures + " times", executorId()));
+        }
         return Engines.exclusive(() -> {
             double waited = (System.nanoTime() - asked) / 1e9;
             long startMs = System.currentTimeMillis();
@@ -65,6 +81,16 @@ public final class InnerLoop {
             WorkerStateStore store = WorkerStateStore.get();
             WorkerStateStore.Checkout checkout = store.checkout(runId, worker, previous, layout, longLived);
             WorkerState state = checkout.state;
+            StateSource source = checkout.source;
+            if (source.kind == StateSource.Kind.FRESH && previous > 0 && files != null) {
+                StateFiles.Restored restored = files.find(worker, previous, Math.min(plan.checkpointRound, previous),
+                        layout, longLived);
+                if (restored != null) {
+                    state.close();
+                    state = restored.state;
+                    source = restored.source;
+                }
+            }
             boolean fromOwn = plan.continuesFromOwnParameters(worker) && state.ownParameters != null;
             boolean committed = false;
             try (NDManager manager = engine.newBaseManager(device)) {
@@ -77,18 +103,58 @@ public final class InnerLoop {
                     delta[i] = theta[i] - local[i]; // outer gradient: OLD (global) minus NEW
                     sq += (double) delta[i] * delta[i];
                 }
-                boolean dropped = plan.isDropped(worker, round);
-                state.ownParameters = dropped ? local : null;
-                store.commit(runId, worker, previous, round, state);
-                committed = true;
+                double norm = Math.sqrt(sq);
+                String rejected = !Double.isFinite(norm) || !Double.isFinite(lossSum) ? "non-finite"
+                        : cfg.maxOuterGradNorm > 0 && norm > cfg.maxOuterGradNorm
+                                ? String.format(java.util.Locale.ROOT, "norm %.4g > --max-outer-grad-norm %s", norm, cfg.maxOuterGradNorm)
+                                : null;
+                boolean dropped = rejected == null && plan.isDropped(worker, round);
+                if (rejected == null) { // a rejected worker's state is suspect: it is not kept
+                    state.ownParameters = dropped ? local : null;
+                    if (cfg.innerStateSync == TrainConfig.InnerStateSync.EVERY_ROUND && files != null) {
+                        Path sync = WorkerStateFiles.syncFile(files.out(), worker, round);
+                        WorkerStateFiles.write(files.conf(), sync.getParent(), sync.getName(), state, layout, worker, round);
+                        WorkerStateFiles.pruneSync(files.conf(), files.out(), worker, previous);
+                    }
+                    store.commit(runId, worker, previous, round, state);
+                    committed = true;
+                }
                 long tokens = (long) cfg.innerSteps * cfg.tokensPerStep();
-                WorkerReport report = new WorkerReport(worker, round, tokens, lossSum / cfg.innerSteps,
-                        Math.sqrt(sq), checkout.source, startMs, System.currentTimeMillis(), waited, executorId(),
-                        device.toString(), dropped, fromOwn);
-                return new WorkerUpdate(dropped ? null : delta, report);
+                WorkerReport report = new WorkerReport(worker, round, tokens, lossSum / cfg.innerSteps, norm, source,
+                        startMs, System.currentTimeMillis(), waited, executorId(), device.toString(), dropped, fromOwn,
+                        rejected);
+                return new WorkerUpdate(dropped || rejected != null ? null : delta, report);
             } finally {
                 if (!committed) {
                     state.close();
+                }
+            }
+        });
+    }
+
+    /** Writes the state {@code worker} kept at the end of {@code round} into a checkpoint directory. */
+    public FileEntry saveState(int worker, int round, int checkpointRound, String runId, Path checkpointDir)
+            throws Exception {
+        return Engines.exclusive(() -> {
+            Engine engine = Engines.start(cfg.threadsPerWorker);
+            NDManager longLived = Engines.longLivedManager(engine, Engines.device(engine, cfg.device));
+            WorkerState state = WorkerStateStore.get().peek(runId, worker, round);
+            WorkerState restored = null;
+            if (state == null) {
+                StateFiles.Restored r = files.find(worker, round, Math.min(checkpointRound, round), layout, longLived);
+                if (r == null) {
+                    throw new IllegalStateException("worker " + worker + "'s state of round " + round
+                            + " is neither in executor " + executorId() + "'s memory nor on disk");
+                }
+                restored = r.state;
+                state = restored;
+            }
+            try {
+                return WorkerStateFiles.write(files.conf(), checkpointDir, WorkerStateFiles.checkpointFile(worker), state,
+                        layout, worker, round);
+            } finally {
+                if (restored != null) {
+                    restored.close();
                 }
             }
         });

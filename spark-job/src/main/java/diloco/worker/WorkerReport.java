@@ -25,10 +25,12 @@ public final class WorkerReport implements Serializable {
     public final boolean dropped;
     /** The worker started from its own parameters (its previous Δ was lost), not from θ. */
     public final boolean startedFromOwn;
+    /** Why the outer gradient was excluded (non-finite, too large, the task failed), or null. */
+    public final String rejected;
 
     public WorkerReport(int worker, int round, long tokens, double meanLoss, double deltaNorm, StateSource stateSource,
             long startMs, long endMs, double secWaiting, String executor, String device, boolean dropped,
-            boolean startedFromOwn) {
+            boolean startedFromOwn, String rejected) {
         this.worker = worker;
         this.round = round;
         this.tokens = tokens;
@@ -42,6 +44,14 @@ public final class WorkerReport implements Serializable {
         this.device = device;
         this.dropped = dropped;
         this.startedFromOwn = startedFromOwn;
+        this.rejected = rejected;
+    }
+
+    /** A worker that gave up: its task failed on every allowed attempt (--on-worker-failure drop). */
+    public static WorkerReport failed(int worker, int round, String reason, String executor) {
+        long now = System.currentTimeMillis();
+        return new WorkerReport(worker, round, 0, Double.NaN, Double.NaN, new StateSource(StateSource.Kind.FRESH, 0),
+                now, now, 0, executor, "none", false, false, reason);
     }
 
     public double secInner() {

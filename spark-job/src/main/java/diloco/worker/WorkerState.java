@@ -19,6 +19,11 @@ public final class WorkerState implements AutoCloseable {
         this.ownParameters = ownParameters;
     }
 
+    /** A state from its parts (e.g. read back from a file). */
+    public static WorkerState of(AdamWState optimizer, float[] ownParameters) {
+        return new WorkerState(optimizer, ownParameters);
+    }
+
     static WorkerState fresh(ParamLayout layout, NDManager parent) {
         return new WorkerState(AdamWState.fresh(layout, parent), null);
     }

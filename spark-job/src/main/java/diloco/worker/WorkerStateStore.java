@@ -73,6 +73,11 @@ public final class WorkerStateStore {
         dropBelow(states, previousRound);
     }
 
+    /** The stored state of {@code round} itself (no copy), or null; for writing it to a checkpoint. */
+    public synchronized WorkerState peek(String runId, int worker, int round) {
+        return states(runId, worker).get(round);
+    }
+
     /** Frees every state of a run (called when the run ends, where the driver shares the JVM). */
     public synchronized void clear(String runId) {
         Map<Integer, TreeMap<Integer, WorkerState>> byWorker = runs.remove(runId);

@@ -39,7 +39,7 @@ class InnerLoopRetryTest {
         String text = String.join("", TestSupport.paragraphs());
         Shard shard = new Shard(0, 1, Tokens.ofBytes(text.getBytes(StandardCharsets.UTF_8)));
         float[] theta = new Gpt(cfg.model).initialParameters(0);
-        InnerLoop loop = new InnerLoop(cfg);
+        InnerLoop loop = new InnerLoop(cfg, null);
 
         WorkerUpdate r1 = loop.run(shard, theta, RoundPlan.everyWorker(1, 1), run);
         assertEquals(StateSource.Kind.FRESH, r1.report.stateSource.kind);
