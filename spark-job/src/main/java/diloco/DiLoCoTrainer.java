@@ -229,7 +229,7 @@ public final class DiLoCoTrainer {
                         cfg.shutdownGrace);
                 try {
                     return round.run(theta, plan);
-                } catch (RuntimeException e) {
+                } catch (Exception e) { // Spark's exceptions are checked in Java's eyes
                     RoundWatch.Reason why = watch.reason();
                     if (why == RoundWatch.Reason.STOP) {
                         say("round %d abandoned: still running %.0f s after the stop request (--shutdown-grace)",
@@ -237,7 +237,7 @@ public final class DiLoCoTrainer {
                         return null;
                     }
                     if (why != RoundWatch.Reason.TIMEOUT) {
-                        throw e;
+                        throw e instanceof RuntimeException ? (RuntimeException) e : new IllegalStateException(e.getMessage(), e);
                     }
                     if (cfg.onWorkerFailure == TrainConfig.OnWorkerFailure.DROP) {
                         say("warning: round %d exceeded --round-timeout %.0f s: dropped (θ unchanged)", plan.round,

@@ -19,12 +19,13 @@ final class RoundWatch implements AutoCloseable {
         thread = new Thread(() -> {
             while (!done) {
                 double elapsed = (System.nanoTime() - start) / 1e9;
-                Reason why = timeoutSeconds > 0 && elapsed > timeoutSeconds ? Reason.TIMEOUT
-                        : stop.requested() && stop.secondsSinceRequest() > graceSeconds ? Reason.STOP : null;
-                if (why != null) {
-                    reason = why;
+                if (reason == null) {
+                    reason = timeoutSeconds > 0 && elapsed > timeoutSeconds ? Reason.TIMEOUT
+                            : stop.requested() && stop.secondsSinceRequest() > graceSeconds ? Reason.STOP : null;
+                }
+                if (reason != null) {
+                    // again every poll: a job submitted after a cancel (the round was still broadcasting) runs on
                     sc.cancelJobGroup(jobGroup);
-                    return;
                 }
                 try {
                     Thread.sleep(50);

@@ -80,6 +80,12 @@ class RoundVariantsTest {
             }
 
             @Override
+            public List<diloco.checkpoint.FileEntry> saveStates(int[] lastActive, int checkpointRound,
+                    org.apache.hadoop.fs.Path dir) {
+                return List.of();
+            }
+
+            @Override
             public double[] validate(float[] theta) {
                 return new double[] {0, 1};
             }

@@ -73,14 +73,13 @@ public final class WorkerStateFiles {
     }
 
     public static boolean exists(Configuration conf, Path file) throws IOException {
-        FileSystem fs = file.getFileSystem(conf);
-        return fs.exists(file);
+        return new HadoopFiles(conf).fileSystem(file).exists(file);
     }
 
     /** Deletes this worker's every-round files older than {@code keepFrom}. */
     public static void pruneSync(Configuration conf, Path out, int worker, int keepFrom) throws IOException {
         Path dir = syncFile(out, worker, 0).getParent();
-        FileSystem fs = dir.getFileSystem(conf);
+        FileSystem fs = new HadoopFiles(conf).fileSystem(dir);
         if (!fs.exists(dir)) {
             return;
         }

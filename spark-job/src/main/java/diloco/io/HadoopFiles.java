@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.BufferedOutputStream;
@@ -44,7 +45,7 @@ public final class HadoopFiles {
 
     /** Writes a file produced by {@code body} atomically (temp + rename); returns its size and digest. */
     public Written write(Path target, Body body) throws IOException {
-        FileSystem fs = target.getFileSystem(conf);
+        FileSystem fs = fileSystem(target);
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
         MessageDigest sha = sha256();
         CountingOutputStream counted;
@@ -74,7 +75,7 @@ public final class HadoopFiles {
 
     /** Size and SHA-256 of an existing file, streamed (the file is never held whole). */
     public Written digest(Path path) throws IOException {
-        FileSystem fs = path.getFileSystem(conf);
+        FileSystem fs = fileSystem(path);
         MessageDigest sha = sha256();
         long n = 0;
         byte[] buf = new byte[1 << 16];
@@ -125,7 +126,7 @@ public final class HadoopFiles {
     }
 
     public byte[] read(Path path) throws IOException {
-        FileSystem fs = path.getFileSystem(conf);
+        FileSystem fs = fileSystem(path);
         long len = fs.getFileStatus(path).getLen();
         if (len > Integer.MAX_VALUE - 8) {
             throw new IOException(path + " is too large to read whole: " + len + " bytes");
@@ -139,7 +140,7 @@ public final class HadoopFiles {
 
     /** True if the path does not exist or is a directory with nothing in it. */
     public boolean isMissingOrEmpty(Path dir) throws IOException {
-        FileSystem fs = dir.getFileSystem(conf);
+        FileSystem fs = fileSystem(dir);
         if (!fs.exists(dir)) {
             return true;
         }
@@ -147,8 +148,13 @@ public final class HadoopFiles {
         return st.isDirectory() && fs.listStatus(dir).length == 0;
     }
 
+    /**
+     * The path's file system; for local paths the raw one: Hadoop's default local file system
+     * writes a hidden {@code .crc} beside every file, and our manifests already carry SHA-256.
+     */
     public FileSystem fileSystem(Path p) throws IOException {
-        return p.getFileSystem(conf);
+        FileSystem fs = p.getFileSystem(conf);
+        return fs instanceof LocalFileSystem ? ((LocalFileSystem) fs).getRawFileSystem() : fs;
     }
 
     /** Produces a file's bytes. */

@@ -58,7 +58,7 @@ public final class SparkWorkerPool implements WorkerPool {
         String run = runId;
         StateFiles f = files;
         sc.setJobGroup(jobGroup(plan.round), "DiLoCo round " + plan.round + ": " + plan.activeCount()
-                + " workers × " + c.innerSteps + " inner steps", false);
+                + " workers × " + c.innerSteps + " inner steps", true); // interruptible: timeouts cancel it
         try {
             DeltaSum sum = activeShards(plan).treeAggregate(new DeltaSum(),
                     (acc, shard) -> acc.add(new InnerLoop(c, f).run(shard, global.value(), plan, run)),

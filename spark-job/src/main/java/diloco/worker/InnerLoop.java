@@ -179,7 +179,11 @@ public final class InnerLoop {
         long[] x = new long[b * t];
         long[] y = new long[b * t];
         double lossSum = 0;
+        TaskContext task = TaskContext.get();
         for (long step = first; step < first + count; step++) {
+            if (task != null) {
+                task.killTaskIfInterrupted(); // a cancelled round (timeout, shutdown) stops between steps
+            }
             BatchSampler.fill(shard.tokens, cfg.seed, shard.worker, step, b, t, x, y);
             if (cfg.model.dropout > 0f) {
                 engine.setRandomSeed((int) Hashing.mix(cfg.seed, shard.worker, step));
