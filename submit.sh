@@ -65,9 +65,7 @@ build_if_missing() {
   if [ ! -f "$JAR" ] || [ ! -f "$CLASSPATH_FILE" ]; then
     echo "[submit] building the application jar (first run only) ..." >&2
     local mvn="$ROOT/mvnw"; [ -x "$mvn" ] || mvn="mvn"
-    (cd "$ROOT" && "$mvn" -q -B -DskipTests package \
-      && "$mvn" -q -B -pl spark-job dependency:build-classpath \
-           -Dmdep.outputFile=target/spark-classpath.txt -Dmdep.includeScope=provided) >&2
+    (cd "$ROOT" && "$mvn" -q -B -DskipTests package) >&2   # also writes spark-job/target/spark-classpath.txt
   fi
 }
 

@@ -128,9 +128,9 @@ public final class Bench {
         try (NDManager m = engine.newBaseManager()) {
             NDList params = gpt.layout().toArrays(gpt.initialParameters(0), m);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
-            loop.trainSteps(params, state, shard, 0, 3, m, engine); // warm-up
+            loop.trainSteps(params, state, shard, 0, 3, m, engine, null); // warm-up
             long t0 = System.nanoTime();
-            loop.trainSteps(params, state, shard, 3, steps, m, engine);
+            loop.trainSteps(params, state, shard, 3, steps, m, engine, null);
             double sec = (System.nanoTime() - t0) / 1e9;
             double tokens = (double) steps * batch * cfg.model.context;
             Map<String, Object> row = new LinkedHashMap<>();

@@ -97,14 +97,22 @@ public final class ParamLayout implements Serializable {
         return names;
     }
 
-    /** Copies θ into new arrays on {@code manager}, one per entry, in layout order. */
+    /**
+     * Copies θ into new arrays on {@code manager}, one per entry, in layout order. Each array is
+     * cloned once more by PyTorch so that its memory comes from PyTorch's own 64-byte-aligned
+     * allocator: DJL's array from a Java buffer sits wherever the JVM put that buffer, and the
+     * matrix kernels take alignment-dependent paths, which made runs differ in the last bits.
+     */
     public NDList toArrays(float[] flat, NDManager manager) {
         checkLength(flat);
         NDList list = new NDList(entries.size());
         for (Entry e : entries) {
-            NDArray a = manager.create(FloatBuffer.wrap(flat, e.offset, e.size), e.djlShape());
-            a.setName(e.name);
-            list.add(a);
+            NDArray aligned;
+            try (NDArray fromJava = manager.create(FloatBuffer.wrap(flat, e.offset, e.size), e.djlShape())) {
+                aligned = fromJava.duplicate();
+            }
+            aligned.setName(e.name);
+            list.add(aligned);
         }
         return list;
     }

@@ -64,8 +64,9 @@ public final class AdamW {
             }
         }
         state.step++;
-        double coef1 = 1.0 - Math.pow(beta1, state.step);
-        double coef2 = 1.0 - Math.pow(beta2, state.step);
+        // StrictMath: identical bits whether this code runs interpreted or JIT-compiled
+        double coef1 = 1.0 - StrictMath.pow(beta1, state.step);
+        double coef2 = 1.0 - StrictMath.pow(beta2, state.step);
         float lrBiasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
         for (int i = 0; i < params.size(); i++) {
             NDArray w = params.get(i);

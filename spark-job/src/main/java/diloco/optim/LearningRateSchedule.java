@@ -5,7 +5,8 @@ import java.io.Serializable;
 /**
  * Linear warm-up to the peak rate, then cosine decay to {@code minRatio × peak} at
  * {@code decaySteps}, flat after. A function of the global inner step alone, so a worker's rate
- * never depends on how its steps are cut into rounds.
+ * never depends on how its steps are cut into rounds. {@link StrictMath}: {@code Math.cos} may
+ * round differently once the JIT compiles it, and when that happens depends on machine load.
  */
 public final class LearningRateSchedule implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -31,7 +32,7 @@ public final class LearningRateSchedule implements Serializable {
             return peak * minRatio;
         }
         double progress = (double) (step - warmupSteps) / Math.max(1, decaySteps - warmupSteps);
-        double cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
+        double cosine = 0.5 * (1 + StrictMath.cos(Math.PI * progress));
         return (float) (peak * (minRatio + (1 - minRatio) * cosine));
     }
 }

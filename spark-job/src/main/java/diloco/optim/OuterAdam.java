@@ -31,8 +31,8 @@ public final class OuterAdam implements OuterOptimizer {
     @Override
     public void step(float[] theta, float[] delta) {
         long t = (long) ++steps[0];
-        double c1 = 1 - Math.pow(beta1, t);
-        double c2 = 1 - Math.pow(beta2, t);
+        double c1 = 1 - StrictMath.pow(beta1, t);
+        double c2 = 1 - StrictMath.pow(beta2, t);
         for (int i = 0; i < theta.length; i++) {
             float g = delta[i];
             m[i] = beta1 * m[i] + (1 - beta1) * g;

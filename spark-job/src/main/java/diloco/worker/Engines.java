@@ -12,19 +12,29 @@ import org.apache.spark.resource.ResourceInformation;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * The PyTorch engine of this JVM: thread settings, device choice, and the JVM-wide lock that lets
- * one training or evaluation task compute at a time.
+ * The PyTorch engine of this JVM: thread settings, device choice, and the one compute thread on
+ * which every training and evaluation step of this JVM runs, one task at a time.
  *
- * <p>Why the lock: DJL 0.36 allows one {@code GradientCollector} per JVM at a time (a static
- * flag), and intra-op threads are a per-process setting. So a DiLoCo worker owns its executor
- * JVM while it computes; in {@code local[N]} mode the workers run one after another. Give each
- * executor one task slot ({@code spark.task.cpus = spark.executor.cores}) so no slot waits here.
+ * <p>Why one thread: DJL 0.36 allows one {@code GradientCollector} per JVM at a time (a static
+ * flag), and intra-op threads are a per-process setting, so a DiLoCo worker owns its executor JVM
+ * while it computes; in {@code local[N]} mode the workers run one after another. And PyTorch keeps
+ * per-thread state: running workers on whichever Spark task thread they landed on made results
+ * differ in the last bits from run to run (measured: 1 run in 5 with local[2]); one thread makes
+ * them repeatable. Give each executor one task slot ({@code spark.task.cpus = spark.executor.cores})
+ * so no slot waits here.
  */
 public final class Engines {
-    private static final ReentrantLock COMPUTE = new ReentrantLock(true);
+    private static final ExecutorService COMPUTE = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "diloco-compute");
+        t.setDaemon(true);
+        return t;
+    });
     private static final Map<Device, NDManager> LONG_LIVED = new ConcurrentHashMap<>();
 
     private Engines() {}
@@ -65,14 +75,13 @@ public final class Engines {
      * The device named by {@code --device}: {@code cpu}, {@code gpu[:N]}, or {@code auto} (the GPU
      * Spark assigned to this task, else GPU 0 if the engine sees one, else the CPU).
      */
-    public static Device device(Engine engine, String spec) {
+    public static Device device(Engine engine, String spec, Integer assigned) {
         if (spec.equals("cpu")) {
             return Device.cpu();
         }
         if (spec.startsWith("gpu:")) {
             return Device.gpu(Integer.parseInt(spec.substring(4)));
         }
-        Integer assigned = taskGpu();
         if (assigned != null) {
             return Device.gpu(assigned);
         }
@@ -86,7 +95,8 @@ public final class Engines {
         return Device.cpu();
     }
 
-    private static Integer taskGpu() {
+    /** The GPU Spark assigned to the current task, or null; call it on the task's own thread. */
+    public static Integer taskGpu() {
         TaskContext tc = TaskContext.get();
         if (tc == null) {
             return null;
@@ -103,13 +113,24 @@ public final class Engines {
         return LONG_LIVED.computeIfAbsent(device, engine::newBaseManager);
     }
 
-    /** Runs {@code work} while holding this JVM's compute lock; see the class comment. */
+    /**
+     * Runs {@code work} on this JVM's compute thread, after the work queued before it; see the
+     * class comment. Thread-bound state (the TaskContext, the task's GPU) must be read by the
+     * caller beforehand. An interrupted caller cancels its work.
+     */
     public static <T> T exclusive(Callable<T> work) throws Exception {
-        COMPUTE.lockInterruptibly();
+        Future<T> f = COMPUTE.submit(work);
         try {
-            return work.call();
-        } finally {
-            COMPUTE.unlock();
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception) {
+                throw (Exception) cause;
+            }
+            throw (Error) cause;
         }
     }
 }

@@ -21,9 +21,10 @@ public final class Evaluator {
         if (windows.isEmpty()) {
             return new double[] {0, 0};
         }
+        Integer gpu = Engines.taskGpu();
         return Engines.exclusive(() -> {
             Engine engine = Engines.start(cfg.threadsPerWorker);
-            Device device = Engines.device(engine, cfg.device);
+            Device device = Engines.device(engine, cfg.device, gpu);
             Gpt model = new Gpt(cfg.model);
             ParamLayout layout = model.layout();
             int t = windows.get(0).length - 1;

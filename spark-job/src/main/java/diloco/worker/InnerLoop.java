@@ -66,6 +66,7 @@ public final class InnerLoop {
         int round = plan.round;
         int previous = plan.previousRound(worker);
         TaskContext task = TaskContext.get();
+        Integer gpu = Engines.taskGpu();
         if (cfg.onWorkerFailure == TrainConfig.OnWorkerFailure.DROP && task != null
                 && task.attemptNumber() >= cfg.taskMaxFailures) {
             // every allowed attempt failed: this last one gives up, so the round goes on without it
@@ -76,7 +77,7 @@ public final class InnerLoop {
             double waited = (System.nanoTime() - asked) / 1e9;
             long startMs = System.currentTimeMillis();
             Engine engine = Engines.start(cfg.threadsPerWorker);
-            Device device = Engines.device(engine, cfg.device);
+            Device device = Engines.device(engine, cfg.device, gpu);
             NDManager longLived = Engines.longLivedManager(engine, device);
             WorkerStateStore store = WorkerStateStore.get();
             WorkerStateStore.Checkout checkout = store.checkout(runId, worker, previous, layout, longLived);
@@ -95,7 +96,7 @@ public final class InnerLoop {
             boolean committed = false;
             try (NDManager manager = engine.newBaseManager(device)) {
                 NDList params = layout.toArrays(fromOwn ? state.ownParameters : theta, manager);
-                double lossSum = train(params, state.optimizer, shard, round, manager, engine);
+                double lossSum = train(params, state.optimizer, shard, round, manager, engine, task);
                 float[] local = layout.flatten(params);
                 float[] delta = new float[theta.length];
                 double sq = 0;
@@ -135,9 +136,10 @@ public final class InnerLoop {
     /** Writes the state {@code worker} kept at the end of {@code round} into a checkpoint directory. */
     public FileEntry saveState(int worker, int round, int checkpointRound, String runId, Path checkpointDir)
             throws Exception {
+        Integer gpu = Engines.taskGpu();
         return Engines.exclusive(() -> {
             Engine engine = Engines.start(cfg.threadsPerWorker);
-            NDManager longLived = Engines.longLivedManager(engine, Engines.device(engine, cfg.device));
+            NDManager longLived = Engines.longLivedManager(engine, Engines.device(engine, cfg.device, gpu));
             WorkerState state = WorkerStateStore.get().peek(runId, worker, round);
             WorkerState restored = null;
             if (state == null) {
@@ -164,13 +166,14 @@ public final class InnerLoop {
      * H AdamW steps on {@code params} in place; returns the sum of the step losses. Step s of
      * round r is global inner step (r−1)·H + s: batches and learning rate depend on it alone.
      */
-    double train(NDList params, AdamWState state, Shard shard, int round, NDManager manager, Engine engine) {
-        return trainSteps(params, state, shard, (long) (round - 1) * cfg.innerSteps, cfg.innerSteps, manager, engine);
+    double train(NDList params, AdamWState state, Shard shard, int round, NDManager manager, Engine engine,
+            TaskContext task) {
+        return trainSteps(params, state, shard, (long) (round - 1) * cfg.innerSteps, cfg.innerSteps, manager, engine, task);
     }
 
     /** Steps {@code first .. first+count-1} (global inner step numbers); returns the summed loss. */
     public double trainSteps(NDList params, AdamWState state, Shard shard, long first, int count, NDManager manager,
-            Engine engine) {
+            Engine engine, TaskContext task) {
         for (NDArray p : params) {
             p.setRequiresGradient(true);
         }
@@ -179,7 +182,6 @@ public final class InnerLoop {
         long[] x = new long[b * t];
         long[] y = new long[b * t];
         double lossSum = 0;
-        TaskContext task = TaskContext.get();
         for (long step = first; step < first + count; step++) {
             if (task != null) {
                 task.killTaskIfInterrupted(); // a cancelled round (timeout, shutdown) stops between steps

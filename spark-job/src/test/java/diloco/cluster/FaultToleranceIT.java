@@ -1,0 +1,244 @@
+package diloco.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.TestSupport;
+import diloco.cli.Train;
+import diloco.io.Json;
+import diloco.io.RunOutput;
+import diloco.io.SafeTensors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Faults on a real multi-JVM Spark cluster (standalone Master and Worker daemons, executors and the
+ * driver in their own JVMs, all on 127.0.0.1): executor loss, driver loss, SIGTERM. Every fault run
+ * must end where the fault-free run ends. What each test proves is listed in docs/faults.md.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultToleranceIT {
+    @TempDir
+    static Path tmp;
+    static Path corpus;
+    static LocalSparkCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        cluster = LocalSparkCluster.start(tmp.resolve("cluster"), 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** The run every test repeats: 2 workers, 5 rounds of 300 inner steps (seconds each), a checkpoint per round. */
+    static List<String> args(String out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("--data", corpus.toUri().toString(), "--out", tmp.resolve(out).toUri().toString(),
+                "--preset", "tiny", "--workers", "2", "--inner-steps", "300", "--rounds", "5", "--batch-size", "8",
+                "--inner-lr", "3e-3", "--warmup-steps", "20", "--threads-per-worker", "1", "--val-fraction", "0.2",
+                "--val-windows", "16", "--checkpoint-every", "1", "--shared-local-fs"));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    static Process submit(String name, List<String> args) throws Exception {
+        return cluster.submit(name, "diloco.cli.Train", List.of(), args);
+    }
+
+    static int await(Process p, String name) throws Exception {
+        assertTrue(p.waitFor(6, TimeUnit.MINUTES), name + " did not finish:\n" + tail(cluster.log(name)));
+        return p.exitValue();
+    }
+
+    static String tail(String log) {
+        return log.length() > 6000 ? log.substring(log.length() - 6000) : log;
+    }
+
+    static float[] model(String out) throws Exception {
+        SafeTensors.Contents c = SafeTensors.read(Files.readAllBytes(tmp.resolve(out).resolve(RunOutput.MODEL)));
+        int n = 0;
+        for (float[] t : c.tensors.values()) {
+            n += t.length;
+        }
+        float[] flat = new float[n];
+        int at = 0;
+        for (float[] t : c.tensors.values()) {
+            System.arraycopy(t, 0, flat, at, t.length);
+            at += t.length;
+        }
+        return flat;
+    }
+
+    static double maxDiff(String a, String b) throws Exception {
+        float[] x = model(a);
+        float[] y = model(b);
+        assertEquals(x.length, y.length);
+        double d = 0;
+        for (int i = 0; i < x.length; i++) {
+            d = Math.max(d, Math.abs(x[i] - y[i]));
+        }
+        return d;
+    }
+
+    static List<Map<String, Object>> metrics(String out) throws Exception {
+        List<Map<String, Object>> lines = new ArrayList<>();
+        Path p = tmp.resolve(out).resolve(RunOutput.METRICS);
+        if (Files.exists(p)) {
+            for (String l : Files.readAllLines(p)) {
+                lines.add(Json.parseObject(l));
+            }
+        }
+        return lines;
+    }
+
+    static Map<String, Object> runJson(String out) throws Exception {
+        return Json.parseObject(Files.readString(tmp.resolve(out).resolve(RunOutput.RUN_JSON)));
+    }
+
+    @Test
+    @Order(1)
+    void twoExecutorsMatchLocalMode() throws Exception {
+        int status = await(submit("reference", args("reference")), "reference");
+        assertEquals(0, status, tail(cluster.log("reference")));
+        assertTrue(cluster.log("reference").contains("round 5/5"), tail(cluster.log("reference")));
+        assertEquals("spark://", ((String) ((Map<?, ?>) runJson("reference").get("spark")).get("master")).substring(0, 8));
+
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8);
+        TestSupport.spark();
+        assertEquals(0, Train.run(args("local").toArray(new String[0]), ps, ps, false), log.toString(StandardCharsets.UTF_8));
+        double cluster = ((Number) runJson("reference").get("final_val_loss")).doubleValue();
+        double local = ((Number) runJson("local").get("final_val_loss")).doubleValue();
+        assertEquals(local, cluster, 1e-4);
+        assertTrue(maxDiff("reference", "local") <= 1e-5, "θ differs by " + maxDiff("reference", "local"));
+    }
+
+    /** Waits until round {@code round}'s metrics line exists, then a bit into the next round. */
+    static void awaitRound(String out, int round, Process p) throws Exception {
+        LocalSparkCluster.waitFor(() -> metrics(out).size() >= round || !p.isAlive(), 300, out + " round " + round);
+        assertTrue(p.isAlive(), "the run ended early:\n" + tail(cluster.log(out)));
+        Thread.sleep(1200);
+    }
+
+    static void killOneExecutor() throws Exception {
+        List<ProcessHandle> executors = cluster.executors();
+        assertFalse(executors.isEmpty(), "no executor to kill");
+        ProcessHandle victim = executors.get(0);
+        assertTrue(victim.destroyForcibly(), "kill -9 " + victim.pid());
+        victim.onExit().get(30, TimeUnit.SECONDS);
+    }
+
+    @SuppressWarnings("unchecked")
+    static boolean anySource(String out, String key, String value) throws Exception {
+        for (Map<String, Object> line : metrics(out)) {
+            for (Map<String, Object> s : (List<Map<String, Object>>) line.get("state_source")) {
+                if (String.valueOf(s.get(key)).contains(value)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** kill -9 of an executor mid-round: Spark reruns the worker's task, which reloads its saved state. */
+    @Test
+    @Order(2)
+    void executorLossWithEveryRoundStateSyncEqualsFaultFreeRun() throws Exception {
+        Process p = submit("executor-loss", args("executor-loss", "--inner-state-sync", "every-round"));
+        awaitRound("executor-loss", 2, p);
+        killOneExecutor();
+        assertEquals(0, await(p, "executor-loss"), tail(cluster.log("executor-loss")));
+        String log = cluster.log("executor-loss");
+        assertTrue(log.contains("Lost executor") || log.contains("lost executor") || log.contains("ExecutorLost"), tail(log));
+        assertTrue(anySource("executor-loss", "source", "checkpoint"), "a worker reloaded its state from disk");
+        double d = maxDiff("executor-loss", "reference");
+        assertTrue(d <= 1e-5, "θ differs from the fault-free run by " + d);
+    }
+
+    /** With --on-worker-failure drop, a worker whose task fails goes missing for that round only. */
+    @Test
+    @Order(3)
+    void executorLossInDropModeProceedsWithoutTheWorker() throws Exception {
+        Process p = submit("drop-mode", args("drop-mode", "--on-worker-failure", "drop", "--task-max-failures", "1"));
+        awaitRound("drop-mode", 2, p);
+        killOneExecutor();
+        assertEquals(0, await(p, "drop-mode"), tail(cluster.log("drop-mode")));
+        List<Map<String, Object>> lines = metrics("drop-mode");
+        assertEquals(5, lines.size());
+        assertTrue(lines.stream().anyMatch(l -> ((Number) l.get("deltas_received")).intValue() == 1),
+                "one round went on with one outer gradient");
+        assertTrue(anySource("drop-mode", "rejected", "task failed"), "the missing worker is reported");
+        assertEquals(2, ((Number) lines.get(4).get("deltas_received")).intValue(), "the worker rejoined");
+    }
+
+    /** kill -9 of the driver, then the same command with --resume: the uninterrupted run's θ. */
+    @Test
+    @Order(4)
+    void driverLossThenResumeEqualsUninterruptedRun() throws Exception {
+        Process p = submit("driver-loss", args("driver-loss"));
+        LocalSparkCluster.waitFor(() -> Files.exists(tmp.resolve("driver-loss/checkpoints/round-000002/MANIFEST.json"))
+                || !p.isAlive(), 300, "checkpoint of round 2");
+        assertTrue(p.isAlive(), tail(cluster.log("driver-loss")));
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(metrics("driver-loss").size() < 5, "killed before the end");
+        Process again = submit("driver-loss-resume", args("driver-loss", "--resume"));
+        assertEquals(0, await(again, "driver-loss-resume"), tail(cluster.log("driver-loss-resume")));
+        assertTrue(cluster.log("driver-loss-resume").contains("resumed from"), tail(cluster.log("driver-loss-resume")));
+        double d = maxDiff("driver-loss", "reference");
+        assertTrue(d <= 1e-5, "θ differs from the uninterrupted run by " + d);
+        assertEquals(5, metrics("driver-loss").size(), "metrics.jsonl holds each round once");
+    }
+
+    /** SIGTERM (preemption): a checkpoint, exit status 143, and --resume carries on to the same θ. */
+    @Test
+    @Order(5)
+    void sigtermWritesACheckpointAndResumeContinues() throws Exception {
+        Process p = submit("sigterm", args("sigterm"));
+        awaitRound("sigterm", 2, p);
+        p.destroy(); // SIGTERM
+        assertEquals(143, await(p, "sigterm"), tail(cluster.log("sigterm")));
+        assertTrue(cluster.log("sigterm").contains("stopped on request"), tail(cluster.log("sigterm")));
+        int done = metrics("sigterm").size();
+        assertTrue(done >= 2 && done < 5, "stopped after round " + done);
+        assertTrue(Files.exists(tmp.resolve(String.format("sigterm/checkpoints/round-%06d/MANIFEST.json", done))));
+        Process again = submit("sigterm-resume", args("sigterm", "--resume"));
+        assertEquals(0, await(again, "sigterm-resume"), tail(cluster.log("sigterm-resume")));
+        double d = maxDiff("sigterm", "reference");
+        assertTrue(d <= 1e-5, "θ differs from the uninterrupted run by " + d);
+    }
+
+    /** A file:// output on a cluster would scatter worker files over machines: refused unless declared shared. */
+    @Test
+    @Order(6)
+    void localOutputOnAClusterIsRefused() throws Exception {
+        List<String> a = args("not-shared");
+        a.remove("--shared-local-fs");
+        Process p = submit("not-shared", a);
+        assertEquals(2, await(p, "not-shared"));
+        assertTrue(cluster.log("not-shared").contains("diloco: error: --out"), tail(cluster.log("not-shared")));
+        assertFalse(Files.exists(tmp.resolve("not-shared")));
+    }
+}
