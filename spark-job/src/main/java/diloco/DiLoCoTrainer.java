@@ -360,6 +360,7 @@ public final class DiLoCoTrainer {
                 Map<String, Object> src = w.stateSource.toMap(w.worker);
                 src.put("start", w.startedFromOwn ? "own" : "global");
                 src.put("dropped", w.dropped);
+                src.put("executor", w.executor);
                 if (w.rejected != null) {
                     src.put("rejected", w.rejected);
                 }

@@ -49,10 +49,13 @@ public final class StateFiles implements Serializable {
 
     /**
      * The worker's state at the end of {@code round} from its every-round file, or else from the
-     * checkpoint of {@code checkpointRound} (≤ round; 0 = none); null when neither exists.
+     * checkpoint of {@code checkpointRound} (0 = none), whose file holds the state of the worker's
+     * last active round at that checkpoint. With {@code exact}, only a state of {@code round}
+     * itself is returned (for writing it into a new checkpoint); otherwise an older one is
+     * acceptable (a restarted worker continues from it and reports its round). Null when none fits.
      */
-    public Restored find(int worker, int round, int checkpointRound, ParamLayout layout, NDManager parent)
-            throws IOException {
+    public Restored find(int worker, int round, int checkpointRound, boolean exact, ParamLayout layout,
+            NDManager parent) throws IOException {
         Path sync = WorkerStateFiles.syncFile(out(), worker, round);
         if (WorkerStateFiles.exists(conf.get(), sync)) {
             return new Restored(WorkerStateFiles.read(conf.get(), sync, layout, worker, parent),
@@ -62,8 +65,11 @@ public final class StateFiles implements Serializable {
             Path file = new Path(new Checkpoints(conf.get(), out()).roundDir(checkpointRound),
                     WorkerStateFiles.checkpointFile(worker));
             if (WorkerStateFiles.exists(conf.get(), file)) {
-                return new Restored(WorkerStateFiles.read(conf.get(), file, layout, worker, parent),
-                        new StateSource(StateSource.Kind.CHECKPOINT, checkpointRound));
+                int held = WorkerStateFiles.roundOf(conf.get(), file);
+                if (held <= round && (!exact || held == round)) {
+                    return new Restored(WorkerStateFiles.read(conf.get(), file, layout, worker, parent),
+                            new StateSource(StateSource.Kind.CHECKPOINT, held));
+                }
             }
         }
         return null;

@@ -58,6 +58,12 @@ public final class WorkerStateFiles {
         return new FileEntry(relative, w.bytes, w.sha256);
     }
 
+    /** The round a state file holds (from its metadata). */
+    public static int roundOf(Configuration conf, Path file) throws IOException {
+        SafeTensors.Contents c = SafeTensors.read(new HadoopFiles(conf).read(file));
+        return Integer.parseInt(c.metadata.getOrDefault("round", "-1"));
+    }
+
     /** Reads a state written by {@link #write}; checks that it belongs to this worker and model. */
     public static WorkerState read(Configuration conf, Path file, ParamLayout layout, int worker, NDManager parent)
             throws IOException {

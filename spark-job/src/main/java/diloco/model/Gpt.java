@@ -118,15 +118,17 @@ public final class Gpt {
         NDArray pos = p.next().get(new NDIndex("0:" + t));
         h = dropout(h.add(pos), training);
         NDArray mask = causalMask(h.getManager(), t);
+        // not q·kᵀ.mul(float): see HostArrays on DJL's scalar overloads under autograd
+        NDArray scale = HostArrays.of(h.getManager(), new float[] {1f / (float) Math.sqrt(cfg.headDim())}, new Shape());
         for (int i = 0; i < cfg.layers; i++) {
-            h = h.add(dropout(attention(layerNorm(h, p.next(), p.next()), p, mask, batch, t, training), training));
+            h = h.add(dropout(attention(layerNorm(h, p.next(), p.next()), p, mask, scale, batch, t, training), training));
             h = h.add(dropout(mlp(layerNorm(h, p.next(), p.next()), p), training));
         }
         h = layerNorm(h, p.next(), p.next());
         return h.matMul(wte.transpose());
     }
 
-    private NDArray attention(NDArray x, Params p, NDArray mask, long batch, long t, boolean training) {
+    private NDArray attention(NDArray x, Params p, NDArray mask, NDArray scale, long batch, long t, boolean training) {
         int heads = cfg.heads;
         int hd = cfg.headDim();
         NDArray qkv = linear(x, p.next(), p.next())
@@ -135,7 +137,7 @@ public final class Gpt {
         NDArray q = qkv.get(0);
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
-        NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0f / (float) Math.sqrt(hd)).add(mask);
+        NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
         att = dropout(att.softmax(-1), training);
         NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, cfg.dModel);
         return linear(y, p.next(), p.next());
@@ -170,7 +172,7 @@ public final class Gpt {
                 m[i * n + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        return manager.create(m, new Shape(t, t));
+        return HostArrays.of(manager, m, new Shape(t, t));
     }
 
     /** Walks the parameter list in declaration order, so forward code reads like the layout. */

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import java.io.Serializable;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -97,22 +96,14 @@ public final class ParamLayout implements Serializable {
         return names;
     }
 
-    /**
-     * Copies θ into new arrays on {@code manager}, one per entry, in layout order. Each array is
-     * cloned once more by PyTorch so that its memory comes from PyTorch's own 64-byte-aligned
-     * allocator: DJL's array from a Java buffer sits wherever the JVM put that buffer, and the
-     * matrix kernels take alignment-dependent paths, which made runs differ in the last bits.
-     */
+    /** Copies θ into new arrays on {@code manager} (in PyTorch's own memory), one per entry, in layout order. */
     public NDList toArrays(float[] flat, NDManager manager) {
         checkLength(flat);
         NDList list = new NDList(entries.size());
         for (Entry e : entries) {
-            NDArray aligned;
-            try (NDArray fromJava = manager.create(FloatBuffer.wrap(flat, e.offset, e.size), e.djlShape())) {
-                aligned = fromJava.duplicate();
-            }
-            aligned.setName(e.name);
-            list.add(aligned);
+            NDArray a = HostArrays.of(manager, flat, e.offset, e.djlShape());
+            a.setName(e.name);
+            list.add(a);
         }
         return list;
     }

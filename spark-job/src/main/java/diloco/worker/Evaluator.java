@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 import diloco.config.TrainConfig;
 import diloco.model.Gpt;
+import diloco.model.HostArrays;
 import diloco.model.ParamLayout;
 
 import java.util.List;
@@ -46,7 +47,7 @@ public final class Evaluator {
                     try (NDManager batch = manager.newSubManager()) {
                         batch.tempAttachAll(params);
                         Shape shape = new Shape(n, t);
-                        sum += model.tokenNll(params, batch.create(x, shape), batch.create(y, shape), false)
+                        sum += model.tokenNll(params, HostArrays.of(batch, x, shape), HostArrays.of(batch, y, shape), false)
                                 .sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
                         count += (long) n * t;
                     }

@@ -14,6 +14,7 @@ import diloco.data.BatchSampler;
 import diloco.data.Hashing;
 import diloco.data.Shard;
 import diloco.model.Gpt;
+import diloco.model.HostArrays;
 import diloco.model.ParamLayout;
 import diloco.optim.AdamW;
 import diloco.optim.AdamWState;
@@ -84,8 +85,8 @@ public final class InnerLoop {
             WorkerState state = checkout.state;
             StateSource source = checkout.source;
             if (source.kind == StateSource.Kind.FRESH && previous > 0 && files != null) {
-                StateFiles.Restored restored = files.find(worker, previous, Math.min(plan.checkpointRound, previous),
-                        layout, longLived);
+                StateFiles.Restored restored = files.find(worker, previous, plan.checkpointRound, false, layout,
+                        longLived);
                 if (restored != null) {
                     state.close();
                     state = restored.state;
@@ -143,7 +144,7 @@ public final class InnerLoop {
             WorkerState state = WorkerStateStore.get().peek(runId, worker, round);
             WorkerState restored = null;
             if (state == null) {
-                StateFiles.Restored r = files.find(worker, round, Math.min(checkpointRound, round), layout, longLived);
+                StateFiles.Restored r = files.find(worker, round, checkpointRound, true, layout, longLived);
                 if (r == null) {
                     throw new IllegalStateException("worker " + worker + "'s state of round " + round
                             + " is neither in executor " + executorId() + "'s memory nor on disk");
@@ -200,8 +201,8 @@ public final class InnerLoop {
         Shape shape = new Shape(cfg.batchSize, cfg.model.context);
         try (NDManager stepManager = manager.newSubManager()) {
             stepManager.tempAttachAll(params);
-            NDArray xs = stepManager.create(x, shape);
-            NDArray ys = stepManager.create(y, shape);
+            NDArray xs = HostArrays.of(stepManager, x, shape);
+            NDArray ys = HostArrays.of(stepManager, y, shape);
             float loss;
             try (GradientCollector gc = engine.newGradientCollector()) {
                 NDArray l = model.loss(params, xs, ys, true);

@@ -132,4 +132,68 @@ class GptTest {
             assertTrue(last < first - 2.0, "loss " + first + " -> " + last);
         }
     }
+
+    /** Gradients of one batch (x, y both B×T), computed with {@code betweenPasses} run between forward and backward. */
+    private static float[][] gradients(Gpt gpt, NDList p, long[] x, long[] y, NDManager m, Runnable betweenPasses) {
+        for (NDArray a : p) {
+            a.setRequiresGradient(true);
+        }
+        try (NDManager step = m.newSubManager()) {
+            step.tempAttachAll(p);
+            Shape shape = new Shape(4, 16);
+            try (GradientCollector gc = engine.newGradientCollector()) {
+                NDArray loss = gpt.loss(p, HostArrays.of(step, x, shape), HostArrays.of(step, y, shape), true);
+                betweenPasses.run();
+                gc.backward(loss);
+            }
+            float[][] g = new float[p.size()][];
+            for (int i = 0; i < p.size(); i++) {
+                g[i] = p.get(i).getGradient().toFloatArray();
+                p.get(i).getGradient().subi(p.get(i).getGradient());
+            }
+            return g;
+        }
+    }
+
+    /**
+     * Regression: the backward pass must not read memory the JVM has freed since the forward pass
+     * (DJL's scalar overloads under autograd did; see HostArrays). A collection plus a flood of
+     * small direct buffers holding junk between forward and backward must not change a gradient.
+     */
+    @Test
+    void gradientsSurviveAGarbageCollectionBetweenForwardAndBackward() throws Exception {
+        Gpt gpt = new Gpt(CFG);
+        try (NDManager m = manager.newSubManager()) {
+            NDList p = gpt.layout().toArrays(gpt.initialParameters(5), m);
+            long[] x = new long[4 * 16];
+            long[] y = new long[4 * 16];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (i * 37) % 256;
+                y[i] = (i * 37 + 1) % 256;
+            }
+            float[][] clean = gradients(gpt, p, x, y, m, () -> { });
+            java.util.List<java.nio.ByteBuffer> junk = new java.util.ArrayList<>();
+            float[][] disturbed = gradients(gpt, p, x, y, m, () -> {
+                for (int round = 0; round < 3; round++) {
+                    System.gc();
+                    try {
+                        Thread.sleep(100); // the JVM's cleaner thread frees unreachable direct buffers now
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    for (int i = 0; i < 20_000; i++) {
+                        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 + (i % 4) * 4);
+                        while (b.hasRemaining()) {
+                            b.put((byte) 0x7f);
+                        }
+                        junk.add(b);
+                    }
+                }
+            });
+            assertFalse(junk.isEmpty());
+            for (int i = 0; i < clean.length; i++) {
+                assertArrayEquals(clean[i], disturbed[i], gpt.layout().entries().get(i).name);
+            }
+        }
+    }
 }
