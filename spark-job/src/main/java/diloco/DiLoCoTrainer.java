@@ -342,6 +342,7 @@ public final class DiLoCoTrainer {
             int counted = 0;
             double innerMax = 0;
             double innerSum = 0;
+            double syncMax = 0;
             int reused = 0;
             int dropped = 0;
             int rejected = 0;
@@ -354,6 +355,7 @@ public final class DiLoCoTrainer {
                 }
                 innerMax = Math.max(innerMax, w.secInner());
                 innerSum += w.secInner();
+                syncMax = Math.max(syncMax, w.secStateSync);
                 reused += w.stateSource.kind == StateSource.Kind.MEMORY ? 1 : 0;
                 dropped += w.dropped ? 1 : 0;
                 rejected += w.rejected != null ? 1 : 0;
@@ -384,6 +386,7 @@ public final class DiLoCoTrainer {
             m.put("sec_broadcast", in.secBroadcast);
             m.put("sec_inner_max", innerMax);
             m.put("sec_inner_mean", n == 0 ? 0 : innerSum / n);
+            m.put("sec_state_sync", syncMax);
             m.put("sec_aggregate", in.secAggregate());
             m.put("sec_outer", res.secOuter);
             m.put("sec_eval", secEval);

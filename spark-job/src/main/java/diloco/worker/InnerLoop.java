@@ -111,19 +111,22 @@ public final class InnerLoop {
                                 ? String.format(java.util.Locale.ROOT, "norm %.4g > --max-outer-grad-norm %s", norm, cfg.maxOuterGradNorm)
                                 : null;
                 boolean dropped = rejected == null && plan.isDropped(worker, round);
+                double secSync = 0;
                 if (rejected == null) { // a rejected worker's state is suspect: it is not kept
                     state.ownParameters = dropped ? local : null;
                     if (cfg.innerStateSync == TrainConfig.InnerStateSync.EVERY_ROUND && files != null) {
+                        long syncStart = System.nanoTime();
                         Path sync = WorkerStateFiles.syncFile(files.out(), worker, round);
                         WorkerStateFiles.write(files.conf(), sync.getParent(), sync.getName(), state, layout, worker, round);
                         WorkerStateFiles.pruneSync(files.conf(), files.out(), worker, previous);
+                        secSync = (System.nanoTime() - syncStart) / 1e9;
                     }
                     store.commit(runId, worker, previous, round, state);
                     committed = true;
                 }
                 long tokens = (long) cfg.innerSteps * cfg.tokensPerStep();
                 WorkerReport report = new WorkerReport(worker, round, tokens, lossSum / cfg.innerSteps, norm, source,
-                        startMs, System.currentTimeMillis(), waited, executorId(), device.toString(), dropped, fromOwn,
+                        startMs, System.currentTimeMillis(), waited, secSync, executorId(), device.toString(), dropped, fromOwn,
                         rejected);
                 return new WorkerUpdate(dropped || rejected != null ? null : delta, report);
             } finally {

@@ -19,6 +19,8 @@ public final class WorkerReport implements Serializable {
     public final long endMs;
     /** Time spent waiting for the JVM's compute lock before starting. */
     public final double secWaiting;
+    /** Time spent writing the every-round state file (--inner-state-sync every-round), else 0. */
+    public final double secStateSync;
     public final String executor;
     public final String device;
     /** The round's outer gradient was lost (simulated); the driver did not receive it. */
@@ -29,7 +31,7 @@ public final class WorkerReport implements Serializable {
     public final String rejected;
 
     public WorkerReport(int worker, int round, long tokens, double meanLoss, double deltaNorm, StateSource stateSource,
-            long startMs, long endMs, double secWaiting, String executor, String device, boolean dropped,
+            long startMs, long endMs, double secWaiting, double secStateSync, String executor, String device, boolean dropped,
             boolean startedFromOwn, String rejected) {
         this.worker = worker;
         this.round = round;
@@ -40,6 +42,7 @@ public final class WorkerReport implements Serializable {
         this.startMs = startMs;
         this.endMs = endMs;
         this.secWaiting = secWaiting;
+        this.secStateSync = secStateSync;
         this.executor = executor;
         this.device = device;
         this.dropped = dropped;
@@ -51,7 +54,7 @@ public final class WorkerReport implements Serializable {
     public static WorkerReport failed(int worker, int round, String reason, String executor) {
         long now = System.currentTimeMillis();
         return new WorkerReport(worker, round, 0, Double.NaN, Double.NaN, new StateSource(StateSource.Kind.FRESH, 0),
-                now, now, 0, executor, "none", false, false, reason);
+                now, now, 0, 0, executor, "none", false, false, reason);
     }
 
     public double secInner() {
