@@ -300,7 +300,7 @@ public final class DiLoCoTrainer {
                 checkpoints.prune(cfg.keepCheckpoints);
                 checkpointRound = r;
                 say("checkpoint round %d: %s (%.1f s)", r, dir, (System.nanoTime() - t0) / 1e9);
-            } catch (IOException | RuntimeException e) {
+            } catch (Exception e) { // also Spark's SparkException, which Scala throws unchecked
                 say("warning: checkpoint of round %d failed, the previous one (round %d) stays: %s", r, checkpointRound,
                         String.valueOf(e.getMessage()).split("\n")[0]);
             }

@@ -56,6 +56,8 @@ public final class RunOutput {
                 existing = existing.getParent();
             }
             if (existing != null) {
+                UserError.check(existing.equals(dir) || fs.getFileStatus(existing).isDirectory(),
+                        "--out %s is not writable: %s is a file", out, existing);
                 fs.access(existing, FsAction.WRITE);
             }
         } catch (org.apache.hadoop.security.AccessControlException e) {

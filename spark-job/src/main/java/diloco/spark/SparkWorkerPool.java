@@ -90,8 +90,8 @@ public final class SparkWorkerPool implements WorkerPool {
                 if (round == 0) {
                     return java.util.Collections.<FileEntry>emptyIterator(); // never trained: nothing to keep
                 }
-                return List.of(new InnerLoop(c, f).saveState(shard.worker, round, checkpointRound, run, new Path(target)))
-                        .iterator();
+                FileEntry written = new InnerLoop(c, f).saveState(shard.worker, round, checkpointRound, run, new Path(target));
+                return written == null ? java.util.Collections.<FileEntry>emptyIterator() : List.of(written).iterator();
             }).collect();
         } finally {
             sc.clearJobGroup();

@@ -137,7 +137,14 @@ public final class InnerLoop {
         });
     }
 
-    /** Writes the state {@code worker} kept at the end of {@code round} into a checkpoint directory. */
+    /**
+     * Writes the state {@code worker} kept at the end of {@code round} into a checkpoint directory.
+     * If this executor does not hold it (the task landed on another executor than the worker's
+     * last round, or that executor is gone) and no file of that round exists, the newest older
+     * state on disk is kept instead, labelled with its own round, so a resumed worker reports
+     * where it continues from; with none at all, nothing is written (the worker would restart
+     * fresh, and say so). Returns the file's manifest entry, or null when nothing was written.
+     */
     public FileEntry saveState(int worker, int round, int checkpointRound, String runId, Path checkpointDir)
             throws Exception {
         Integer gpu = Engines.taskGpu();
@@ -146,18 +153,23 @@ public final class InnerLoop {
             NDManager longLived = Engines.longLivedManager(engine, Engines.device(engine, cfg.device, gpu));
             WorkerState state = WorkerStateStore.get().peek(runId, worker, round);
             WorkerState restored = null;
+            int held = round;
             if (state == null) {
-                StateFiles.Restored r = files.find(worker, round, checkpointRound, true, layout, longLived);
+                StateFiles.Restored r = files.find(worker, round, checkpointRound, false, layout, longLived);
+                String where = "worker " + worker + "'s state of round " + round + " is not in executor "
+                        + executorId() + "'s memory nor on disk";
                 if (r == null) {
-                    throw new IllegalStateException("worker " + worker + "'s state of round " + round
-                            + " is neither in executor " + executorId() + "'s memory nor on disk");
+                    System.err.println("[diloco] " + where + ", and no older one exists: not in this checkpoint");
+                    return null;
                 }
+                held = r.source.round;
+                System.err.println("[diloco] " + where + ": the checkpoint keeps its state of round " + held);
                 restored = r.state;
                 state = restored;
             }
             try {
                 return WorkerStateFiles.write(files.conf(), checkpointDir, WorkerStateFiles.checkpointFile(worker), state,
-                        layout, worker, round);
+                        layout, worker, held);
             } finally {
                 if (restored != null) {
                     restored.close();

@@ -139,6 +139,13 @@ class TrainCliTest {
     }
 
     @Test
+    void outputUnderAFileIsNotWritable() throws IOException {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        assertBadInput(run(args(file.resolve("out"))), "is not writable: ");
+        assertEquals("x", Files.readString(file));
+    }
+
+    @Test
     void parquetWithoutOrWithWrongTextColumn() {
         Path out = tmp.resolve("out-parquet");
         assertBadInput(run(args(out, "--data", parquet.toString())), "holds Parquet files: pass --text-column");

@@ -241,4 +241,86 @@ class FaultToleranceIT {
         assertTrue(cluster.log("not-shared").contains("diloco: error: --out"), tail(cluster.log("not-shared")));
         assertFalse(Files.exists(tmp.resolve("not-shared")));
     }
+
+    /** Submits a run that must be refused: exit status 2 and one line "diloco: error: ...MESSAGE...". */
+    static void refused(String name, List<String> args, String message) throws Exception {
+        assertEquals(2, await(submit(name, args), name), tail(cluster.log(name)));
+        List<String> errors = cluster.log(name).lines().filter(l -> l.startsWith("diloco: error: ")).toList();
+        assertEquals(1, errors.size(), name + ": " + errors);
+        assertTrue(errors.get(0).contains(message), name + ": " + errors.get(0));
+    }
+
+    static List<String> with(List<String> args, String option, String value) {
+        List<String> a = new ArrayList<>(args);
+        int i = a.indexOf(option);
+        if (i >= 0) {
+            a.set(i + 1, value);
+        } else {
+            a.addAll(List.of(option, value));
+        }
+        return a;
+    }
+
+    static String snapshot(Path dir) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            StringBuilder sb = new StringBuilder();
+            for (Path p : files.sorted().toList()) {
+                sb.append(dir.relativize(p)).append(Files.isRegularFile(p)
+                        ? " " + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(Files.readAllBytes(p))) : "").append('\n');
+            }
+            return sb.toString();
+        }
+    }
+
+    static void copyTree(Path from, Path to) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.sorted().toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /**
+     * Bad input through the real launcher on the cluster: one clear line, exit status 2, nothing
+     * written, and the checkpoints of an earlier run untouched (the in-process tests cover each
+     * case in more variants: TrainCliTest, CheckpointResumeTest).
+     */
+    @Test
+    @Order(7)
+    void badInputIsRefusedWithOneLineAndLeavesCheckpointsAlone() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty-data"));
+        refused("bad-missing-data", with(args("bad-1"), "--data", tmp.resolve("no-such-dir").toUri().toString()),
+                "--data path does not exist");
+        refused("bad-empty-data", with(args("bad-2"), "--data", empty.toUri().toString()), "no documents in --data");
+        refused("bad-momentum", args("bad-3", "--outer-momentum", "1"), "--outer-momentum must be in [0, 1)");
+        refused("bad-option", args("bad-4", "--bogus", "1"), "unknown option --bogus");
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        refused("bad-out", with(args("bad-5"), "--out", file.resolve("out").toUri().toString()), "is not writable");
+        refused("bad-no-checkpoint", args("bad-6", "--resume"), "--resume: no complete checkpoint");
+        for (int i = 1; i <= 6; i++) {
+            assertFalse(Files.exists(tmp.resolve("bad-" + i)), "nothing written for bad-" + i);
+        }
+
+        // checkpoints of a finished run: another shape, other data, a truncated file
+        copyTree(tmp.resolve("reference"), tmp.resolve("guarded"));
+        Path checkpoints = tmp.resolve("guarded/checkpoints");
+        String before = snapshot(checkpoints);
+        refused("bad-shape", args("guarded", "--resume", "--layers", "3"), "tensors do not match the model");
+        Path other = TestSupport.writeCorpus(tmp.resolve("other-corpus"));
+        Files.writeString(other.resolve("doc-extra.txt"), "a different document, long enough to matter here\n");
+        refused("bad-data", with(args("guarded", "--resume"), "--data", other.toUri().toString()), "the data changed");
+        assertEquals(before, snapshot(checkpoints), "refused resumes leave the checkpoints as they were");
+        Path global = checkpoints.resolve("round-000005/global.safetensors");
+        byte[] full = Files.readAllBytes(global);
+        Files.write(global, java.util.Arrays.copyOf(full, full.length - 16));
+        String truncated = snapshot(checkpoints);
+        refused("bad-corrupt", args("guarded", "--resume"), "is corrupt");
+        assertEquals(truncated, snapshot(checkpoints), "a corrupt checkpoint is reported, not repaired or removed");
+    }
 }
