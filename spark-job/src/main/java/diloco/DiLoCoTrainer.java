@@ -110,7 +110,7 @@ public final class DiLoCoTrainer {
                     cfg.workers, java.util.Arrays.toString(data.stats.workerTokens), cfg.innerSteps, cfg.rounds,
                     cfg.outerOptimizer.name().toLowerCase(Locale.ROOT), cfg.outerLr, cfg.outerMomentum);
             notes.forEach(n -> say("%s", n));
-            out.create();
+            out.create(resumeFrom == null);
             String runId = UUID.randomUUID().toString();
             Map<String, Object> runInfo = runInfo(sc, cfg, parameters, data, runId, resumeFrom);
             out.writeRunJson(runInfo);

@@ -73,4 +73,13 @@ public final class TestSupport {
                 .optValWindows(16)
                 .optThreadsPerWorker(1);
     }
+
+    /** Deletes a directory and everything in it. */
+    public static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
 }

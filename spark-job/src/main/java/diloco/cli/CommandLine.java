@@ -122,7 +122,7 @@ public final class CommandLine {
                 (b, v) -> b.optDevice(v));
         add("--seed", "S", "seed for initialisation, shard assignment and batches", (b, v) -> b.optSeed(longInt("--seed", v)));
         add("--out", "DIR", "output directory (any Hadoop path); must be empty unless --overwrite", (b, v) -> b.optOut(v));
-        add("--overwrite", null, "replace the run files of an earlier run in --out", (b, v) -> b.optOverwrite(true));
+        add("--overwrite", null, "replace the run files of an earlier run in --out (unless resuming, also its checkpoints)", (b, v) -> b.optOverwrite(true));
         section("Checkpoints and faults");
         add("--checkpoint-every", "N", "write a checkpoint every N rounds (and after the last); 0 = only after the last",
                 (b, v) -> b.optCheckpointEvery(integer("--checkpoint-every", v)));

@@ -170,9 +170,11 @@ public final class Experiments {
                         out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: finished earlier, reused%n", index, total,
                                 spec.name, seed);
                     } else if (mine) {
-                        out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: diloco.cli.Train %s%n", index, total,
-                                spec.name, seed, String.join(" ", runArgs));
-                        new DiLoCoTrainer(spark, cfg, out).run();
+                        // an interrupted run of this very configuration continues from its newest checkpoint
+                        boolean resume = interruptedRunOf(spark.sparkContext().hadoopConfiguration(), dir, cfg);
+                        out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: diloco.cli.Train %s%s%n", index, total,
+                                spec.name, seed, String.join(" ", runArgs), resume ? " --resume-if-present" : "");
+                        new DiLoCoTrainer(spark, resume ? cfg.toBuilder().optResumeIfPresent(true).build() : cfg, out).run();
                         done = RunResult.load(files, dir, spec, seed);
                     }
                     if (done == null || !sameConfig(done, cfg)) {
@@ -235,7 +237,25 @@ public final class Experiments {
      * was made are not in its record and keep their defaults).
      */
     private static boolean sameConfig(RunResult done, TrainConfig cfg) {
-        Map<String, Object> recorded = new TreeMap<>(Json.parseObjectUnchecked(Json.line(done.config())));
+        return sameConfig(done.config(), cfg);
+    }
+
+    /** Does {@code dir} hold a complete checkpoint of a run of exactly {@code cfg}? */
+    @SuppressWarnings("unchecked")
+    static boolean interruptedRunOf(org.apache.hadoop.conf.Configuration conf, Path dir, TrainConfig cfg)
+            throws IOException {
+        diloco.checkpoint.Checkpoints checkpoints = new diloco.checkpoint.Checkpoints(conf, dir);
+        java.util.TreeSet<Integer> rounds = checkpoints.completeRounds();
+        if (rounds.isEmpty()) {
+            return false;
+        }
+        byte[] state = new HadoopFiles(conf).read(new Path(checkpoints.roundDir(rounds.last()), "state.json"));
+        Object recorded = Json.parseObject(new String(state, java.nio.charset.StandardCharsets.UTF_8)).get("config");
+        return recorded instanceof Map && sameConfig((Map<String, Object>) recorded, cfg);
+    }
+
+    private static boolean sameConfig(Map<String, Object> config, TrainConfig cfg) {
+        Map<String, Object> recorded = new TreeMap<>(Json.parseObjectUnchecked(Json.line(config)));
         Map<String, Object> planned = new TreeMap<>(Json.parseObjectUnchecked(Json.line(cfg.toMap())));
         recorded.remove("out");
         for (Map.Entry<String, Object> e : recorded.entrySet()) {

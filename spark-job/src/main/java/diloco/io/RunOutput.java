@@ -25,6 +25,8 @@ public final class RunOutput {
     public static final String MODEL = "model.safetensors";
     public static final String MODEL_CONFIG = "model.json";
     private static final String[] OWN_FILES = {RUN_JSON, METRICS, MODEL, MODEL_CONFIG};
+    /** Directories of checkpoints and every-round worker states (see diloco.checkpoint). */
+    private static final String[] EARLIER_STATE_DIRS = {"checkpoints", "worker-state"};
 
     private final HadoopFiles files;
     private final Path dir;
@@ -68,8 +70,12 @@ public final class RunOutput {
         return new RunOutput(files, dir, overwrite);
     }
 
-    /** Creates the directory; with --overwrite, removes this project's files from an earlier run. */
-    public void create() throws IOException {
+    /**
+     * Creates the directory; with --overwrite, removes this project's files from an earlier run,
+     * and for a {@code fresh} (not resumed) run also that run's checkpoints and worker states, so
+     * that a later --resume-if-present can never continue a run of other settings.
+     */
+    public void create(boolean fresh) throws IOException {
         FileSystem fs = files.fileSystem(dir);
         if (!fs.mkdirs(dir)) {
             throw new UserError("cannot create --out " + dir);
@@ -77,6 +83,11 @@ public final class RunOutput {
         if (overwrite) {
             for (String name : OWN_FILES) {
                 fs.delete(new Path(dir, name), false);
+            }
+            if (fresh) {
+                for (String name : EARLIER_STATE_DIRS) {
+                    fs.delete(new Path(dir, name), true);
+                }
             }
         }
     }

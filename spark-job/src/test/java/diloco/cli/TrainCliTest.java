@@ -138,6 +138,18 @@ class TrainCliTest {
         assertEquals("{\"round\": 1}\n", Files.readString(out.resolve("metrics.jsonl")));
     }
 
+    /** A fresh run with --overwrite also clears the earlier run's checkpoints: no later resume can mix the two. */
+    @Test
+    void overwriteStartsAfreshWithoutTheEarlierCheckpoints() {
+        Path out = tmp.resolve("out-overwritten");
+        assertEquals(0, run(args(out, "--rounds", "2", "--checkpoint-every", "1")).status);
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/round-000002")));
+        Outcome again = run(args(out, "--overwrite"));
+        assertEquals(0, again.status, again.err);
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/round-000001")));
+        assertFalse(Files.exists(out.resolve("checkpoints/round-000002")), "the earlier run's checkpoint is gone");
+    }
+
     @Test
     void outputUnderAFileIsNotWritable() throws IOException {
         Path file = Files.writeString(tmp.resolve("a-file"), "x");

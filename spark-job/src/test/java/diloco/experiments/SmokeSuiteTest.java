@@ -22,6 +22,8 @@ class SmokeSuiteTest {
     @TempDir
     Path tmp;
 
+    private String lastLog = "";
+
     private int run(Path out, Path corpus, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("--suite", "smoke", "--total-inner-steps", "8",
                 "--data", corpus.toString(), "--out", out.toString(), "--preset", "tiny", "--batch-size", "4",
@@ -31,7 +33,8 @@ class SmokeSuiteTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         int status = Experiments.run(args.toArray(new String[0]), new PrintStream(log, true, StandardCharsets.UTF_8),
                 new PrintStream(log, true, StandardCharsets.UTF_8), false);
-        assertEquals(0, status, log.toString(StandardCharsets.UTF_8));
+        lastLog = log.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, lastLog);
         return status;
     }
 
@@ -70,5 +73,30 @@ class SmokeSuiteTest {
         long before = Files.getLastModifiedTime(out.resolve("runs").resolve("1-worker-seed0").resolve("metrics.jsonl")).toMillis();
         run(out, corpus, "--report-only");
         assertEquals(before, Files.getLastModifiedTime(out.resolve("runs").resolve("1-worker-seed0").resolve("metrics.jsonl")).toMillis());
+    }
+
+    /** An interrupted run of the same configuration continues from its checkpoint, to the same model. */
+    @Test
+    void interruptedRunContinuesFromItsCheckpoint() throws Exception {
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        Path out = tmp.resolve("smoke");
+        run(out, corpus, "--checkpoint-every", "1");
+        Path runDir;
+        try (java.util.stream.Stream<Path> runs = Files.list(out.resolve("runs"))) {
+            runDir = runs.filter(p -> p.getFileName().toString().startsWith("diloco")).findFirst().orElseThrow();
+        }
+        byte[] model = Files.readAllBytes(runDir.resolve("model.safetensors"));
+        // as if stopped after round 1 of 2: its last checkpoint gone, the run not marked finished
+        TestSupport.deleteTree(runDir.resolve("checkpoints/round-000002"));
+        Files.delete(runDir.resolve("run.json"));
+        Files.delete(runDir.resolve("model.safetensors"));
+
+        run(out, corpus, "--checkpoint-every", "1");
+        assertTrue(lastLog.contains("--resume-if-present") && lastLog.contains("resumed from"), lastLog);
+        Map<String, float[]> before = diloco.io.SafeTensors.read(model).tensors;
+        Map<String, float[]> after = diloco.io.SafeTensors.read(Files.readAllBytes(runDir.resolve("model.safetensors"))).tensors;
+        assertEquals(before.keySet(), after.keySet());
+        before.forEach((name, values) -> org.junit.jupiter.api.Assertions.assertArrayEquals(values, after.get(name), name
+                + ": the continued run ends with the uninterrupted run's parameters"));
     }
 }
