@@ -1,5 +1,6 @@
 package diloco;
 
+import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
 
 /**
@@ -11,7 +12,7 @@ import diloco.optim.OuterOptimizer;
  *       repeat H times: θᵢ ← AdamW(θᵢ, ∇L(x ~ Dᵢ))
  *       Δᵢ ← θ − θᵢ
  *   Δ ← (1/k) Σᵢ Δᵢ                          (averaged over the Δs received)
- *   θ ← OuterOpt(θ, Δ)                       (Nesterov momentum by default)
+ *   θ ← OuterOpt(θ, Δ, lr(round))            (Nesterov momentum by default; lr constant unless scheduled)
  * </pre>
  *
  * A round in which no Δ arrives leaves θ and the outer state unchanged.
@@ -19,10 +20,12 @@ import diloco.optim.OuterOptimizer;
 public final class DiLoCoRound {
     private final WorkerPool workers;
     private final OuterOptimizer outer;
+    private final OuterLrSchedule outerLr;
 
-    public DiLoCoRound(WorkerPool workers, OuterOptimizer outer) {
+    public DiLoCoRound(WorkerPool workers, OuterOptimizer outer, OuterLrSchedule outerLr) {
         this.workers = workers;
         this.outer = outer;
+        this.outerLr = outerLr;
     }
 
     /** Runs one round as planned (which workers, which states), updating {@code theta} in place. */
@@ -30,12 +33,13 @@ public final class DiLoCoRound {
         InnerRound inner = workers.innerSteps(theta, plan);
         long start = System.nanoTime();
         double outerGradNorm = Double.NaN;
+        float lr = outerLr.at(plan.round);
         if (inner.received > 0) {
             float[] delta = inner.meanDelta();
             outerGradNorm = norm(delta);
-            outer.step(theta, delta);
+            outer.step(theta, delta, lr);
         }
-        return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm);
+        return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm, lr);
     }
 
     private static double norm(float[] v) {
@@ -52,16 +56,19 @@ public final class DiLoCoRound {
         public final double secOuter;
         /** ‖Δ‖ of the averaged outer gradient; NaN when no Δ arrived. */
         public final double outerGradNorm;
+        /** This round's outer learning rate (applied only if a Δ arrived). */
+        public final float outerLr;
 
-        Result(InnerRound inner, double secOuter, double outerGradNorm) {
+        Result(InnerRound inner, double secOuter, double outerGradNorm, float outerLr) {
             this.inner = inner;
             this.secOuter = secOuter;
             this.outerGradNorm = outerGradNorm;
+            this.outerLr = outerLr;
         }
 
         /** A round that produced nothing (dropped whole): θ and the outer state were not touched. */
         static Result nothingArrived() {
-            return new Result(new InnerRound(null, 0, java.util.List.of(), 0, 0), 0, Double.NaN);
+            return new Result(new InnerRound(null, 0, java.util.List.of(), 0, 0), 0, Double.NaN, Float.NaN);
         }
     }
 }

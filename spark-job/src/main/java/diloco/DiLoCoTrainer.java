@@ -13,6 +13,7 @@ import diloco.io.HadoopFiles;
 import diloco.io.RunOutput;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
+import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
 import diloco.spark.ResourceCheck;
 import diloco.spark.SparkWorkerPool;
@@ -106,9 +107,10 @@ public final class DiLoCoTrainer {
             say("data %s: %,d documents, %,d tokens (validation: %,d documents, %d windows); fingerprint %s",
                     cfg.dataPath, data.stats.documents, data.stats.tokens, data.stats.valDocuments,
                     data.validation.length, data.stats.fingerprint);
-            say("workers %d (tokens per worker %s), H=%d inner steps, %d rounds, %s outer lr %s momentum %s",
+            say("workers %d (tokens per worker %s), H=%d inner steps, %d rounds, %s outer lr %s (%s) momentum %s",
                     cfg.workers, java.util.Arrays.toString(data.stats.workerTokens), cfg.innerSteps, cfg.rounds,
-                    cfg.outerOptimizer.name().toLowerCase(Locale.ROOT), cfg.outerLr, cfg.outerMomentum);
+                    cfg.outerOptimizer.name().toLowerCase(Locale.ROOT), cfg.outerLr, cfg.outerLrSchedule,
+                    cfg.outerMomentum);
             notes.forEach(n -> say("%s", n));
             out.create(resumeFrom == null);
             String runId = UUID.randomUUID().toString();
@@ -171,7 +173,8 @@ public final class DiLoCoTrainer {
                     : PoolSchedule.parse(cfg.poolSchedule, cfg.workers);
             boolean validates = data.validation.length > 0;
             try (WorkerPool workers = new SparkWorkerPool(sc, data, cfg, runId, files)) {
-                DiLoCoRound round = new DiLoCoRound(workers, outer);
+                DiLoCoRound round = new DiLoCoRound(workers, outer,
+                        OuterLrSchedule.parse(cfg.outerLrSchedule, cfg.outerLr, cfg.rounds));
                 if (validates && state.round == 0) {
                     state.initialValLoss = validationLoss(workers);
                     say("round 0/%d | val loss %.4f ppl %.2f (initial model)", cfg.rounds, state.initialValLoss,
@@ -383,6 +386,7 @@ public final class DiLoCoTrainer {
             m.put("val_bits_per_byte", val == null ? null : val / Math.log(2));
             m.put("inner_lr_end", InnerLoop.schedule(cfg).at((long) r * cfg.innerSteps - 1));
             m.put("outer_grad_norm", Double.isNaN(res.outerGradNorm) ? null : res.outerGradNorm);
+            m.put("outer_lr", Float.isNaN(res.outerLr) ? null : (double) res.outerLr);
             m.put("sec_broadcast", in.secBroadcast);
             m.put("sec_inner_max", innerMax);
             m.put("sec_inner_mean", n == 0 ? 0 : innerSum / n);

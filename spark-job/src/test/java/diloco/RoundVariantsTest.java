@@ -11,6 +11,7 @@ import diloco.config.UserError;
 import diloco.io.RunOutput;
 import diloco.model.Gpt;
 import diloco.optim.MomentumSgd;
+import diloco.optim.OuterLrSchedule;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,10 +70,39 @@ class RoundVariantsTest {
     /** A round in which nothing arrives leaves θ and the outer momentum exactly as they were. */
     @Test
     void roundWithoutDeltasSkipsTheOuterStep() {
+        MomentumSgd outer = new MomentumSgd(2, 0.9f, true);
+        DiLoCoRound round = new DiLoCoRound(fixedDeltas(new float[] {0.5f, -0.25f}, true, false), outer,
+                OuterLrSchedule.parse("constant", 0.7f, 2));
+        float[] theta = {1f, 1f};
+        round.run(theta, RoundPlan.everyWorker(1, 1));
+        float[] afterFirst = theta.clone();
+        float[] velocity = outer.state().get("velocity").clone();
+        assertFalse(velocity[0] == 0f);
+        round.run(theta, RoundPlan.everyWorker(2, 1));
+        assertArrayEquals(afterFirst, theta, 0f);
+        assertArrayEquals(velocity, outer.state().get("velocity"), 0f);
+    }
+
+    /**
+     * The round applies its own outer learning rate. By hand, Nesterov μ 0.9 with warmup:2 at peak
+     * 0.7 and Δ = (0.5, −0.25) twice: round 1, lr 0.35, v = Δ, θ −= 0.35·1.9·Δ = 0.665·Δ; round 2,
+     * lr 0.7, v = 1.9·Δ, θ −= 0.7·(1 + 0.9·1.9)·Δ = 1.897·Δ.
+     */
+    @Test
+    void outerLearningRateFollowsItsSchedule() {
         float[] delta = {0.5f, -0.25f};
-        MomentumSgd outer = new MomentumSgd(2, 0.7f, 0.9f, true);
-        boolean[] arrives = {true, false};
-        WorkerPool pool = new WorkerPool() {
+        DiLoCoRound round = new DiLoCoRound(fixedDeltas(delta, true, true), new MomentumSgd(2, 0.9f, true),
+                OuterLrSchedule.parse("warmup:2", 0.7f, 2));
+        float[] theta = {1f, 1f};
+        assertEquals(0.35f, round.run(theta, RoundPlan.everyWorker(1, 1)).outerLr, 1e-7f);
+        assertArrayEquals(new float[] {0.6675f, 1.16625f}, theta, 1e-6f);
+        assertEquals(0.7f, round.run(theta, RoundPlan.everyWorker(2, 1)).outerLr, 1e-7f);
+        assertArrayEquals(new float[] {0.6675f - 1.897f * 0.5f, 1.16625f + 1.897f * 0.25f}, theta, 1e-6f);
+    }
+
+    /** A worker pool whose single worker reports {@code delta} in the rounds marked in {@code arrives}. */
+    private static WorkerPool fixedDeltas(float[] delta, boolean... arrives) {
+        return new WorkerPool() {
             @Override
             public InnerRound innerSteps(float[] theta, RoundPlan plan) {
                 boolean ok = arrives[plan.round - 1];
@@ -93,15 +123,6 @@ class RoundVariantsTest {
             @Override
             public void close() {}
         };
-        DiLoCoRound round = new DiLoCoRound(pool, outer);
-        float[] theta = {1f, 1f};
-        round.run(theta, RoundPlan.everyWorker(1, 1));
-        float[] afterFirst = theta.clone();
-        float[] velocity = outer.state().get("velocity").clone();
-        assertFalse(velocity[0] == 0f);
-        round.run(theta, RoundPlan.everyWorker(2, 1));
-        assertArrayEquals(afterFirst, theta, 0f);
-        assertArrayEquals(velocity, outer.state().get("velocity"), 0f);
     }
 
     @Test

@@ -106,7 +106,10 @@ public final class CommandLine {
         add("--outer-optimizer", "nesterov|sgd|adam", "nesterov: v=mu*v+D, theta-=lr*(D+mu*v); sgd: heavy-ball momentum "
                 + "theta-=lr*v (momentum 0 and lr 1 = FedAvg); adam: Adam on D",
                 (b, v) -> b.optOuterOptimizer(enumValue(OuterOptimizerKind.class, "--outer-optimizer", v)));
-        add("--outer-lr", "LR", "outer learning rate", (b, v) -> b.optOuterLr(real("--outer-lr", v)));
+        add("--outer-lr", "LR", "outer learning rate (the peak, when scheduled)", (b, v) -> b.optOuterLr(real("--outer-lr", v)));
+        add("--outer-lr-schedule", "SPEC", "outer learning rate over the rounds: constant, warmup:N (linear over the "
+                + "first N rounds), cosine[:MIN] (to MIN x peak at the last round, MIN default 0.1), or warmup:N,cosine[:MIN]",
+                (b, v) -> b.optOuterLrSchedule(v));
         add("--outer-momentum", "MU", "outer momentum in [0,1) (Adam's beta1)", (b, v) -> b.optOuterMomentum(real("--outer-momentum", v)));
         add("--outer-beta2", "B2", "outer Adam beta2", (b, v) -> b.optOuterBeta2(real("--outer-beta2", v)));
         add("--outer-eps", "E", "outer Adam epsilon (the paper found Adam unstable unless it is about 0.1)",

@@ -61,6 +61,8 @@ public final class TrainConfig implements Serializable {
     // outer optimizer
     public final OuterOptimizerKind outerOptimizer;
     public final float outerLr;
+    /** The outer learning rate per round (see {@link diloco.optim.OuterLrSchedule}). */
+    public final String outerLrSchedule;
     public final float outerMomentum;
     public final float outerBeta2;
     public final float outerEps;
@@ -117,6 +119,7 @@ public final class TrainConfig implements Serializable {
         innerEps = b.innerEps;
         outerOptimizer = b.outerOptimizer;
         outerLr = b.outerLr;
+        outerLrSchedule = b.outerLrSchedule;
         outerMomentum = b.outerMomentum;
         outerBeta2 = b.outerBeta2;
         outerEps = b.outerEps;
@@ -183,6 +186,7 @@ public final class TrainConfig implements Serializable {
         b.innerEps = innerEps;
         b.outerOptimizer = outerOptimizer;
         b.outerLr = outerLr;
+        b.outerLrSchedule = outerLrSchedule;
         b.outerMomentum = outerMomentum;
         b.outerBeta2 = outerBeta2;
         b.outerEps = outerEps;
@@ -253,6 +257,7 @@ public final class TrainConfig implements Serializable {
         m.put("inner_eps", innerEps);
         m.put("outer_optimizer", outerOptimizer.name().toLowerCase(Locale.ROOT));
         m.put("outer_lr", outerLr);
+        m.put("outer_lr_schedule", outerLrSchedule);
         m.put("outer_momentum", outerMomentum);
         m.put("outer_beta2", outerBeta2);
         m.put("outer_eps", outerEps);
@@ -309,6 +314,7 @@ public final class TrainConfig implements Serializable {
         private float innerEps = 1e-8f;
         private OuterOptimizerKind outerOptimizer = OuterOptimizerKind.NESTEROV;
         private float outerLr = 0.7f;
+        private String outerLrSchedule = "constant";
         private float outerMomentum = 0.9f;
         private float outerBeta2 = 0.999f;
         private float outerEps = 0.1f;
@@ -365,6 +371,7 @@ public final class TrainConfig implements Serializable {
         public Builder optInnerEps(float v) { innerEps = v; return this; }
         public Builder optOuterOptimizer(OuterOptimizerKind v) { outerOptimizer = v; return this; }
         public Builder optOuterLr(float v) { outerLr = v; return this; }
+        public Builder optOuterLrSchedule(String v) { outerLrSchedule = v; return this; }
         public Builder optOuterMomentum(float v) { outerMomentum = v; return this; }
         public Builder optOuterBeta2(float v) { outerBeta2 = v; return this; }
         public Builder optOuterEps(float v) { outerEps = v; return this; }
@@ -449,6 +456,7 @@ public final class TrainConfig implements Serializable {
             if (poolSchedule != null) {
                 diloco.PoolSchedule.parse(poolSchedule, workers); // throws UserError when malformed
             }
+            diloco.optim.OuterLrSchedule.parse(outerLrSchedule, outerLr, rounds); // likewise
             ModelConfig m = resolveModel();
             m.validate();
             return new TrainConfig(this);

@@ -16,20 +16,18 @@ import java.util.Map;
 public final class MomentumSgd implements OuterOptimizer {
     private static final long serialVersionUID = 1L;
 
-    private final float lr;
     private final float momentum;
     private final boolean nesterov;
     private final float[] velocity;
 
-    public MomentumSgd(int size, float lr, float momentum, boolean nesterov) {
-        this.lr = lr;
+    public MomentumSgd(int size, float momentum, boolean nesterov) {
         this.momentum = momentum;
         this.nesterov = nesterov;
         this.velocity = new float[size];
     }
 
     @Override
-    public void step(float[] theta, float[] delta) {
+    public void step(float[] theta, float[] delta, float lr) {
         for (int i = 0; i < theta.length; i++) {
             float v = momentum * velocity[i] + delta[i];
             velocity[i] = v;

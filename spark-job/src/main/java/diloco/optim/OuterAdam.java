@@ -10,7 +10,6 @@ import java.util.Map;
 public final class OuterAdam implements OuterOptimizer {
     private static final long serialVersionUID = 1L;
 
-    private final float lr;
     private final float beta1;
     private final float beta2;
     private final float eps;
@@ -19,8 +18,7 @@ public final class OuterAdam implements OuterOptimizer {
     /** Steps taken, in an array so checkpoints save and restore it with the moments (exact to 2^24). */
     private final float[] steps = new float[1];
 
-    public OuterAdam(int size, float lr, float beta1, float beta2, float eps) {
-        this.lr = lr;
+    public OuterAdam(int size, float beta1, float beta2, float eps) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -29,7 +27,7 @@ public final class OuterAdam implements OuterOptimizer {
     }
 
     @Override
-    public void step(float[] theta, float[] delta) {
+    public void step(float[] theta, float[] delta, float lr) {
         long t = (long) ++steps[0];
         double c1 = 1 - StrictMath.pow(beta1, t);
         double c2 = 1 - StrictMath.pow(beta2, t);

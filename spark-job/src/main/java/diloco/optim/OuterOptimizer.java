@@ -12,8 +12,8 @@ import java.util.Map;
  */
 public interface OuterOptimizer extends Serializable {
 
-    /** θ ← update(θ, Δ), in place. */
-    void step(float[] theta, float[] outerGradient);
+    /** θ ← update(θ, Δ) at learning rate {@code lr} (this round's, see {@link OuterLrSchedule}), in place. */
+    void step(float[] theta, float[] outerGradient, float lr);
 
     /** Named state vectors (momentum, moments) for checkpoints; live references. */
     Map<String, float[]> state();
@@ -33,11 +33,11 @@ public interface OuterOptimizer extends Serializable {
     static OuterOptimizer create(TrainConfig c, int size) {
         switch (c.outerOptimizer) {
             case NESTEROV:
-                return new MomentumSgd(size, c.outerLr, c.outerMomentum, true);
+                return new MomentumSgd(size, c.outerMomentum, true);
             case SGD:
-                return new MomentumSgd(size, c.outerLr, c.outerMomentum, false);
+                return new MomentumSgd(size, c.outerMomentum, false);
             case ADAM:
-                return new OuterAdam(size, c.outerLr, c.outerMomentum, c.outerBeta2, c.outerEps);
+                return new OuterAdam(size, c.outerMomentum, c.outerBeta2, c.outerEps);
             default:
                 throw new IllegalArgumentException("unknown outer optimizer " + c.outerOptimizer);
         }

@@ -85,6 +85,7 @@ class TrainCliTest {
         "--inner-lr 0             | --inner-lr must be > 0",
         "--outer-lr -0.5          | --outer-lr must be > 0",
         "--outer-momentum 1       | --outer-momentum must be in [0, 1)",
+        "--outer-lr-schedule step | --outer-lr-schedule must be constant, warmup:N, cosine[:MIN] or warmup:N,cosine[:MIN], got 'step'",
         "--outer-momentum -0.1    | --outer-momentum must be in [0, 1)",
         "--workers x              | --workers expects an integer, got 'x'",
         "--outer-optimizer lbfgs  | --outer-optimizer must be one of nesterov, sgd, adam",
