@@ -44,6 +44,8 @@ public final class Experiments {
             "                             document id [default: ^(\\d{4}), the year of a State of the Union file]",
             "  --partition I/N            run only the runs i with i mod N = I (share a suite among N processes)",
             "  --report-only              draw the report from finished runs; run nothing",
+            "  --allow-missing            with --report-only: report the configurations that finished and list",
+            "                             the others as not run (otherwise a missing run is an error)",
             "  --out DIR                  the suite's directory (required)",
             "",
             "Job options (see diloco.cli.Train --help) set the base of every run: --data (required), model",
@@ -70,6 +72,7 @@ public final class Experiments {
         int partition = 0;
         int partitions = 1;
         boolean reportOnly;
+        boolean allowMissing;
         String out;
         List<String> jobArgs = new ArrayList<>();
 
@@ -106,6 +109,9 @@ public final class Experiments {
                     case "--report-only":
                         o.reportOnly = true;
                         break;
+                    case "--allow-missing":
+                        o.allowMissing = true;
+                        break;
                     case "--out":
                         o.out = value(args, ++i, a);
                         break;
@@ -117,6 +123,7 @@ public final class Experiments {
             UserError.check(Suites.NAMES.contains(o.suite), "unknown --suite '%s' (expected one of %s)", o.suite,
                     String.join(", ", Suites.NAMES));
             UserError.check(o.out != null, "--out DIR is required");
+            UserError.check(!o.allowMissing || o.reportOnly, "--allow-missing applies to --report-only");
             return o;
         }
 
@@ -183,15 +190,19 @@ public final class Experiments {
                         seeds.add(done);
                     }
                 }
-                results.put(spec, seeds);
+                if (!seeds.isEmpty() || !o.allowMissing) {
+                    results.put(spec, seeds);
+                }
             }
-            if (!missing.isEmpty()) {
-                UserError.check(!o.reportOnly, "--report-only: runs not finished yet: %s", String.join(", ", missing));
+            if (!missing.isEmpty() && !o.allowMissing) {
+                UserError.check(!o.reportOnly, "--report-only: runs not finished yet: %s (--allow-missing reports the others)",
+                        String.join(", ", missing));
                 out.println("[experiments] this partition is done; other partitions still owe: " + String.join(", ", missing)
                         + " (then run again with --report-only)");
                 return 0;
             }
-            writeReport(files, o, args, results, out);
+            UserError.check(!results.isEmpty(), "--report-only: no run of suite %s has finished in %s", o.suite, o.out);
+            writeReport(files, o, args, results, missing, out);
             return 0;
         } catch (UserError e) {
             err.println("diloco: error: " + e.getMessage());
@@ -267,7 +278,7 @@ public final class Experiments {
     }
 
     private static void writeReport(HadoopFiles files, Options o, String[] args, Map<RunSpec, List<RunResult>> results,
-            PrintStream out) throws IOException {
+            List<String> missing, PrintStream out) throws IOException {
         List<Report.Row> rows = new ArrayList<>();
         results.forEach((spec, seeds) -> rows.add(new Report.Row(spec, seeds)));
         Map<String, Object> provenance = new LinkedHashMap<>();
@@ -279,6 +290,9 @@ public final class Experiments {
                         .getTotalMemorySize() / (double) (1L << 30),
                 System.getProperty("os.arch"), System.getProperty("java.version")));
         provenance.put("seeds", o.seeds.toString());
+        if (!missing.isEmpty()) {
+            provenance.put("not_run", String.join(", ", missing));
+        }
         provenance.put("written_at", Instant.now().toString());
         Path dir = new Path(o.out);
         files.writeString(new Path(dir, "results.md"), Report.markdown(o.suite, rows, provenance));

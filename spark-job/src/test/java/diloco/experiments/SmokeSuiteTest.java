@@ -25,6 +25,12 @@ class SmokeSuiteTest {
     private String lastLog = "";
 
     private int run(Path out, Path corpus, String... extra) {
+        int status = runWithStatus(out, corpus, extra);
+        assertEquals(0, status, lastLog);
+        return status;
+    }
+
+    private int runWithStatus(Path out, Path corpus, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("--suite", "smoke", "--total-inner-steps", "8",
                 "--data", corpus.toString(), "--out", out.toString(), "--preset", "tiny", "--batch-size", "4",
                 "--inner-steps", "4", "--inner-lr", "3e-3", "--warmup-steps", "2", "--val-fraction", "0.2",
@@ -34,7 +40,6 @@ class SmokeSuiteTest {
         int status = Experiments.run(args.toArray(new String[0]), new PrintStream(log, true, StandardCharsets.UTF_8),
                 new PrintStream(log, true, StandardCharsets.UTF_8), false);
         lastLog = log.toString(StandardCharsets.UTF_8);
-        assertEquals(0, status, lastLog);
         return status;
     }
 
@@ -73,6 +78,30 @@ class SmokeSuiteTest {
         long before = Files.getLastModifiedTime(out.resolve("runs").resolve("1-worker-seed0").resolve("metrics.jsonl")).toMillis();
         run(out, corpus, "--report-only");
         assertEquals(before, Files.getLastModifiedTime(out.resolve("runs").resolve("1-worker-seed0").resolve("metrics.jsonl")).toMillis());
+    }
+
+    /**
+     * A report of an unfinished suite is refused unless --allow-missing, which reports the
+     * finished configurations and names the others.
+     */
+    @Test
+    void reportOfAnUnfinishedSuiteNamesWhatIsMissing() throws Exception {
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        Path out = tmp.resolve("smoke");
+        run(out, corpus, "--partition", "0/2"); // runs only the first configuration, 1 worker
+        assertEquals(2, runWithStatus(out, corpus, "--report-only"));
+        assertTrue(lastLog.contains("diloco: error: --report-only: runs not finished yet: diloco-k-2-h-4-seed0"), lastLog);
+        assertTrue(!Files.exists(out.resolve("results.md")));
+        assertEquals(2, runWithStatus(out, corpus, "--allow-missing"));
+        assertTrue(lastLog.contains("--allow-missing applies to --report-only"), lastLog);
+
+        run(out, corpus, "--report-only", "--allow-missing");
+        String table = Files.readString(out.resolve("results.md"));
+        assertTrue(table.contains("| 1 worker |") && !table.contains("| DiLoCo k=2"), table);
+        assertTrue(table.contains("- not_run: `diloco-k-2-h-4-seed0`"), table);
+        @SuppressWarnings("unchecked")
+        List<Object> rows = (List<Object>) Json.parseObject(Files.readString(out.resolve("results.json"))).get("rows");
+        assertEquals(1, rows.size());
     }
 
     /** An interrupted run of the same configuration continues from its checkpoint, to the same model. */
