@@ -40,12 +40,25 @@ final class Charts {
         chart.getStyler().setXAxisLogarithmic(logX);
         chart.getStyler().setYAxisDecimalPattern("0.000");
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
             if (s.x.length == 0) {
                 continue;
             }
             XYSeries xy = chart.addSeries(s.name, s.x, s.y);
             xy.setMarker(markers || s.x.length == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            for (double y : s.y) {
+                if (Double.isFinite(y)) {
+                    low = Math.min(low, y);
+                    high = Math.max(high, y);
+                }
+            }
+        }
+        if (low < high) { // a margin, so that markers at the extremes are drawn whole
+            double pad = 0.04 * (high - low);
+            chart.getStyler().setYAxisMin(low - pad);
+            chart.getStyler().setYAxisMax(high + pad);
         }
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
