@@ -72,6 +72,13 @@ lane_size() {
   suite table2 "$R/table2-d48" "${small[@]}"
 }
 
+# The inner lr at k=8 (run 3 of the workers suite: k=8 i.i.d.) at half the 1-worker-tuned 6e-3.
+lane_innerlr() {
+  local half=() prev=""
+  for a in "${BASE[@]}"; do [ "$prev" = --inner-lr ] && a=3e-3; half+=("$a"); prev="$a"; done
+  suite workers "$R/k8-inner-lr-3e-3" --partition 3/7 "${half[@]}"
+}
+
 # H=1 (run 0 of the H suite; its run 2, H=50, is the workers suite's k=8 i.i.d. run, copied in).
 lane_H1() { suite H "$R/H" --partition 0/2 "${BASE[@]}"; }
 
@@ -82,7 +89,7 @@ lane_dropB() { suite drop "$R/drop" --partition 3/4 "${BASE[@]}"; }
 lane_pool() { suite pool "$R/pool" "${BASE[@]}"; }
 
 # Each argument is a lane; lanes run in parallel, a lane "a+b" runs a then b.
-lanes=("$@"); [ ${#lanes[@]} -gt 0 ] || lanes=(warm+size+sched+dropA+H1 H+k1+outer+dropB+pool)
+lanes=("$@"); [ ${#lanes[@]} -gt 0 ] || lanes=(warm+size+sched+dropA+innerlr+H1 H+k1+outer+dropB+pool)
 for lane in "${lanes[@]}"; do
   ( IFS=+; for l in $lane; do "lane_$l"; done ) &
 done
