@@ -15,7 +15,8 @@ import diloco.optim.OuterOptimizer;
  *   θ ← OuterOpt(θ, Δ, lr(round))            (Nesterov momentum by default; lr constant unless scheduled)
  * </pre>
  *
- * A round in which no Δ arrives leaves θ and the outer state unchanged.
+ * A round in which no Δ arrives leaves θ and the outer state unchanged. The loop over rounds is
+ * {@link DiLoCoLoop}.
  */
 public final class DiLoCoRound {
     private final WorkerPool workers;
@@ -34,7 +35,7 @@ public final class DiLoCoRound {
         long start = System.nanoTime();
         double outerGradNorm = Double.NaN;
         float lr = outerLr.at(plan.round);
-        if (inner.received > 0) {
+        if (inner.received() > 0) {
             float[] delta = inner.meanDelta();
             outerGradNorm = norm(delta);
             outer.step(theta, delta, lr);
@@ -50,25 +51,19 @@ public final class DiLoCoRound {
         return Math.sqrt(sq);
     }
 
-    /** What a round did. */
-    public static final class Result {
-        public final InnerRound inner;
-        public final double secOuter;
-        /** ‖Δ‖ of the averaged outer gradient; NaN when no Δ arrived. */
-        public final double outerGradNorm;
-        /** This round's outer learning rate (applied only if a Δ arrived). */
-        public final float outerLr;
-
-        Result(InnerRound inner, double secOuter, double outerGradNorm, float outerLr) {
-            this.inner = inner;
-            this.secOuter = secOuter;
-            this.outerGradNorm = outerGradNorm;
-            this.outerLr = outerLr;
-        }
+    /**
+     * What a round did.
+     *
+     * @param inner         the workers' side
+     * @param secOuter      time of the outer step
+     * @param outerGradNorm ‖Δ‖ of the averaged outer gradient; NaN when no Δ arrived
+     * @param outerLr       this round's outer learning rate (applied only if a Δ arrived); NaN if never computed
+     */
+    public record Result(InnerRound inner, double secOuter, double outerGradNorm, float outerLr) {
 
         /** A round that produced nothing (dropped whole): θ and the outer state were not touched. */
-        static Result nothingArrived() {
-            return new Result(new InnerRound(null, 0, java.util.List.of(), 0, 0), 0, Double.NaN, Float.NaN);
+        public static Result nothingArrived() {
+            return new Result(InnerRound.empty(), 0, Double.NaN, Float.NaN);
         }
     }
 }

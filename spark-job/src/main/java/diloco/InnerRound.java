@@ -3,26 +3,30 @@ package diloco;
 import diloco.worker.WorkerReport;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
-/** The workers' side of one round, as it reaches the driver: Σ Δᵢ, how many, and reports. */
-public final class InnerRound {
-    /** Sum of the received outer gradients; null when none arrived. */
-    public final float[] deltaSum;
-    public final int received;
-    public final List<WorkerReport> reports;
-    public final double secBroadcast;
-    /** Wall time of the distributed stage: inner steps, transfer and aggregation. */
-    public final double secStage;
+/**
+ * The workers' side of one round, as it reaches the driver.
+ *
+ * @param deltaSum     Σ Δᵢ over the received outer gradients; null when none arrived
+ * @param received     how many outer gradients arrived
+ * @param reports      every worker's report, by worker
+ * @param secBroadcast time to broadcast θ
+ * @param secStage     wall time of the distributed stage: inner steps, transfer and aggregation
+ */
+public record InnerRound(float[] deltaSum, int received, List<WorkerReport> reports, double secBroadcast,
+        double secStage) {
 
-    public InnerRound(float[] deltaSum, int received, List<WorkerReport> reports, double secBroadcast,
-            double secStage) {
-        this.deltaSum = deltaSum;
-        this.received = received;
-        this.reports = new ArrayList<>(reports);
-        this.reports.sort((a, b) -> Integer.compare(a.worker, b.worker));
-        this.secBroadcast = secBroadcast;
-        this.secStage = secStage;
+    public InnerRound {
+        reports = new ArrayList<>(reports);
+        reports.sort(Comparator.comparingInt(WorkerReport::worker));
+        reports = List.copyOf(reports);
+    }
+
+    /** A round in which nothing arrived. */
+    public static InnerRound empty() {
+        return new InnerRound(null, 0, List.of(), 0, 0);
     }
 
     /** Δ = (1/n) Σ Δᵢ over the n outer gradients received. */
@@ -42,7 +46,7 @@ public final class InnerRound {
     public double secAggregate() {
         List<long[]> spans = new ArrayList<>();
         for (WorkerReport r : reports) {
-            spans.add(new long[] {r.startMs, r.endMs});
+            spans.add(new long[] {r.startMs(), r.endMs()});
         }
         spans.sort((a, b) -> Long.compare(a[0], b[0]));
         long busy = 0;

@@ -1,5 +1,24 @@
 package diloco;
 
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.EVAL_EVERY;
+import static diloco.config.Options.GRAD_CLIP;
+import static diloco.config.Options.INNER_BETA1;
+import static diloco.config.Options.INNER_BETA2;
+import static diloco.config.Options.INNER_EPS;
+import static diloco.config.Options.INNER_LR;
+import static diloco.config.Options.MIN_LR_RATIO;
+import static diloco.config.Options.SEED;
+import static diloco.config.Options.WARMUP_STEPS;
+import static diloco.config.Options.WEIGHT_DECAY;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.OUTER_LR;
+import static diloco.config.Options.OUTER_MOMENTUM;
+import static diloco.config.Options.OUTER_OPTIMIZER;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.WORKERS;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -9,6 +28,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
+import diloco.run.DiLoCoTrainer;
 import diloco.config.TrainConfig;
 import diloco.config.TrainConfig.OuterOptimizerKind;
 import diloco.data.BatchSampler;
@@ -39,9 +59,9 @@ class IdentityTest {
 
     private TrainConfig config(Path data, int h, int r) {
         return TestSupport.tinyConfig(data, tmp.resolve("out-" + h + "x" + r))
-                .optWorkers(1).optInnerSteps(h).optRounds(r)
-                .optOuterOptimizer(OuterOptimizerKind.SGD).optOuterLr(1f).optOuterMomentum(0f)
-                .optValFraction(0).optEvalEvery(0)
+                .set(WORKERS, 1).set(INNER_STEPS, h).set(ROUNDS, r)
+                .set(OUTER_OPTIMIZER, OuterOptimizerKind.SGD).set(OUTER_LR, 1f).set(OUTER_MOMENTUM, 0f)
+                .set(VAL_FRACTION, 0.0).set(EVAL_EVERY, 0)
                 .build();
     }
 
@@ -49,36 +69,37 @@ class IdentityTest {
     void oneWorkerFedAvgEqualsPlainAdamW() throws Exception {
         Path data = TestSupport.writeCorpus(tmp.resolve("corpus"));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        float[] fiveByFour = new DiLoCoTrainer(TestSupport.spark(), config(data, 5, 4), quiet).run().theta;
-        float[] twentyByOne = new DiLoCoTrainer(TestSupport.spark(), config(data, 20, 1), quiet).run().theta;
+        float[] fiveByFour = new DiLoCoTrainer(TestSupport.spark(), config(data, 5, 4), quiet).run().theta();
+        float[] twentyByOne = new DiLoCoTrainer(TestSupport.spark(), config(data, 20, 1), quiet).run().theta();
         float[] plain = plainAdamW(config(data, 20, 1), 20);
 
         assertClose(twentyByOne, plain, 1e-5, "H=20,R=1 vs plain AdamW");
         assertClose(fiveByFour, twentyByOne, 1e-5, "H=5,R=4 vs H=20,R=1");
         assertClose(fiveByFour, plain, 1e-5, "H=5,R=4 vs plain AdamW");
-        float[] init = new Gpt(config(data, 20, 1).model).initialParameters(0);
+        float[] init = new Gpt(config(data, 20, 1).model()).initialParameters(0);
         assertTrue(maxAbsDiff(init, plain) > 1e-3, "training moved the parameters");
     }
 
     /** 20 steps of AdamW on the worker's shard, no Spark, no rounds, no outer optimizer. */
     private static float[] plainAdamW(TrainConfig c, int steps) throws Exception {
         Shard shard = TrainingData.prepare(TestSupport.spark(), c).shards.first();
-        Gpt gpt = new Gpt(c.model);
+        Gpt gpt = new Gpt(c.model());
         Engine engine = Engines.start(1);
-        LearningRateSchedule lr = new LearningRateSchedule(c.innerLr, c.warmupSteps, c.lrDecaySteps, c.minLrRatio);
-        AdamW adamw = new AdamW(gpt.layout(), c.innerBeta1, c.innerBeta2, c.innerEps, c.weightDecay, c.gradClip, false);
+        LearningRateSchedule lr = new LearningRateSchedule(c.get(INNER_LR), c.get(WARMUP_STEPS), c.lrDecaySteps(), c.get(MIN_LR_RATIO));
+        AdamW adamw = new AdamW(gpt.layout(), c.get(INNER_BETA1), c.get(INNER_BETA2), c.get(INNER_EPS), c.get(WEIGHT_DECAY),
+                c.get(GRAD_CLIP), false);
         try (NDManager m = engine.newBaseManager()) {
-            NDList p = gpt.layout().toArrays(gpt.initialParameters(c.seed), m);
+            NDList p = gpt.layout().toArrays(gpt.initialParameters(c.get(SEED)), m);
             for (NDArray a : p) {
                 a.setRequiresGradient(true);
             }
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
-            int b = c.batchSize;
-            int t = c.model.context;
+            int b = c.get(BATCH_SIZE);
+            int t = c.model().context();
             long[] x = new long[b * t];
             long[] y = new long[b * t];
             for (int s = 0; s < steps; s++) {
-                BatchSampler.fill(shard.tokens, c.seed, 0, s, b, t, x, y);
+                BatchSampler.fill(shard.tokens(), c.get(SEED), 0, s, b, t, x, y);
                 try (NDManager sm = m.newSubManager()) {
                     sm.tempAttachAll(p);
                     try (GradientCollector gc = engine.newGradientCollector()) {

@@ -1,11 +1,19 @@
 package diloco;
 
+import static diloco.config.Options.DROP_PROBABILITY;
+import static diloco.config.Options.INIT_FROM;
+import static diloco.config.Options.LAYERS;
+import static diloco.config.Options.POOL_SCHEDULE;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.WORKERS;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diloco.run.DiLoCoTrainer;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
 import diloco.io.RunOutput;
@@ -39,31 +47,30 @@ class RoundVariantsTest {
         return new DiLoCoTrainer(TestSupport.spark(), b.build(), QUIET).run();
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> sources(Map<String, Object> line) {
-        return (List<Map<String, Object>>) line.get("state_source");
+    private static List<RoundMetrics.WorkerSource> sources(RoundMetrics line) {
+        return line.stateSource();
     }
 
     @Test
     void everyDeltaDroppedLeavesThetaUnchangedAndWorkersContinueFromOwnParameters() throws Exception {
-        TrainConfig.Builder b = TestSupport.tinyConfig(corpus, tmp.resolve("drop1")).optRounds(2).optDropProbability(1.0);
+        TrainConfig.Builder b = TestSupport.tinyConfig(corpus, tmp.resolve("drop1")).set(ROUNDS, 2).set(DROP_PROBABILITY, 1.0);
         DiLoCoTrainer.Result r = run(b);
-        assertArrayEquals(new Gpt(b.build().model).initialParameters(0), r.theta, 0f, "no outer step was taken");
-        for (Map<String, Object> line : r.metrics) {
-            assertEquals(0, ((Number) line.get("deltas_received")).intValue());
-            assertEquals(2, ((Number) line.get("deltas_dropped")).intValue());
-            assertEquals(0L, ((Number) line.get("bytes_up")).longValue());
+        assertArrayEquals(new Gpt(b.build().model()).initialParameters(0), r.theta(), 0f, "no outer step was taken");
+        for (RoundMetrics line : r.metrics()) {
+            assertEquals(0, line.deltasReceived());
+            assertEquals(2, line.deltasDropped());
+            assertEquals(0L, line.bytesUp());
         }
-        assertEquals("global", sources(r.metrics.get(0)).get(0).get("start"));
-        assertEquals("own", sources(r.metrics.get(1)).get(0).get("start"), "round 2 continues from θᵢ of round 1");
-        assertTrue((Double) r.metrics.get(1).get("inner_loss") < (Double) r.metrics.get(0).get("inner_loss"),
+        assertEquals("global", sources(r.metrics().get(0)).get(0).start());
+        assertEquals("own", sources(r.metrics().get(1)).get(0).start(), "round 2 continues from θᵢ of round 1");
+        assertTrue(r.metrics().get(1).innerLoss() < r.metrics().get(0).innerLoss(),
                 "workers kept learning on their own parameters");
     }
 
     @Test
     void dropProbabilityZeroIsTheNormalRound() throws Exception {
-        float[] plain = run(TestSupport.tinyConfig(corpus, tmp.resolve("plain")).optRounds(2)).theta;
-        float[] zero = run(TestSupport.tinyConfig(corpus, tmp.resolve("drop0")).optRounds(2).optDropProbability(0)).theta;
+        float[] plain = run(TestSupport.tinyConfig(corpus, tmp.resolve("plain")).set(ROUNDS, 2)).theta();
+        float[] zero = run(TestSupport.tinyConfig(corpus, tmp.resolve("drop0")).set(ROUNDS, 2).set(DROP_PROBABILITY, 0.0)).theta();
         assertArrayEquals(plain, zero, 0f);
     }
 
@@ -94,9 +101,9 @@ class RoundVariantsTest {
         DiLoCoRound round = new DiLoCoRound(fixedDeltas(delta, true, true), new MomentumSgd(2, 0.9f, true),
                 OuterLrSchedule.parse("warmup:2", 0.7f, 2));
         float[] theta = {1f, 1f};
-        assertEquals(0.35f, round.run(theta, RoundPlan.everyWorker(1, 1)).outerLr, 1e-7f);
+        assertEquals(0.35f, round.run(theta, RoundPlan.everyWorker(1, 1)).outerLr(), 1e-7f);
         assertArrayEquals(new float[] {0.6675f, 1.16625f}, theta, 1e-6f);
-        assertEquals(0.7f, round.run(theta, RoundPlan.everyWorker(2, 1)).outerLr, 1e-7f);
+        assertEquals(0.7f, round.run(theta, RoundPlan.everyWorker(2, 1)).outerLr(), 1e-7f);
         assertArrayEquals(new float[] {0.6675f - 1.897f * 0.5f, 1.16625f + 1.897f * 0.25f}, theta, 1e-6f);
     }
 
@@ -110,8 +117,10 @@ class RoundVariantsTest {
             }
 
             @Override
-            public List<diloco.checkpoint.FileEntry> saveStates(int[] lastActive, int checkpointRound,
-                    org.apache.hadoop.fs.Path dir) {
+            public void cancel(int round) {}
+
+            @Override
+            public List<diloco.io.FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
                 return List.of();
             }
 
@@ -127,23 +136,23 @@ class RoundVariantsTest {
 
     @Test
     void poolScheduleChangesTheWorkersPerRound() throws Exception {
-        DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("pool")).optWorkers(3).optRounds(3)
-                .optPoolSchedule("1,3,2"));
+        DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("pool")).set(WORKERS, 3).set(ROUNDS, 3)
+                .set(POOL_SCHEDULE, "1,3,2"));
         int[] expected = {1, 3, 2};
         for (int i = 0; i < 3; i++) {
-            Map<String, Object> line = r.metrics.get(i);
-            assertEquals(expected[i], ((Number) line.get("workers")).intValue());
-            assertEquals(expected[i], ((Number) line.get("deltas_received")).intValue());
+            RoundMetrics line = r.metrics().get(i);
+            assertEquals(expected[i], line.workers());
+            assertEquals(expected[i], line.deltasReceived());
             assertEquals(expected[i], sources(line).size());
         }
         // round 2: worker 0 continues its state, workers 1 and 2 join fresh from θ
-        List<Map<String, Object>> round2 = sources(r.metrics.get(1));
-        assertEquals("memory", round2.get(0).get("source"));
-        assertEquals("fresh", round2.get(1).get("source"));
-        assertEquals("global", round2.get(2).get("start"));
+        List<RoundMetrics.WorkerSource> round2 = sources(r.metrics().get(1));
+        assertEquals("memory", round2.get(0).source());
+        assertEquals("fresh", round2.get(1).source());
+        assertEquals("global", round2.get(2).start());
         // round 3: worker 1 continues from round 2; worker 2 sits out and keeps its state
-        assertEquals(2, sources(r.metrics.get(2)).size());
-        assertEquals(2, ((Number) sources(r.metrics.get(2)).get(1).get("round")).intValue());
+        assertEquals(2, sources(r.metrics().get(2)).size());
+        assertEquals(2, sources(r.metrics().get(2)).get(1).round());
     }
 
     @Test
@@ -163,12 +172,12 @@ class RoundVariantsTest {
     @Test
     void initFromContinuesFromASavedModel() throws Exception {
         Path first = tmp.resolve("first");
-        DiLoCoTrainer.Result a = run(TestSupport.tinyConfig(corpus, first).optRounds(2));
-        DiLoCoTrainer.Result b = run(TestSupport.tinyConfig(corpus, tmp.resolve("second")).optRounds(1)
-                .optInitFrom(first.resolve(RunOutput.MODEL).toString()));
-        assertEquals(a.finalValLoss, b.initialValLoss, 1e-6);
+        DiLoCoTrainer.Result a = run(TestSupport.tinyConfig(corpus, first).set(ROUNDS, 2));
+        DiLoCoTrainer.Result b = run(TestSupport.tinyConfig(corpus, tmp.resolve("second")).set(ROUNDS, 1)
+                .set(INIT_FROM, first.resolve(RunOutput.MODEL).toString()));
+        assertEquals(a.finalValLoss(), b.initialValLoss(), 1e-6);
         UserError e = assertThrows(UserError.class, () -> run(TestSupport.tinyConfig(corpus, tmp.resolve("third"))
-                .optLayers(3).optInitFrom(first.resolve(RunOutput.MODEL).toString())));
+                .set(LAYERS, 3).set(INIT_FROM, first.resolve(RunOutput.MODEL).toString())));
         assertTrue(e.getMessage().contains("--init-from"), e.getMessage());
         assertFalse(java.nio.file.Files.exists(tmp.resolve("third")), "nothing written on a bad --init-from");
     }

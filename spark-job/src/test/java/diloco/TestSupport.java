@@ -1,5 +1,18 @@
 package diloco;
 
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.DATA;
+import static diloco.config.Options.INNER_LR;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.OUT;
+import static diloco.config.Options.PRESET;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.THREADS_PER_WORKER;
+import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.VAL_WINDOWS;
+import static diloco.config.Options.WARMUP_STEPS;
+import static diloco.config.Options.WORKERS;
+
 import diloco.config.TrainConfig;
 
 import org.apache.spark.sql.SparkSession;
@@ -60,18 +73,18 @@ public final class TestSupport {
     /** A tiny-model configuration over {@code data}, small enough for unit tests. */
     public static TrainConfig.Builder tinyConfig(Path data, Path out) {
         return TrainConfig.builder()
-                .optData(data.toString())
-                .optOut(out.toString())
-                .optPreset("tiny")
-                .optWorkers(2)
-                .optInnerSteps(5)
-                .optRounds(3)
-                .optBatchSize(8)
-                .optInnerLr(3e-3f)
-                .optWarmupSteps(2)
-                .optValFraction(0.2)
-                .optValWindows(16)
-                .optThreadsPerWorker(1);
+                .set(DATA, data.toString())
+                .set(OUT, out.toString())
+                .set(PRESET, "tiny")
+                .set(WORKERS, 2)
+                .set(INNER_STEPS, 5)
+                .set(ROUNDS, 3)
+                .set(BATCH_SIZE, 8)
+                .set(INNER_LR, 3e-3f)
+                .set(WARMUP_STEPS, 2)
+                .set(VAL_FRACTION, 0.2)
+                .set(VAL_WINDOWS, 16)
+                .set(THREADS_PER_WORKER, 1);
     }
 
     /** Deletes a directory and everything in it. */

@@ -1,11 +1,15 @@
 package diloco;
 
+import static diloco.config.Options.EVAL_EVERY;
+import static diloco.config.Options.ROUNDS;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import diloco.run.DiLoCoTrainer;
 import diloco.config.TrainConfig;
 import diloco.io.Json;
 import diloco.io.RunOutput;
@@ -33,15 +37,15 @@ class TrainingRunTest {
     void twoWorkersLowerValidationLossAndWriteOutputs() throws Exception {
         Path data = TestSupport.writeCorpus(tmp.resolve("corpus"));
         Path out = tmp.resolve("run");
-        TrainConfig cfg = TestSupport.tinyConfig(data, out).optRounds(4).optEvalEvery(2).build();
+        TrainConfig cfg = TestSupport.tinyConfig(data, out).set(ROUNDS, 4).set(EVAL_EVERY, 2).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         DiLoCoTrainer.Result result = new DiLoCoTrainer(TestSupport.spark(), cfg,
                 new PrintStream(log, true, StandardCharsets.UTF_8)).run();
 
-        assertNotNull(result.initialValLoss);
-        assertEquals(Math.log(256), result.initialValLoss, 0.1);
-        assertTrue(result.finalValLoss < result.initialValLoss - 1.0,
-                "validation loss " + result.initialValLoss + " -> " + result.finalValLoss);
+        assertNotNull(result.initialValLoss());
+        assertEquals(Math.log(256), result.initialValLoss(), 0.1);
+        assertTrue(result.finalValLoss() < result.initialValLoss() - 1.0,
+                "validation loss " + result.initialValLoss() + " -> " + result.finalValLoss());
 
         List<Map<String, Object>> lines = new ArrayList<>();
         for (String l : Files.readAllLines(out.resolve(RunOutput.METRICS))) {
@@ -62,7 +66,7 @@ class TrainingRunTest {
             } else {
                 assertNull(m.get("val_loss"));
             }
-            long bytes = 4L * new Gpt(cfg.model).layout().size() * 2;
+            long bytes = 4L * new Gpt(cfg.model()).layout().size() * 2;
             assertEquals(bytes, ((Number) m.get("bytes_up")).longValue());
             assertEquals(bytes, ((Number) m.get("bytes_down")).longValue());
             // round 1 starts fresh; later rounds reuse the state each worker kept in memory
@@ -73,9 +77,9 @@ class TrainingRunTest {
             assertEquals(r == 1 ? null : r - 1, sources.get(1).get("round"));
         }
 
-        Gpt gpt = new Gpt(cfg.model);
+        Gpt gpt = new Gpt(cfg.model());
         SafeTensors.Contents model = SafeTensors.read(Files.readAllBytes(out.resolve(RunOutput.MODEL)));
-        assertArrayEquals(result.theta, model.flatten(gpt.layout()), 0f);
+        assertArrayEquals(result.theta(), model.flatten(gpt.layout()), 0f);
         Map<String, Object> run = Json.parseObject(Files.readString(out.resolve(RunOutput.RUN_JSON)));
         assertEquals(gpt.layout().size(), ((Number) run.get("parameters")).intValue());
         assertNotNull(((Map<?, ?>) run.get("data")).get("fingerprint"));

@@ -1,5 +1,13 @@
 package diloco.bench;
 
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.INNER_LR;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.PRESET;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.THREADS_PER_WORKER;
+import static diloco.config.Options.WARMUP_STEPS;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -112,19 +120,19 @@ public final class Bench {
 
     /** Training FLOPs per token (nanoGPT's estimate): 6·N + 12·L·d·T, N without position embeddings. */
     static double flopsPerToken(ModelConfig m, int parameters) {
-        long n = parameters - (long) m.context * m.dModel;
-        return 6.0 * n + 12.0 * m.layers * m.dModel * m.context;
+        long n = parameters - (long) m.context() * m.dModel();
+        return 6.0 * n + 12.0 * m.layers() * m.dModel() * m.context();
     }
 
     private static Map<String, Object> measure(Engine engine, String preset, int threads, int batch, int steps)
             throws IOException {
-        TrainConfig cfg = TrainConfig.builder().optData("-").optPreset(preset).optBatchSize(batch)
-                .optInnerSteps(steps).optRounds(1).optWarmupSteps(1).optInnerLr(1e-3f).optThreadsPerWorker(threads).build();
-        Gpt gpt = new Gpt(cfg.model);
+        TrainConfig cfg = TrainConfig.builder().set(PRESET, preset).set(BATCH_SIZE, batch).set(INNER_STEPS, steps)
+                .set(ROUNDS, 1).set(WARMUP_STEPS, 1).set(INNER_LR, 1e-3f).set(THREADS_PER_WORKER, threads).build();
+        Gpt gpt = new Gpt(cfg.model());
         byte[] text = new byte[1 << 20];
         new SplittableRandom(1).nextBytes(text);
         Shard shard = new Shard(0, 1, Tokens.ofBytes(text));
-        InnerLoop loop = new InnerLoop(cfg, null);
+        InnerLoop loop = new InnerLoop(cfg);
         try (NDManager m = engine.newBaseManager()) {
             NDList params = gpt.layout().toArrays(gpt.initialParameters(0), m);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
@@ -132,17 +140,17 @@ public final class Bench {
             long t0 = System.nanoTime();
             loop.trainSteps(params, state, shard, 3, steps, m, engine, null);
             double sec = (System.nanoTime() - t0) / 1e9;
-            double tokens = (double) steps * batch * cfg.model.context;
+            double tokens = (double) steps * batch * cfg.model().context();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("preset", preset);
             row.put("parameters", gpt.layout().size());
             row.put("threads", threads);
             row.put("batch_size", batch);
-            row.put("context", cfg.model.context);
+            row.put("context", cfg.model().context());
             row.put("steps", steps);
             row.put("ms_per_step", 1000 * sec / steps);
             row.put("tokens_per_sec", tokens / sec);
-            row.put("gflops", tokens * flopsPerToken(cfg.model, gpt.layout().size()) / sec / 1e9);
+            row.put("gflops", tokens * flopsPerToken(cfg.model(), gpt.layout().size()) / sec / 1e9);
             return row;
         }
     }

@@ -1,6 +1,7 @@
 package diloco.checkpoint;
 
 import diloco.config.UserError;
+import diloco.io.FileEntry;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
 import diloco.io.SafeTensors;
@@ -80,7 +81,7 @@ public final class Checkpoints {
     }
 
     private static FileEntry entry(String name, HadoopFiles.Written w) {
-        return new FileEntry(name, w.bytes, w.sha256);
+        return new FileEntry(name, w.bytes(), w.sha256());
     }
 
     /** Rounds of the complete checkpoints (those with a manifest), ascending. */
@@ -145,7 +146,8 @@ public final class Checkpoints {
 
     /**
      * Loads the checkpoint of {@code round} after checking every file against its manifest
-     * (existence, size, SHA-256). Any mismatch is a {@link UserError} naming the file.
+     * (existence, size, SHA-256): a mismatch or an unreadable file is a {@link CorruptCheckpoint}
+     * naming the file; a verified checkpoint that does not fit {@code layout} is a {@link UserError}.
      */
     @SuppressWarnings("unchecked")
     public Loaded load(int round, ParamLayout layout) {
@@ -156,13 +158,24 @@ public final class Checkpoints {
                     StandardCharsets.UTF_8));
             for (Object o : (List<Object>) manifest.get("files")) {
                 FileEntry f = FileEntry.fromMap((Map<String, Object>) o);
-                Path p = new Path(dir, f.path);
-                UserError.check(fs().exists(p), "%s is incomplete: %s is missing", where, f.path);
+                Path p = new Path(dir, f.path());
+                if (!fs().exists(p)) {
+                    throw new CorruptCheckpoint(where + " is incomplete: " + f.path() + " is missing");
+                }
                 HadoopFiles.Written actual = files.digest(p);
-                UserError.check(actual.bytes == f.bytes && actual.sha256.equals(f.sha256),
-                        "%s is corrupt: %s has %d bytes and SHA-256 %s, the manifest says %d bytes and %s", where, f.path,
-                        actual.bytes, actual.sha256.substring(0, 12), f.bytes, f.sha256.substring(0, 12));
+                if (actual.bytes() != f.bytes() || !actual.sha256().equals(f.sha256())) {
+                    throw new CorruptCheckpoint(String.format(java.util.Locale.ROOT,
+                            "%s is corrupt: %s has %d bytes and SHA-256 %s, the manifest says %d bytes and %s", where, f.path(),
+                            actual.bytes(), actual.sha256().substring(0, 12), f.bytes(), f.sha256().substring(0, 12)));
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof CorruptCheckpoint) {
+                throw (CorruptCheckpoint) e;
+            }
+            throw new CorruptCheckpoint(where + " cannot be read: " + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+        try { // verified: what fails now is a checkpoint of another model, not a damaged one
             float[] theta = SafeTensors.read(files.read(new Path(dir, GLOBAL))).flatten(layout);
             Map<String, float[]> outer = new LinkedHashMap<>(SafeTensors.read(files.read(new Path(dir, OUTER))).tensors);
             Map<String, Object> state = Json.parseObject(new String(files.read(new Path(dir, STATE)), StandardCharsets.UTF_8));
@@ -173,6 +186,51 @@ public final class Checkpoints {
             }
             throw new UserError(where + " cannot be used: " + String.valueOf(e.getMessage()).split("\n")[0]);
         }
+    }
+
+    /**
+     * The newest complete checkpoint that verifies, or null when there is none at all. With
+     * {@code strict} ({@code --resume}) a corrupt newest checkpoint is refused; otherwise
+     * ({@code --resume-if-present}) it is skipped with a warning, left on disk as it is, and the
+     * next older one is tried. When every checkpoint is corrupt, both refuse.
+     */
+    public Loaded newestUsable(ParamLayout layout, boolean strict, java.util.function.Consumer<String> warn)
+            throws IOException {
+        TreeSet<Integer> rounds = completeRounds();
+        CorruptCheckpoint newest = null;
+        for (int round : rounds.descendingSet()) {
+            try {
+                return load(round, layout);
+            } catch (CorruptCheckpoint e) {
+                if (strict) {
+                    throw e;
+                }
+                newest = newest == null ? e : newest;
+                warn.accept("warning: " + e.getMessage() + "; skipped (left on disk), trying an older checkpoint");
+            }
+        }
+        if (newest != null) {
+            throw new CorruptCheckpoint("no checkpoint in " + root + " verifies; the newest: " + newest.getMessage());
+        }
+        return null;
+    }
+
+    /**
+     * Before a new checkpoint of {@code round} is written: a complete checkpoint of that round
+     * already there can only be one skipped as corrupt on resume; it moves aside to
+     * {@code round-NNNNNN.corrupt-<time>}, so the two are never mixed and the damaged one stays
+     * for inspection. Returns where it went, or null.
+     */
+    public Path moveAsideIfComplete(int round) throws IOException {
+        Path dir = roundDir(round);
+        if (!fs().exists(new Path(dir, MANIFEST))) {
+            return null;
+        }
+        Path aside = new Path(root, dir.getName() + ".corrupt-" + System.currentTimeMillis());
+        if (!fs().rename(dir, aside)) {
+            throw new IOException("cannot move " + dir + " aside to " + aside);
+        }
+        return aside;
     }
 
     private FileSystem fs() throws IOException {

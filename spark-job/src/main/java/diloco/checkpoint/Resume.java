@@ -1,5 +1,10 @@
 package diloco.checkpoint;
 
+import static diloco.config.Options.LR_DECAY_STEPS;
+import static diloco.config.Options.ROUNDS;
+
+import diloco.config.Option;
+import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
 import diloco.io.Json;
@@ -10,23 +15,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a resumed run may change. The model, the data and its split, the workers, H, the batch
- * size and the seed must be those of the checkpoint (they define θ's meaning, the shards and the
- * batch sequence); more rounds may be asked for, and the learning-rate schedule keeps its stored
- * length unless {@code --lr-decay-steps} is given. Other differences are reported.
+ * What a resumed run may change, by each option's {@link Option.OnResume} policy: the model
+ * shape and the options marked FIXED (the data split, workers, H, batch size, seed, outer
+ * optimizer: they define θ's meaning, the shards and the batch sequence) must be those of the
+ * checkpoint; more rounds may be asked for, and the learning-rate schedule keeps its stored
+ * length unless {@code --lr-decay-steps} is given; other differences are reported.
  */
 public final class Resume {
-    /** Settings a checkpoint fixes, by config key, with the option that sets them. */
-    private static final String[][] FIXED = {
-        {"model", "--preset/--layers/--d-model/--heads/--context"}, {"workers", "--workers"},
-        {"inner_steps", "--inner-steps"}, {"batch_size", "--batch-size"}, {"seed", "--seed"},
-        {"shard_by", "--shard-by"}, {"val_fraction", "--val-fraction"}, {"outer_optimizer", "--outer-optimizer"},
-    };
-    private static final List<String> OPERATIONAL = List.of("out", "rounds", "lr_decay_steps", "eval_every",
-            "threads_per_worker", "device", "checkpoint_every", "keep_checkpoints", "inner_state_sync",
-            "on_worker_failure", "task_max_failures", "round_timeout", "shutdown_grace", "aggregation_depth",
-            "data", "init_from");
-
     private Resume() {}
 
     /**
@@ -37,33 +32,42 @@ public final class Resume {
     public static TrainConfig reconcile(TrainConfig requested, Map<String, Object> state, int checkpointRound,
             List<String> notes) {
         Map<String, Object> stored = (Map<String, Object>) state.get("config");
-        Map<String, Object> now = Json.parseObjectUnchecked(Json.line(requested.toMap()));
-        for (String[] fixed : FIXED) {
-            Object a = stored.get(fixed[0]);
-            Object b = now.get(fixed[0]);
-            UserError.check(Objects.equals(a, b),
-                    "--resume: the checkpoint was made with %s = %s, this run asks for %s (%s must stay as they were)",
-                    fixed[1], a, b, "model shape, data split, workers, H, batch size, seed and outer optimizer");
-        }
-        UserError.check(requested.rounds >= checkpointRound,
-                "--resume: the checkpoint is at round %d, beyond --rounds %d", checkpointRound, requested.rounds);
+        Map<String, Object> now = Json.parseObjectUnchecked(Json.line(requested.toRecord()));
+        String fixedNames = String.join(", ", Options.all().stream()
+                .filter(o -> o.onResume() == Option.OnResume.FIXED).map(Option::flag).toList());
+        check(stored, now, "model", "--preset/--layers/--d-model/--heads/--context/--dropout", fixedNames);
         List<String> changed = new ArrayList<>();
-        for (Map.Entry<String, Object> e : stored.entrySet()) {
-            if (!OPERATIONAL.contains(e.getKey()) && !Objects.equals(e.getValue(), now.get(e.getKey()))) {
-                changed.add(e.getKey() + " " + e.getValue() + " -> " + now.get(e.getKey()));
+        for (Option<?> o : Options.all()) {
+            String key = o.recordKey();
+            if (!o.recorded() || !stored.containsKey(key)) {
+                continue;
+            }
+            if (o.onResume() == Option.OnResume.FIXED) {
+                check(stored, now, key, o.flag(), fixedNames);
+            } else if (o.onResume() == Option.OnResume.NOTED && !Objects.equals(stored.get(key), now.get(key))) {
+                changed.add(key + " " + stored.get(key) + " -> " + now.get(key));
             }
         }
+        UserError.check(requested.get(ROUNDS) >= checkpointRound,
+                "--resume: the checkpoint is at round %d, beyond --rounds %d", checkpointRound, requested.get(ROUNDS));
         if (!changed.isEmpty()) {
             notes.add("resuming with changed settings: " + String.join(", ", changed));
         }
-        if (!requested.lrDecayStepsGiven) {
+        if (!requested.isSet(LR_DECAY_STEPS)) {
             long storedSteps = ((Number) stored.get("lr_decay_steps")).longValue();
-            if (storedSteps != requested.lrDecaySteps) {
+            if (storedSteps != requested.lrDecaySteps()) {
                 notes.add("keeping the learning-rate schedule length of the checkpoint, " + storedSteps
                         + " inner steps (pass --lr-decay-steps to change it)");
             }
-            return requested.withLrDecaySteps(storedSteps);
+            return requested.with(LR_DECAY_STEPS, storedSteps);
         }
         return requested;
+    }
+
+    private static void check(Map<String, Object> stored, Map<String, Object> now, String key, String flags,
+            String fixedNames) {
+        UserError.check(Objects.equals(stored.get(key), now.get(key)),
+                "--resume: the checkpoint was made with %s = %s, this run asks for %s (the model shape and %s must stay "
+                        + "as they were)", flags, stored.get(key), now.get(key), fixedNames);
     }
 }

@@ -2,6 +2,7 @@ package diloco.checkpoint;
 
 import ai.djl.ndarray.NDManager;
 
+import diloco.io.FileEntry;
 import diloco.io.HadoopFiles;
 import diloco.io.SafeTensors;
 import diloco.model.ParamLayout;
@@ -55,7 +56,7 @@ public final class WorkerStateFiles {
         meta.put("adamw_step", Long.toString(state.optimizer.step()));
         HadoopFiles.Written w = new HadoopFiles(conf).write(new Path(base, relative),
                 out -> SafeTensors.write(out, tensors, meta));
-        return new FileEntry(relative, w.bytes, w.sha256);
+        return new FileEntry(relative, w.bytes(), w.sha256());
     }
 
     /** The round a state file holds (from its metadata). */

@@ -1,11 +1,11 @@
 package diloco.cli;
 
-import diloco.DiLoCoTrainer;
 import diloco.StopSignal;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
+import diloco.run.DiLoCoTrainer;
+import diloco.spark.Sessions;
 
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.PrintStream;
@@ -43,9 +43,9 @@ public final class Train {
         SparkSession spark = null;
         try {
             TrainConfig cfg = CommandLine.parse(args);
-            spark = session(cfg);
+            spark = Sessions.forJob("diloco", cfg);
             DiLoCoTrainer.Result result = new DiLoCoTrainer(spark, cfg, out, stop).run();
-            return result.stopped ? StopSignal.EXIT_CODE : 0;
+            return result.stopped() ? StopSignal.EXIT_CODE : 0;
         } catch (UserError e) {
             err.println("diloco: error: " + e.getMessage());
             return UserError.EXIT_CODE;
@@ -63,20 +63,6 @@ public final class Train {
                 spark.stop();
             }
         }
-    }
-
-    private static SparkSession session(TrainConfig cfg) {
-        SparkConf conf = new SparkConf();
-        SparkSession.Builder b = SparkSession.builder().appName("diloco");
-        if (!conf.contains("spark.master")) {
-            b.master("local[*]");
-        }
-        // One round = one job; a speculative copy of a worker would train twice.
-        b.config("spark.speculation", "false");
-        // With --on-worker-failure drop a task's last attempt gives up instead of training (InnerLoop).
-        b.config("spark.task.maxFailures", Integer.toString(
-                cfg.taskMaxFailures + (cfg.onWorkerFailure == TrainConfig.OnWorkerFailure.DROP ? 1 : 0)));
-        return b.getOrCreate();
     }
 
     private static UserError findUserError(Throwable e) {

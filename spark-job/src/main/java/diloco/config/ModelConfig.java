@@ -5,25 +5,18 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** Shape of the GPT model. Immutable; the presets mirror the paper's Table 1 shapes. */
-public final class ModelConfig implements Serializable {
-    private static final long serialVersionUID = 1L;
-
-    public final int vocabSize;
-    public final int context;
-    public final int layers;
-    public final int dModel;
-    public final int heads;
-    public final float dropout;
-
-    public ModelConfig(int vocabSize, int context, int layers, int dModel, int heads, float dropout) {
-        this.vocabSize = vocabSize;
-        this.context = context;
-        this.layers = layers;
-        this.dModel = dModel;
-        this.heads = heads;
-        this.dropout = dropout;
-    }
+/**
+ * Shape of the GPT model; the presets mirror the paper's Table 1 shapes.
+ *
+ * @param vocabSize tokens in the vocabulary (256 for bytes)
+ * @param context   sequence length T
+ * @param layers    transformer blocks
+ * @param dModel    model width
+ * @param heads     attention heads
+ * @param dropout   dropout probability while training
+ */
+public record ModelConfig(int vocabSize, int context, int layers, int dModel, int heads, float dropout)
+        implements Serializable {
 
     /**
      * Named shapes. {@code tiny} is for unit tests, {@code small} for the local demo; the paper's
@@ -45,26 +38,6 @@ public final class ModelConfig implements Serializable {
             default:
                 throw new UserError("unknown --preset '" + name + "' (expected tiny, small, 60m, 150m or 400m)");
         }
-    }
-
-    public ModelConfig withContext(int value) {
-        return new ModelConfig(vocabSize, value, layers, dModel, heads, dropout);
-    }
-
-    public ModelConfig withLayers(int value) {
-        return new ModelConfig(vocabSize, context, value, dModel, heads, dropout);
-    }
-
-    public ModelConfig withDModel(int value) {
-        return new ModelConfig(vocabSize, context, layers, value, heads, dropout);
-    }
-
-    public ModelConfig withHeads(int value) {
-        return new ModelConfig(vocabSize, context, layers, dModel, value, dropout);
-    }
-
-    public ModelConfig withDropout(float value) {
-        return new ModelConfig(vocabSize, context, layers, dModel, heads, value);
     }
 
     public int headDim() {
@@ -100,16 +73,6 @@ public final class ModelConfig implements Serializable {
                 ((Number) m.get("d_model")).intValue(),
                 ((Number) m.get("heads")).intValue(),
                 ((Number) m.get("dropout")).floatValue());
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof ModelConfig && toMap().equals(((ModelConfig) o).toMap());
-    }
-
-    @Override
-    public int hashCode() {
-        return toMap().hashCode();
     }
 
     @Override

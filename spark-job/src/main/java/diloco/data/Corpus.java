@@ -1,5 +1,10 @@
 package diloco.data;
 
+import static diloco.config.Options.DATA;
+import static diloco.config.Options.FORMAT;
+import static diloco.config.Options.ID_COLUMN;
+import static diloco.config.Options.TEXT_COLUMN;
+
 import diloco.config.TrainConfig;
 import diloco.config.TrainConfig.DataFormat;
 import diloco.config.UserError;
@@ -43,18 +48,18 @@ public final class Corpus {
 
     public static JavaRDD<Document> load(SparkSession spark, TrainConfig c) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path root = new Path(c.dataPath);
+        Path root = new Path(c.get(DATA));
         FileSystem fs;
         FileStatus[] matches;
         try {
             fs = root.getFileSystem(conf);
             matches = fs.globStatus(root);
         } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot read --data " + c.dataPath + ": " + oneLine(e));
+            throw new UserError("cannot read --data " + c.get(DATA) + ": " + oneLine(e));
         }
-        UserError.check(matches != null && matches.length > 0, "--data path does not exist: %s", c.dataPath);
+        UserError.check(matches != null && matches.length > 0, "--data path does not exist: %s", c.get(DATA));
         List<String> sample = probeFileNames(fs, matches);
-        UserError.check(!sample.isEmpty(), "no documents in --data %s (no files found)", c.dataPath);
+        UserError.check(!sample.isEmpty(), "no documents in --data %s (no files found)", c.get(DATA));
         DataFormat format = resolveFormat(c, sample);
         if (format == DataFormat.FILES) {
             return readFiles(spark, c, fs.makeQualified(root).toString());
@@ -65,7 +70,7 @@ public final class Corpus {
     private static JavaRDD<Document> readFiles(SparkSession spark, TrainConfig c, String qualifiedRoot) {
         Dataset<Row> df = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true")
-                .load(c.dataPath)
+                .load(c.get(DATA))
                 .select("path", "content");
         String prefix = qualifiedRoot.endsWith("/") ? qualifiedRoot : qualifiedRoot + "/";
         return df.javaRDD().map(row -> {
@@ -78,55 +83,67 @@ public final class Corpus {
     private static JavaRDD<Document> readTable(SparkSession spark, TrainConfig c, DataFormat format) {
         Dataset<Row> df;
         try {
-            df = format == DataFormat.PARQUET ? spark.read().parquet(c.dataPath) : spark.read().json(c.dataPath);
+            df = format == DataFormat.PARQUET ? spark.read().parquet(c.get(DATA)) : spark.read().json(c.get(DATA));
         } catch (RuntimeException e) {
-            throw new UserError("cannot read --data " + c.dataPath + " as " + format.name().toLowerCase(Locale.ROOT)
+            throw new UserError("cannot read --data " + c.get(DATA) + " as " + format.name().toLowerCase(Locale.ROOT)
                     + ": " + oneLine(e));
         }
-        requireStringColumn(df, c.textColumn, "--text-column", c.dataPath);
-        String textColumn = c.textColumn;
-        if (c.idColumn == null) {
+        return fromRows(df, c.get(TEXT_COLUMN), c.get(ID_COLUMN), "--text-column", "--id-column", c.get(DATA));
+    }
+
+    /**
+     * One document per row of {@code df}: the text from {@code textColumn} (a string column is
+     * UTF-8 encoded, a binary column taken as its bytes), the id from {@code idColumn} (any type,
+     * as a string), or a hash of the text when that is null. Rows without text (or id) are skipped.
+     * {@code textName}/{@code idName} name the two in errors (an option or a Param), {@code source}
+     * the data.
+     */
+    public static JavaRDD<Document> fromRows(Dataset<Row> df, String textColumn, String idColumn, String textName,
+            String idName, String source) {
+        requireColumn(df, textColumn, textName, source);
+        DataType type = df.schema().apply(textColumn).dataType();
+        UserError.check(type.equals(DataTypes.StringType) || type.equals(DataTypes.BinaryType),
+                "%s '%s' in %s has type %s, expected string or binary", textName, textColumn, source, type.simpleString());
+        boolean binary = type.equals(DataTypes.BinaryType);
+        if (idColumn == null) {
             return df.select(textColumn).javaRDD()
                     .filter(row -> !row.isNullAt(0))
                     .map(row -> {
-                        byte[] text = row.getString(0).getBytes(StandardCharsets.UTF_8);
+                        byte[] text = bytes(row, 0, binary);
                         return new Document(String.format("%016x", Hashing.hash(text)), Tokens.ofBytes(text));
                     });
         }
-        requireColumn(df, c.idColumn, "--id-column", c.dataPath);
-        return df.select(df.col(textColumn), df.col(c.idColumn).cast(DataTypes.StringType)).javaRDD()
+        requireColumn(df, idColumn, idName, source);
+        return df.select(df.col(textColumn), df.col(idColumn).cast(DataTypes.StringType)).javaRDD()
                 .filter(row -> !row.isNullAt(0) && !row.isNullAt(1))
-                .map(row -> new Document(row.getString(1),
-                        Tokens.ofBytes(row.getString(0).getBytes(StandardCharsets.UTF_8))));
+                .map(row -> new Document(row.getString(1), Tokens.ofBytes(bytes(row, 0, binary))));
     }
 
-    private static void requireColumn(Dataset<Row> df, String column, String option, String path) {
+    /** The bytes of a text cell: a string's UTF-8 encoding, or a binary cell as it is. */
+    public static byte[] bytes(Row row, int column, boolean binary) {
+        return binary ? (byte[]) row.get(column) : row.getString(column).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void requireColumn(Dataset<Row> df, String column, String name, String source) {
         UserError.check(Arrays.asList(df.columns()).contains(column),
-                "%s '%s' not found in %s; its columns are: %s", option, column, path, String.join(", ", df.columns()));
-    }
-
-    private static void requireStringColumn(Dataset<Row> df, String column, String option, String path) {
-        requireColumn(df, column, option, path);
-        DataType type = df.schema().apply(column).dataType();
-        UserError.check(type.equals(DataTypes.StringType), "%s '%s' in %s has type %s, expected string",
-                option, column, path, type.simpleString());
+                "%s '%s' not found in %s; its columns are: %s", name, column, source, String.join(", ", df.columns()));
     }
 
     /** AUTO picks by file extension; a Parquet/JSON table without --text-column is an error, not bytes. */
     static DataFormat resolveFormat(TrainConfig c, List<String> names) {
         boolean parquet = names.stream().anyMatch(n -> n.endsWith(".parquet"));
         boolean json = names.stream().anyMatch(n -> n.matches(".*\\.(json|jsonl|ndjson)(\\.gz)?$"));
-        if (c.format != DataFormat.AUTO) {
-            return c.format;
+        if (c.get(FORMAT) != DataFormat.AUTO) {
+            return c.get(FORMAT);
         }
-        if (c.textColumn == null) {
-            UserError.check(!parquet, "--data %s holds Parquet files: pass --text-column NAME", c.dataPath);
+        if (c.get(TEXT_COLUMN) == null) {
+            UserError.check(!parquet, "--data %s holds Parquet files: pass --text-column NAME", c.get(DATA));
             return DataFormat.FILES;
         }
         if (parquet) {
             return DataFormat.PARQUET;
         }
-        UserError.check(json, "cannot tell the format of --data %s: pass --format parquet or --format json", c.dataPath);
+        UserError.check(json, "cannot tell the format of --data %s: pass --format parquet or --format json", c.get(DATA));
         return DataFormat.JSON;
     }
 

@@ -4,29 +4,19 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What the run trained and validated on; the fingerprint identifies the data across runs. */
-public final class DataStats implements Serializable {
-    private static final long serialVersionUID = 1L;
-
-    public final long documents;
-    public final long tokens;
-    public final long valDocuments;
-    public final long valTokens;
-    /** Order-independent hash of every (id, content) pair, plus counts. */
-    public final String fingerprint;
-    public final long[] workerTokens;
-    public final long[] workerDocuments;
-
-    public DataStats(long documents, long tokens, long valDocuments, long valTokens, String fingerprint,
-            long[] workerTokens, long[] workerDocuments) {
-        this.documents = documents;
-        this.tokens = tokens;
-        this.valDocuments = valDocuments;
-        this.valTokens = valTokens;
-        this.fingerprint = fingerprint;
-        this.workerTokens = workerTokens;
-        this.workerDocuments = workerDocuments;
-    }
+/**
+ * What a run trained and validated on; the fingerprint identifies the data across runs.
+ *
+ * @param documents       documents read
+ * @param tokens          their tokens
+ * @param valDocuments    documents held out for validation
+ * @param valTokens       their tokens
+ * @param fingerprint     order-independent hash of every (id, content) pair, plus counts
+ * @param workerTokens    training tokens per worker
+ * @param workerDocuments training documents per worker
+ */
+public record DataStats(long documents, long tokens, long valDocuments, long valTokens, String fingerprint,
+        long[] workerTokens, long[] workerDocuments) implements Serializable {
 
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -37,9 +37,9 @@ public final class Split {
      */
     public static Map<String, Integer> contiguousByKey(JavaRDD<Document> docs, String regex, int workers) {
         List<Tuple3<String, String, Integer>> rows = new ArrayList<>(docs.map(d -> {
-            Matcher m = Pattern.compile(regex).matcher(d.id);
+            Matcher m = Pattern.compile(regex).matcher(d.id());
             String key = !m.find() ? "" : m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();
-            return new Tuple3<>(key, d.id, d.tokens.length());
+            return new Tuple3<>(key, d.id(), d.tokens().length());
         }).collect());
         rows.sort(Comparator.comparing((Tuple3<String, String, Integer> t) -> t._1()).thenComparing(Tuple3::_2));
         long total = 0;

@@ -1,5 +1,12 @@
 package diloco.data;
 
+import static diloco.config.Options.SEED;
+import static diloco.config.Options.SHARD_BY;
+import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.VAL_SEED;
+import static diloco.config.Options.VAL_WINDOWS;
+import static diloco.config.Options.WORKERS;
+
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
 
@@ -35,54 +42,68 @@ public final class TrainingData {
         this.stats = stats;
     }
 
+    /** The data of {@code --data} (see {@link Corpus}). */
     public static TrainingData prepare(SparkSession spark, TrainConfig c) {
-        JavaRDD<Document> docs = Corpus.load(spark, c).persist(StorageLevel.MEMORY_AND_DISK());
+        return prepare(spark, DocumentSource.of(c), c);
+    }
+
+    /** The data of {@code source}. */
+    public static TrainingData prepare(SparkSession spark, DocumentSource source, TrainConfig c) {
+        return prepare(source.read(spark), c, source.describe());
+    }
+
+    /**
+     * The data of any documents (a DataFrame's rows, a corpus); {@code source} names them in
+     * messages. The documents are read twice (statistics, then shards), so they are cached meanwhile.
+     */
+    public static TrainingData prepare(JavaRDD<Document> documents, TrainConfig c, String source) {
+        JavaRDD<Document> docs = documents.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            return prepare(docs, c);
+            return shard(docs, c, source);
         } finally {
             docs.unpersist(false);
         }
     }
 
-    private static TrainingData prepare(JavaRDD<Document> docs, TrainConfig c) {
-        double valFraction = c.valFraction;
+    private static TrainingData shard(JavaRDD<Document> docs, TrainConfig c, String source) {
+        double valFraction = c.get(VAL_FRACTION);
         // one pass: counts and the order-independent fingerprint
         long[] totals = docs.map(d -> {
-            boolean val = Split.isValidation(d.id, valFraction);
-            long h = Hashing.mix(Hashing.hash(d.id), d.tokens.contentHash());
-            return new long[] {1, d.tokens.length(), val ? 1 : 0, val ? d.tokens.length() : 0, h};
+            boolean val = Split.isValidation(d.id(), valFraction);
+            long h = Hashing.mix(Hashing.hash(d.id()), d.tokens().contentHash());
+            return new long[] {1, d.tokens().length(), val ? 1 : 0, val ? d.tokens().length() : 0, h};
         }).fold(new long[5], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]});
         long documents = totals[0];
-        UserError.check(documents > 0 && totals[1] > 0, "no documents in --data %s (all files are empty)", c.dataPath);
+        UserError.check(documents > 0 && totals[1] > 0, "no documents in %s (all are empty)", source);
         long trainDocs = documents - totals[2];
-        UserError.check(trainDocs >= c.workers,
-                "--data has %d training documents, fewer than --workers %d (each worker needs its own documents)",
-                trainDocs, c.workers);
+        UserError.check(trainDocs >= c.get(WORKERS),
+                "%s has %d training documents, fewer than --workers %d (each worker needs its own documents)",
+                source, trainDocs, c.get(WORKERS));
 
-        int workers = c.workers;
-        long seed = c.seed;
-        JavaRDD<Document> train = docs.filter(d -> !Split.isValidation(d.id, valFraction));
+        int workers = c.get(WORKERS);
+        long seed = c.get(SEED);
+        JavaRDD<Document> train = docs.filter(d -> !Split.isValidation(d.id(), valFraction));
         JavaPairRDD<Integer, Document> assigned;
-        if (c.shardBy == null) {
-            assigned = train.mapToPair(d -> new Tuple2<>(Split.workerOf(d.id, seed, workers), d));
+        if (c.get(SHARD_BY) == null) {
+            assigned = train.mapToPair(d -> new Tuple2<>(Split.workerOf(d.id(), seed, workers), d));
         } else {
             Broadcast<Map<String, Integer>> byKey = JavaSparkContext.fromSparkContext(docs.context())
-                    .broadcast(Split.contiguousByKey(train, c.shardBy, workers));
-            assigned = train.mapToPair(d -> new Tuple2<>(byKey.value().get(d.id), d));
+                    .broadcast(Split.contiguousByKey(train, c.get(SHARD_BY), workers));
+            assigned = train.mapToPair(d -> new Tuple2<>(byKey.value().get(d.id()), d));
         }
         JavaRDD<Shard> shards = assigned
                 .partitionBy(new WorkerPartitioner(workers))
                 .mapPartitionsWithIndex((worker, it) -> {
                     List<Document> mine = new ArrayList<>();
                     it.forEachRemaining(t -> mine.add(t._2()));
-                    mine.sort(Comparator.comparing(d -> d.id)); // shuffle order is not deterministic
+                    mine.sort(Comparator.comparing(d -> d.id())); // shuffle order is not deterministic
                     List<Tokens> parts = new ArrayList<>(mine.size());
                     for (Document d : mine) {
-                        parts.add(d.tokens);
+                        parts.add(d.tokens());
                     }
                     return Collections.singletonList(new Shard(worker, mine.size(), Tokens.concat(parts))).iterator();
                 }, true)
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .persist(shardStorage(docs.context().isLocal()));
         try {
             return describe(docs, shards, totals, c);
         } catch (RuntimeException e) {
@@ -91,11 +112,22 @@ public final class TrainingData {
         }
     }
 
+    /**
+     * On a cluster every shard is cached on two executors: when one is lost, the retried worker
+     * reads the copy instead of recomputing the data shuffle, whose output died with it too. A
+     * recomputation would resubmit the round's stage, restarting Spark's count of the worker's
+     * attempts (so --on-worker-failure drop would never see its last attempt) and re-reading
+     * the corpus. Local mode has no second executor to copy to.
+     */
+    static StorageLevel shardStorage(boolean local) {
+        return local ? StorageLevel.MEMORY_AND_DISK() : StorageLevel.MEMORY_AND_DISK_2();
+    }
+
     private static TrainingData describe(JavaRDD<Document> docs, JavaRDD<Shard> shards, long[] totals, TrainConfig c) {
-        int workers = c.workers;
-        double valFraction = c.valFraction;
+        int workers = c.get(WORKERS);
+        double valFraction = c.get(VAL_FRACTION);
         long documents = totals[0];
-        List<long[]> sizes = new ArrayList<>(shards.map(s -> new long[] {s.worker, s.documents, s.tokens.length()})
+        List<long[]> sizes = new ArrayList<>(shards.map(s -> new long[] {s.worker(), s.documents(), s.tokens().length()})
                 .collect());
         sizes.sort(Comparator.comparingLong(s -> s[0]));
         long[] workerDocs = new long[workers];
@@ -105,17 +137,17 @@ public final class TrainingData {
             workerTokens[(int) s[0]] = s[2];
         }
         for (int w = 0; w < workers; w++) {
-            UserError.check(workerTokens[w] >= c.model.context + 1,
+            UserError.check(workerTokens[w] >= c.model().context() + 1,
                     "worker %d got %d documents with %d tokens, fewer than --context+1 = %d: use fewer --workers or more data",
-                    w, workerDocs[w], workerTokens[w], c.model.context + 1);
+                    w, workerDocs[w], workerTokens[w], c.model().context() + 1);
         }
         int[][] validation = new int[0][];
         if (valFraction > 0) {
             UserError.check(totals[2] > 0,
                     "the validation split is empty (%d documents, --val-fraction %s): raise --val-fraction, or pass 0 to skip validation",
                     documents, valFraction);
-            validation = ValidationWindows.extract(docs.filter(d -> Split.isValidation(d.id, valFraction)),
-                    c.valWindows, c.model.context, c.valSeed);
+            validation = ValidationWindows.extract(docs.filter(d -> Split.isValidation(d.id(), valFraction)),
+                    c.get(VAL_WINDOWS), c.model().context(), c.get(VAL_SEED));
         }
         String fingerprint = String.format("%016x-%d-%d", totals[4], documents, totals[1]);
         DataStats stats = new DataStats(documents, totals[1], totals[2], totals[3], fingerprint, workerTokens, workerDocs);

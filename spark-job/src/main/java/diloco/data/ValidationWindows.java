@@ -25,7 +25,7 @@ public final class ValidationWindows {
 
     public static int[][] extract(JavaRDD<Document> valDocs, int n, int context, long seed) {
         List<Tuple2<String, Integer>> lengths = new ArrayList<>(
-                valDocs.map(d -> new Tuple2<>(d.id, d.tokens.length())).collect());
+                valDocs.map(d -> new Tuple2<>(d.id(), d.tokens().length())).collect());
         lengths.sort(Comparator.comparing(Tuple2::_1));
         Map<String, Long> offsets = new HashMap<>();
         long total = 0;
@@ -45,8 +45,8 @@ public final class ValidationWindows {
         Arrays.sort(starts);
         // Each document contributes the slices of the windows that overlap it.
         List<Tuple3<Integer, Integer, int[]>> pieces = valDocs.flatMap(d -> {
-            long from = offsets.get(d.id);
-            long to = from + d.tokens.length();
+            long from = offsets.get(d.id());
+            long to = from + d.tokens().length();
             List<Tuple3<Integer, Integer, int[]>> out = new ArrayList<>();
             int first = lowerBound(starts, from - window + 1);
             for (int w = first; w < starts.length && starts[w] < to; w++) {
@@ -54,7 +54,7 @@ public final class ValidationWindows {
                 long b = Math.min(starts[w] + window, to);
                 if (a < b) {
                     int[] slice = new int[(int) (b - a)];
-                    d.tokens.copyTo((int) (a - from), slice.length, slice, 0);
+                    d.tokens().copyTo((int) (a - from), slice.length, slice, 0);
                     out.add(new Tuple3<>(w, (int) (a - starts[w]), slice));
                 }
             }

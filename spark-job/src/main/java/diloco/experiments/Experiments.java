@@ -1,15 +1,22 @@
 package diloco.experiments;
 
-import diloco.DiLoCoTrainer;
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.RESUME_IF_PRESENT;
+import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.WORKERS;
+
 import diloco.cli.CommandLine;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
 import diloco.io.BuildInfo;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
+import diloco.report.Charts;
+import diloco.run.DiLoCoTrainer;
+import diloco.spark.Sessions;
 
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
@@ -38,7 +45,8 @@ public final class Experiments {
             "",
             "Runner options:",
             "  --suite NAME               table2 | workers | H | outer | drop | pool | smoke",
-            "  --total-inner-steps N      inner steps per worker in every run; rounds = N / H [default: 3000]",
+            "  --total-inner-steps N      inner steps per worker in every run; rounds = N / H [default: 3000;",
+            "                             smoke: 40]",
             "  --seeds LIST               comma-separated seeds, each configuration runs once per seed [default: 0]",
             "  --non-iid-key REGEX        key for non-i.i.d. shards (workers suite), first group of the regex on the",
             "                             document id [default: ^(\\d{4}), the year of a State of the Union file]",
@@ -51,7 +59,8 @@ public final class Experiments {
             "Job options (see diloco.cli.Train --help) set the base of every run: --data (required), model",
             "(--preset, --layers, ...), --batch-size, --inner-lr, --workers (k, the suite's largest),",
             "--inner-steps (H), ... Each configuration then sets its own --workers/--inner-steps/--rounds",
-            "and outer optimizer; --eval-every defaults to rounds/20.",
+            "and outer optimizer; --eval-every defaults to rounds/20. The smoke suite, a check of about a",
+            "minute, defaults to --preset tiny --inner-steps 20 --batch-size 8 --inner-lr 3e-3 --warmup-steps 5.",
             "");
 
     private Experiments() {}
@@ -66,7 +75,7 @@ public final class Experiments {
     /** Options of the runner itself; everything else goes to the job. */
     static final class Options {
         String suite;
-        int totalInnerSteps = 3000;
+        Integer totalInnerSteps;
         List<Long> seeds = List.of(0L);
         String nonIidKey = "^(\\d{4})";
         int partition = 0;
@@ -123,6 +132,12 @@ public final class Experiments {
             UserError.check(Suites.NAMES.contains(o.suite), "unknown --suite '%s' (expected one of %s)", o.suite,
                     String.join(", ", Suites.NAMES));
             UserError.check(o.out != null, "--out DIR is required");
+            if (o.totalInnerSteps == null) {
+                o.totalInnerSteps = Suites.defaultTotalInnerSteps(o.suite);
+            }
+            List<String> job = new ArrayList<>(Suites.defaultJobArgs(o.suite));
+            job.addAll(o.jobArgs); // the user's options come last and win
+            o.jobArgs = job;
             UserError.check(!o.allowMissing || o.reportOnly, "--allow-missing applies to --report-only");
             return o;
         }
@@ -152,13 +167,13 @@ public final class Experiments {
             Options o = Options.parse(args);
             List<String> base = new ArrayList<>(o.jobArgs);
             TrainConfig baseConfig = CommandLine.parse(withOut(base, o.out)); // validates the job options early
-            UserError.check(baseConfig.valFraction > 0, "experiments compare validation loss: --val-fraction must be > 0");
-            List<RunSpec> plan = Suites.plan(o.suite, new Suites.Budget(baseConfig.workers, baseConfig.innerSteps,
-                    o.totalInnerSteps, baseConfig.batchSize, o.nonIidKey));
+            UserError.check(baseConfig.get(VAL_FRACTION) > 0, "experiments compare validation loss: --val-fraction must be > 0");
+            List<RunSpec> plan = Suites.plan(o.suite, new Suites.Budget(baseConfig.get(WORKERS), baseConfig.get(INNER_STEPS),
+                    o.totalInnerSteps, baseConfig.get(BATCH_SIZE), o.nonIidKey));
             out.println("[experiments] suite " + o.suite + ": " + plan.size() + " configurations x " + o.seeds.size()
                     + " seeds, " + o.totalInnerSteps + " inner steps per worker each");
             out.print(Suites.describe(plan));
-            spark = session();
+            spark = Sessions.forJob("diloco-experiments", baseConfig);
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             Map<RunSpec, List<RunResult>> results = new LinkedHashMap<>();
             List<String> missing = new ArrayList<>();
@@ -181,7 +196,7 @@ public final class Experiments {
                         boolean resume = interruptedRunOf(spark.sparkContext().hadoopConfiguration(), dir, cfg);
                         out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: diloco.cli.Train %s%s%n", index, total,
                                 spec.name, seed, String.join(" ", runArgs), resume ? " --resume-if-present" : "");
-                        new DiLoCoTrainer(spark, resume ? cfg.toBuilder().optResumeIfPresent(true).build() : cfg, out).run();
+                        new DiLoCoTrainer(spark, resume ? cfg.with(RESUME_IF_PRESENT, true) : cfg, out).run();
                         done = RunResult.load(files, dir, spec, seed);
                     }
                     if (done == null || !sameConfig(done, cfg)) {
@@ -267,7 +282,7 @@ public final class Experiments {
 
     private static boolean sameConfig(Map<String, Object> config, TrainConfig cfg) {
         Map<String, Object> recorded = new TreeMap<>(Json.parseObjectUnchecked(Json.line(config)));
-        Map<String, Object> planned = new TreeMap<>(Json.parseObjectUnchecked(Json.line(cfg.toMap())));
+        Map<String, Object> planned = new TreeMap<>(Json.parseObjectUnchecked(Json.line(cfg.toRecord())));
         recorded.remove("out");
         for (Map.Entry<String, Object> e : recorded.entrySet()) {
             if (!java.util.Objects.equals(e.getValue(), planned.get(e.getKey()))) {
@@ -330,11 +345,4 @@ public final class Experiments {
         out.print(Report.markdown(o.suite, rows, provenance));
     }
 
-    private static SparkSession session() {
-        SparkSession.Builder b = SparkSession.builder().appName("diloco-experiments").config("spark.speculation", "false");
-        if (!new SparkConf().contains("spark.master")) {
-            b.master("local[*]");
-        }
-        return b.getOrCreate();
-    }
 }

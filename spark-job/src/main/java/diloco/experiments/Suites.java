@@ -17,6 +17,22 @@ public final class Suites {
 
     private Suites() {}
 
+    /**
+     * Job options a suite starts from, before the user's (whose value wins where both set one):
+     * the smoke suite is a check of minutes, so it trains the tiny model briefly unless told otherwise.
+     */
+    public static List<String> defaultJobArgs(String suite) {
+        return suite.equals("smoke")
+                ? List.of("--preset", "tiny", "--inner-steps", "20", "--batch-size", "8", "--inner-lr", "3e-3",
+                        "--warmup-steps", "5")
+                : List.of();
+    }
+
+    /** Inner steps per worker in each run unless --total-inner-steps says otherwise. */
+    public static int defaultTotalInnerSteps(String suite) {
+        return suite.equals("smoke") ? 40 : 3000;
+    }
+
     /** What the suites are planned from. */
     public static final class Budget {
         final int workers;

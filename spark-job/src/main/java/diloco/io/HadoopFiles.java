@@ -33,15 +33,7 @@ public final class HadoopFiles {
     }
 
     /** Size and SHA-256 of a written file. */
-    public static final class Written {
-        public final long bytes;
-        public final String sha256;
-
-        Written(long bytes, String sha256) {
-            this.bytes = bytes;
-            this.sha256 = sha256;
-        }
-    }
+    public record Written(long bytes, String sha256) {}
 
     /** Writes a file produced by {@code body} atomically (temp + rename); returns its size and digest. */
     public Written write(Path target, Body body) throws IOException {

@@ -1,5 +1,6 @@
 package diloco.io;
 
+import diloco.RoundMetrics;
 import diloco.config.ModelConfig;
 import diloco.config.UserError;
 import diloco.model.ParamLayout;
@@ -24,14 +25,14 @@ public final class RunOutput {
     public static final String METRICS = "metrics.jsonl";
     public static final String MODEL = "model.safetensors";
     public static final String MODEL_CONFIG = "model.json";
-    private static final String[] OWN_FILES = {RUN_JSON, METRICS, MODEL, MODEL_CONFIG};
+    private static final String[] OWN_FILES = {RUN_JSON, METRICS, MODEL, MODEL_CONFIG, "loss.png", "time.png"};
     /** Directories of checkpoints and every-round worker states (see diloco.checkpoint). */
     private static final String[] EARLIER_STATE_DIRS = {"checkpoints", "worker-state"};
 
     private final HadoopFiles files;
     private final Path dir;
     private final boolean overwrite;
-    private final List<Map<String, Object>> metrics = new ArrayList<>();
+    private final List<RoundMetrics> metrics = new ArrayList<>();
 
     private RunOutput(HadoopFiles files, Path dir, boolean overwrite) {
         this.files = files;
@@ -100,25 +101,30 @@ public final class RunOutput {
         files.writeString(new Path(dir, RUN_JSON), Json.pretty(run));
     }
 
-    /** Starts metrics.jsonl over from a checkpoint's lines (so no round appears twice after a resume). */
-    public void restoreMetrics(List<Map<String, Object>> lines) throws IOException {
+    /** Starts metrics.jsonl over from a checkpoint's rounds (so no round appears twice after a resume). */
+    public void restoreMetrics(List<RoundMetrics> rounds) throws IOException {
         metrics.clear();
-        metrics.addAll(lines);
+        metrics.addAll(rounds);
+        writeMetrics();
+    }
+
+    /** Adds a round and rewrites metrics.jsonl (object stores cannot append). */
+    public void appendMetrics(RoundMetrics round) throws IOException {
+        metrics.add(round);
+        writeMetrics();
+    }
+
+    private void writeMetrics() throws IOException {
         StringBuilder sb = new StringBuilder();
-        for (Map<String, Object> m : metrics) {
-            sb.append(Json.line(m)).append('\n');
+        for (RoundMetrics m : metrics) {
+            sb.append(Json.line(Records.toJson(m))).append('\n');
         }
         files.writeString(new Path(dir, METRICS), sb.toString());
     }
 
-    /** Appends a round's line in memory and rewrites metrics.jsonl (object stores cannot append). */
-    public void appendMetrics(Map<String, Object> line) throws IOException {
-        metrics.add(line);
-        StringBuilder sb = new StringBuilder();
-        for (Map<String, Object> m : metrics) {
-            sb.append(Json.line(m)).append('\n');
-        }
-        files.writeString(new Path(dir, METRICS), sb.toString());
+    /** Writes (replaces) a file of the run, e.g. a chart. */
+    public void writeFile(String name, byte[] bytes) throws IOException {
+        files.write(new Path(dir, name), o -> o.write(bytes));
     }
 
     public void writeModel(ParamLayout layout, float[] theta, ModelConfig model, Map<String, String> metadata)

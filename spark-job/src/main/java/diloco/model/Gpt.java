@@ -52,11 +52,11 @@ public final class Gpt {
     }
 
     private static ParamLayout declare(ModelConfig c) {
-        long d = c.dModel;
+        long d = c.dModel();
         ParamLayout.Builder b = new ParamLayout.Builder()
-                .add("wte.weight", true, c.vocabSize, d)
-                .add("wpe.weight", true, c.context, d);
-        for (int i = 0; i < c.layers; i++) {
+                .add("wte.weight", true, c.vocabSize(), d)
+                .add("wpe.weight", true, c.context(), d);
+        for (int i = 0; i < c.layers(); i++) {
             String p = "h." + i + ".";
             b.add(p + "ln_1.weight", false, d).add(p + "ln_1.bias", false, d)
                     .add(p + "attn.c_attn.weight", true, 3 * d, d).add(p + "attn.c_attn.bias", false, 3 * d)
@@ -75,7 +75,7 @@ public final class Gpt {
     public float[] initialParameters(long seed) {
         float[] theta = new float[layout.size()];
         SplittableRandom rng = new SplittableRandom(seed);
-        double residualStd = INIT_STD / Math.sqrt(2.0 * cfg.layers);
+        double residualStd = INIT_STD / Math.sqrt(2.0 * cfg.layers());
         for (ParamLayout.Entry e : layout.entries()) {
             int from = e.offset;
             int to = e.offset + e.size;
@@ -109,8 +109,8 @@ public final class Gpt {
         Params p = new Params(params);
         long batch = x.getShape().get(0);
         long t = x.getShape().get(1);
-        if (t > cfg.context) {
-            throw new IllegalArgumentException("sequence length " + t + " exceeds context " + cfg.context);
+        if (t > cfg.context()) {
+            throw new IllegalArgumentException("sequence length " + t + " exceeds context " + cfg.context());
         }
         NDArrayEx ex = x.getNDArrayInternal();
         NDArray h = ex.embedding(x, p.next(), SparseFormat.DENSE).singletonOrThrow();
@@ -120,7 +120,7 @@ public final class Gpt {
         NDArray mask = causalMask(h.getManager(), t);
         // not q·kᵀ.mul(float): see HostArrays on DJL's scalar overloads under autograd
         NDArray scale = HostArrays.of(h.getManager(), new float[] {1f / (float) Math.sqrt(cfg.headDim())}, new Shape());
-        for (int i = 0; i < cfg.layers; i++) {
+        for (int i = 0; i < cfg.layers(); i++) {
             h = h.add(dropout(attention(layerNorm(h, p.next(), p.next()), p, mask, scale, batch, t, training), training));
             h = h.add(dropout(mlp(layerNorm(h, p.next(), p.next()), p), training));
         }
@@ -129,7 +129,7 @@ public final class Gpt {
     }
 
     private NDArray attention(NDArray x, Params p, NDArray mask, NDArray scale, long batch, long t, boolean training) {
-        int heads = cfg.heads;
+        int heads = cfg.heads();
         int hd = cfg.headDim();
         NDArray qkv = linear(x, p.next(), p.next())
                 .reshape(batch, t, 3, heads, hd)
@@ -139,7 +139,7 @@ public final class Gpt {
         NDArray v = qkv.get(2);
         NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
         att = dropout(att.softmax(-1), training);
-        NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, cfg.dModel);
+        NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, cfg.dModel());
         return linear(y, p.next(), p.next());
     }
 
@@ -153,14 +153,14 @@ public final class Gpt {
     }
 
     private NDArray layerNorm(NDArray x, NDArray gain, NDArray bias) {
-        return x.getNDArrayInternal().layerNorm(x, new Shape(cfg.dModel), gain, bias, LN_EPS).singletonOrThrow();
+        return x.getNDArrayInternal().layerNorm(x, new Shape(cfg.dModel()), gain, bias, LN_EPS).singletonOrThrow();
     }
 
     private NDArray dropout(NDArray x, boolean training) {
-        if (!training || cfg.dropout == 0f) {
+        if (!training || cfg.dropout() == 0f) {
             return x;
         }
-        return x.getNDArrayInternal().dropout(x, cfg.dropout, true).singletonOrThrow();
+        return x.getNDArrayInternal().dropout(x, cfg.dropout(), true).singletonOrThrow();
     }
 
     /** Additive mask (T,T): 0 on and below the diagonal, -inf above, so no token sees the future. */

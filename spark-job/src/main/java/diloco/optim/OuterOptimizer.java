@@ -1,5 +1,6 @@
 package diloco.optim;
 
+import diloco.config.Options;
 import diloco.config.TrainConfig;
 
 import java.io.Serializable;
@@ -31,15 +32,16 @@ public interface OuterOptimizer extends Serializable {
     }
 
     static OuterOptimizer create(TrainConfig c, int size) {
-        switch (c.outerOptimizer) {
+        float momentum = c.get(Options.OUTER_MOMENTUM);
+        switch (c.get(Options.OUTER_OPTIMIZER)) {
             case NESTEROV:
-                return new MomentumSgd(size, c.outerMomentum, true);
+                return new MomentumSgd(size, momentum, true);
             case SGD:
-                return new MomentumSgd(size, c.outerMomentum, false);
+                return new MomentumSgd(size, momentum, false);
             case ADAM:
-                return new OuterAdam(size, c.outerMomentum, c.outerBeta2, c.outerEps);
+                return new OuterAdam(size, momentum, c.get(Options.OUTER_BETA2), c.get(Options.OUTER_EPS));
             default:
-                throw new IllegalArgumentException("unknown outer optimizer " + c.outerOptimizer);
+                throw new IllegalArgumentException("unknown outer optimizer " + c.get(Options.OUTER_OPTIMIZER));
         }
     }
 }

@@ -19,14 +19,14 @@ public final class DeltaSum implements Serializable {
     final List<WorkerReport> reports = new ArrayList<>();
 
     public DeltaSum add(WorkerUpdate u) {
-        reports.add(u.report);
-        if (u.delta == null) {
+        reports.add(u.report());
+        if (u.delta() == null) {
             return this; // lost outer gradient: reported, not averaged
         }
         if (sum == null) {
-            sum = u.delta; // the update is not used after this, so no copy
+            sum = u.delta(); // the update is not used after this, so no copy
         } else {
-            addInto(sum, u.delta);
+            addInto(sum, u.delta());
         }
         count++;
         return this;

@@ -1,18 +1,26 @@
 package diloco.spark;
 
+import static diloco.config.Options.AGGREGATION_DEPTH;
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.DEVICE;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.THREADS_PER_WORKER;
+import static diloco.config.Options.WORKERS;
+
 import diloco.InnerRound;
 import diloco.RoundPlan;
 import diloco.WorkerPool;
-import diloco.checkpoint.FileEntry;
-import diloco.checkpoint.StateFiles;
 import diloco.config.TrainConfig;
 import diloco.data.Shard;
 import diloco.data.TrainingData;
-import diloco.worker.Evaluator;
+import diloco.io.FileEntry;
+import diloco.model.Gpt;
+import diloco.worker.Engines;
+import diloco.worker.Inference;
 import diloco.worker.InnerLoop;
-import diloco.worker.WorkerStateStore;
+import diloco.worker.WorkerReport;
+import diloco.worker.WorkerStates;
 
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -21,31 +29,37 @@ import org.apache.spark.rdd.PartitionPruningRDD;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
-
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * DiLoCo workers as Spark partitions, in MLlib's pattern (as in {@code RDDLossFunction}):
  * broadcast θ → each partition (= worker) computes → {@code treeAggregate} → driver; the
- * broadcast is destroyed after use.
+ * broadcast is destroyed after use. Each round is one job in its own job group, so it can be
+ * cancelled.
  */
 public final class SparkWorkerPool implements WorkerPool {
     private final JavaSparkContext sc;
     private final JavaRDD<Shard> shards;
     private final JavaRDD<int[]> validation;
     private final TrainConfig cfg;
-    private final String runId;
-    private final StateFiles files;
+    private final WorkerStates states;
+    private final Runnable onClose;
+    /** Worker → the executor that holds its state (as Spark names locations), from the workers' reports. */
+    private final Map<Integer, String> stateLocation = new HashMap<>();
 
-    public SparkWorkerPool(JavaSparkContext sc, TrainingData data, TrainConfig cfg, String runId, StateFiles files) {
+    /** {@code onClose} frees what the run kept (e.g. executor-side states in local mode). */
+    public SparkWorkerPool(JavaSparkContext sc, TrainingData data, TrainConfig cfg, WorkerStates states, Runnable onClose) {
         this.sc = sc;
         this.shards = data.shards;
         this.cfg = cfg;
-        this.runId = runId;
-        this.files = files;
-        int slices = Math.max(1, Math.min(data.validation.length, cfg.workers));
+        this.states = states;
+        this.onClose = onClose;
+        int slices = Math.max(1, Math.min(data.validation.length, cfg.get(WORKERS)));
         this.validation = sc.parallelize(Arrays.asList(data.validation), slices).cache();
     }
 
@@ -55,16 +69,20 @@ public final class SparkWorkerPool implements WorkerPool {
         Broadcast<float[]> global = sc.broadcast(theta);
         long t1 = System.nanoTime();
         TrainConfig c = cfg;
-        String run = runId;
-        StateFiles f = files;
+        WorkerStates s = states;
         sc.setJobGroup(jobGroup(plan.round), "DiLoCo round " + plan.round + ": " + plan.activeCount()
-                + " workers × " + c.innerSteps + " inner steps", true); // interruptible: timeouts cancel it
+                + " workers × " + c.get(INNER_STEPS) + " inner steps", true); // interruptible: timeouts cancel it
         try {
             DeltaSum sum = activeShards(plan).treeAggregate(new DeltaSum(),
-                    (acc, shard) -> acc.add(new InnerLoop(c, f).run(shard, global.value(), plan, run)),
+                    (acc, shard) -> acc.add(new InnerLoop(c).run(shard, global.value(), plan, s)),
                     DeltaSum::merge,
-                    c.aggregationDepth);
+                    c.get(AGGREGATION_DEPTH));
             double secStage = (System.nanoTime() - t1) / 1e9;
+            for (WorkerReport r : sum.reports) {
+                if (r.rejected() == null && r.host() != null) { // it committed its state on that executor
+                    stateLocation.put(r.worker(), WorkerAffinityRDD.executorLocation(r.host(), r.executor()));
+                }
+            }
             return new InnerRound(sum.sum, sum.count, sum.reports, (t1 - t0) / 1e9, secStage);
         } finally {
             sc.clearJobGroup();
@@ -72,38 +90,55 @@ public final class SparkWorkerPool implements WorkerPool {
         }
     }
 
-    /** The Spark job group of a round's job, for cancelling it (timeouts, shutdown). */
-    public static String jobGroup(int round) {
+    @Override
+    public void cancel(int round) {
+        sc.cancelJobGroup(jobGroup(round));
+    }
+
+    private static String jobGroup(int round) {
         return "diloco-round-" + round;
     }
 
     @Override
-    public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, Path dir) {
+    public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
         TrainConfig c = cfg;
-        String run = runId;
-        StateFiles f = files;
-        String target = dir.toString();
-        sc.setJobGroup("diloco-checkpoint", "DiLoCo: workers write their states to " + target, false);
+        WorkerStates s = states;
+        sc.setJobGroup("diloco-checkpoint", "DiLoCo: workers write their states to " + dir, false);
         try {
-            return shards.flatMap(shard -> {
-                int round = lastActive[shard.worker];
+            return withAffinity().flatMap(shard -> {
+                int round = lastActive[shard.worker()];
                 if (round == 0) {
-                    return java.util.Collections.<FileEntry>emptyIterator(); // never trained: nothing to keep
+                    return Collections.<FileEntry>emptyIterator(); // never trained: nothing to keep
                 }
-                FileEntry written = new InnerLoop(c, f).saveState(shard.worker, round, checkpointRound, run, new Path(target));
-                return written == null ? java.util.Collections.<FileEntry>emptyIterator() : List.of(written).iterator();
+                Integer gpu = Engines.taskGpu();
+                FileEntry written = Engines.exclusive(() -> {
+                    var engine = Engines.start(c.get(THREADS_PER_WORKER));
+                    return s.save(shard.worker(), round, checkpointRound, dir, new Gpt(c.model()).layout(),
+                            Engines.longLivedManager(engine, Engines.device(engine, c.get(DEVICE), gpu)));
+                });
+                return written == null ? Collections.<FileEntry>emptyIterator() : List.of(written).iterator();
             }).collect();
         } finally {
             sc.clearJobGroup();
         }
     }
 
-    /** The partitions (= workers) taking part; inactive ones launch no task at all. */
+    /**
+     * The partitions (= workers) taking part, each sent to the executor holding its state;
+     * inactive ones launch no task at all.
+     */
     private JavaRDD<Shard> activeShards(RoundPlan plan) {
+        JavaRDD<Shard> all = withAffinity();
         if (plan.activeCount() == plan.workers()) {
-            return shards;
+            return all;
         }
-        return PartitionPruningRDD.create(shards.rdd(), new ActivePartitions(plan)).toJavaRDD();
+        return PartitionPruningRDD.create(all.rdd(), new ActivePartitions(plan)).toJavaRDD();
+    }
+
+    /** The shards, each preferring the executor where its worker's state lives (one JVM in local mode: as they are). */
+    private JavaRDD<Shard> withAffinity() {
+        return sc.sc().isLocal() || stateLocation.isEmpty() ? shards
+                : new WorkerAffinityRDD(shards.rdd(), stateLocation).toJavaRDD();
     }
 
     /** Scala's {@code Int => Boolean} for {@link PartitionPruningRDD}: is partition i active? */
@@ -129,7 +164,10 @@ public final class SparkWorkerPool implements WorkerPool {
             return validation.mapPartitions(it -> {
                 List<int[]> windows = new ArrayList<>();
                 it.forEachRemaining(windows::add);
-                return List.of(Evaluator.nll(windows, global.value(), c)).iterator();
+                double[] nll = windows.isEmpty() ? new double[] {0, 0}
+                        : Inference.with(c.model(), global.value(), c.get(THREADS_PER_WORKER), c.get(DEVICE),
+                                c.get(BATCH_SIZE), inference -> inference.windows(windows));
+                return List.of(nll).iterator();
             }).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
         } finally {
             global.destroy();
@@ -139,8 +177,6 @@ public final class SparkWorkerPool implements WorkerPool {
     @Override
     public void close() {
         validation.unpersist(false);
-        if (sc.sc().isLocal()) {
-            WorkerStateStore.get().clear(runId); // executors share this JVM; elsewhere idle eviction frees them
-        }
+        onClose.run();
     }
 }

@@ -1,5 +1,22 @@
 package diloco.worker;
 
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.DEVICE;
+import static diloco.config.Options.GRAD_CLIP;
+import static diloco.config.Options.INNER_BETA1;
+import static diloco.config.Options.INNER_BETA2;
+import static diloco.config.Options.INNER_EPS;
+import static diloco.config.Options.INNER_LR;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.MAX_OUTER_GRAD_NORM;
+import static diloco.config.Options.MIN_LR_RATIO;
+import static diloco.config.Options.ON_WORKER_FAILURE;
+import static diloco.config.Options.SEED;
+import static diloco.config.Options.TASK_MAX_FAILURES;
+import static diloco.config.Options.THREADS_PER_WORKER;
+import static diloco.config.Options.WARMUP_STEPS;
+import static diloco.config.Options.WEIGHT_DECAY;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -20,18 +37,15 @@ import diloco.optim.AdamW;
 import diloco.optim.AdamWState;
 import diloco.optim.LearningRateSchedule;
 
-import diloco.checkpoint.FileEntry;
-import diloco.checkpoint.StateFiles;
-import diloco.checkpoint.WorkerStateFiles;
-
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 
+import java.util.Locale;
+
 /**
- * One worker's part of a DiLoCo round, run on an executor: start from the global θ, take H AdamW
- * steps on the worker's own shard, and return the outer gradient Δᵢ = θ − θᵢ. The worker's AdamW
- * state carries over from its previous round through {@link WorkerStateStore}.
+ * One worker's part of a DiLoCo round, run on an executor: θ → Δᵢ. Start from the global θ, take
+ * H AdamW steps on the worker's own shard, and return the outer gradient Δᵢ = θ − θᵢ. The
+ * worker's AdamW state carries over from its previous round through {@link WorkerStates}.
  */
 public final class InnerLoop {
     private final TrainConfig cfg;
@@ -39,60 +53,50 @@ public final class InnerLoop {
     private final ParamLayout layout;
     private final AdamW adamw;
     private final LearningRateSchedule schedule;
-    /** Where lost states are restored from and every-round states go; null when the run keeps no files. */
-    private final StateFiles files;
+    /** A test's fault hook (see {@link FaultInjection}); null in real runs. */
+    private final FaultInjection faults;
 
-    public InnerLoop(TrainConfig cfg, StateFiles files) {
+    public InnerLoop(TrainConfig cfg) {
         this.cfg = cfg;
-        this.files = files;
-        this.model = new Gpt(cfg.model);
+        this.faults = FaultInjection.fromEnvironment();
+        this.model = new Gpt(cfg.model());
         this.layout = model.layout();
-        this.adamw = new AdamW(layout, cfg.innerBeta1, cfg.innerBeta2, cfg.innerEps, cfg.weightDecay, cfg.gradClip,
-                false);
+        this.adamw = new AdamW(layout, cfg.get(INNER_BETA1), cfg.get(INNER_BETA2), cfg.get(INNER_EPS),
+                cfg.get(WEIGHT_DECAY), cfg.get(GRAD_CLIP), false);
         this.schedule = schedule(cfg);
     }
 
+    /** The inner learning rate by global inner step: warm-up, then cosine decay. */
     public static LearningRateSchedule schedule(TrainConfig c) {
-        return new LearningRateSchedule(c.innerLr, c.warmupSteps, c.lrDecaySteps, c.minLrRatio);
+        return new LearningRateSchedule(c.get(INNER_LR), c.get(WARMUP_STEPS), c.lrDecaySteps(), c.get(MIN_LR_RATIO));
     }
 
     /**
-     * Runs the shard's worker for {@code plan.round} (1-based), holding this JVM's compute lock:
-     * H AdamW steps from θ (or from its own parameters if its last Δ was lost), continuing the
+     * Runs the shard's worker for {@code plan.round} (1-based) on this JVM's compute thread: H
+     * AdamW steps from θ (or from its own parameters if its last Δ was lost), continuing the
      * optimizer state of the last round it took part in.
      */
-    public WorkerUpdate run(Shard shard, float[] theta, RoundPlan plan, String runId) throws Exception {
+    public WorkerUpdate run(Shard shard, float[] theta, RoundPlan plan, WorkerStates states) throws Exception {
         long asked = System.nanoTime();
-        int worker = shard.worker;
+        int worker = shard.worker();
         int round = plan.round;
         int previous = plan.previousRound(worker);
         TaskContext task = TaskContext.get();
         Integer gpu = Engines.taskGpu();
-        if (cfg.onWorkerFailure == TrainConfig.OnWorkerFailure.DROP && task != null
-                && task.attemptNumber() >= cfg.taskMaxFailures) {
+        if (cfg.get(ON_WORKER_FAILURE) == TrainConfig.OnWorkerFailure.DROP && task != null
+                && task.attemptNumber() >= cfg.get(TASK_MAX_FAILURES)) {
             // every allowed attempt failed: this last one gives up, so the round goes on without it
             return new WorkerUpdate(null, WorkerReport.failed(worker, round,
-                    "task failed " + cfg.taskMaxFailures + " times", executorId()));
+                    "task failed " + cfg.get(TASK_MAX_FAILURES) + " times", executorId()));
         }
         return Engines.exclusive(() -> {
             double waited = (System.nanoTime() - asked) / 1e9;
             long startMs = System.currentTimeMillis();
-            Engine engine = Engines.start(cfg.threadsPerWorker);
-            Device device = Engines.device(engine, cfg.device, gpu);
-            NDManager longLived = Engines.longLivedManager(engine, device);
-            WorkerStateStore store = WorkerStateStore.get();
-            WorkerStateStore.Checkout checkout = store.checkout(runId, worker, previous, layout, longLived);
-            WorkerState state = checkout.state;
-            StateSource source = checkout.source;
-            if (source.kind == StateSource.Kind.FRESH && previous > 0 && files != null) {
-                StateFiles.Restored restored = files.find(worker, previous, plan.checkpointRound, false, layout,
-                        longLived);
-                if (restored != null) {
-                    state.close();
-                    state = restored.state;
-                    source = restored.source;
-                }
-            }
+            Engine engine = Engines.start(cfg.get(THREADS_PER_WORKER));
+            Device device = Engines.device(engine, cfg.get(DEVICE), gpu);
+            WorkerStates.Checkout checkout = states.checkout(worker, previous, plan.checkpointRound, layout,
+                    Engines.longLivedManager(engine, device));
+            WorkerState state = checkout.state();
             boolean fromOwn = plan.continuesFromOwnParameters(worker) && state.ownParameters != null;
             boolean committed = false;
             try (NDManager manager = engine.newBaseManager(device)) {
@@ -106,73 +110,26 @@ public final class InnerLoop {
                     sq += (double) delta[i] * delta[i];
                 }
                 double norm = Math.sqrt(sq);
+                double maxNorm = cfg.get(MAX_OUTER_GRAD_NORM);
                 String rejected = !Double.isFinite(norm) || !Double.isFinite(lossSum) ? "non-finite"
-                        : cfg.maxOuterGradNorm > 0 && norm > cfg.maxOuterGradNorm
-                                ? String.format(java.util.Locale.ROOT, "norm %.4g > --max-outer-grad-norm %s", norm, cfg.maxOuterGradNorm)
+                        : maxNorm > 0 && norm > maxNorm
+                                ? String.format(Locale.ROOT, "norm %.4g > --max-outer-grad-norm %s", norm, maxNorm)
                                 : null;
                 boolean dropped = rejected == null && plan.isDropped(worker, round);
                 double secSync = 0;
                 if (rejected == null) { // a rejected worker's state is suspect: it is not kept
                     state.ownParameters = dropped ? local : null;
-                    if (cfg.innerStateSync == TrainConfig.InnerStateSync.EVERY_ROUND && files != null) {
-                        long syncStart = System.nanoTime();
-                        Path sync = WorkerStateFiles.syncFile(files.out(), worker, round);
-                        WorkerStateFiles.write(files.conf(), sync.getParent(), sync.getName(), state, layout, worker, round);
-                        WorkerStateFiles.pruneSync(files.conf(), files.out(), worker, previous);
-                        secSync = (System.nanoTime() - syncStart) / 1e9;
-                    }
-                    store.commit(runId, worker, previous, round, state);
-                    committed = true;
+                    committed = true; // from here on the states own it, even if writing it fails
+                    secSync = states.commit(worker, previous, round, state, layout);
                 }
-                long tokens = (long) cfg.innerSteps * cfg.tokensPerStep();
-                WorkerReport report = new WorkerReport(worker, round, tokens, lossSum / cfg.innerSteps, norm, source,
-                        startMs, System.currentTimeMillis(), waited, secSync, executorId(), device.toString(), dropped, fromOwn,
-                        rejected);
+                long steps = cfg.get(INNER_STEPS);
+                WorkerReport report = new WorkerReport(worker, round, steps * cfg.tokensPerStep(), lossSum / steps, norm,
+                        schedule.at(round * steps - 1), checkout.source(), startMs, System.currentTimeMillis(), waited,
+                        secSync, executorId(), executorHost(), device.toString(), dropped, fromOwn, rejected);
                 return new WorkerUpdate(dropped || rejected != null ? null : delta, report);
             } finally {
                 if (!committed) {
                     state.close();
-                }
-            }
-        });
-    }
-
-    /**
-     * Writes the state {@code worker} kept at the end of {@code round} into a checkpoint directory.
-     * If this executor does not hold it (the task landed on another executor than the worker's
-     * last round, or that executor is gone) and no file of that round exists, the newest older
-     * state on disk is kept instead, labelled with its own round, so a resumed worker reports
-     * where it continues from; with none at all, nothing is written (the worker would restart
-     * fresh, and say so). Returns the file's manifest entry, or null when nothing was written.
-     */
-    public FileEntry saveState(int worker, int round, int checkpointRound, String runId, Path checkpointDir)
-            throws Exception {
-        Integer gpu = Engines.taskGpu();
-        return Engines.exclusive(() -> {
-            Engine engine = Engines.start(cfg.threadsPerWorker);
-            NDManager longLived = Engines.longLivedManager(engine, Engines.device(engine, cfg.device, gpu));
-            WorkerState state = WorkerStateStore.get().peek(runId, worker, round);
-            WorkerState restored = null;
-            int held = round;
-            if (state == null) {
-                StateFiles.Restored r = files.find(worker, round, checkpointRound, false, layout, longLived);
-                String where = "worker " + worker + "'s state of round " + round + " is not in executor "
-                        + executorId() + "'s memory nor on disk";
-                if (r == null) {
-                    System.err.println("[diloco] " + where + ", and no older one exists: not in this checkpoint");
-                    return null;
-                }
-                held = r.source.round;
-                System.err.println("[diloco] " + where + ": the checkpoint keeps its state of round " + held);
-                restored = r.state;
-                state = restored;
-            }
-            try {
-                return WorkerStateFiles.write(files.conf(), checkpointDir, WorkerStateFiles.checkpointFile(worker), state,
-                        layout, worker, held);
-            } finally {
-                if (restored != null) {
-                    restored.close();
                 }
             }
         });
@@ -184,7 +141,8 @@ public final class InnerLoop {
      */
     double train(NDList params, AdamWState state, Shard shard, int round, NDManager manager, Engine engine,
             TaskContext task) {
-        return trainSteps(params, state, shard, (long) (round - 1) * cfg.innerSteps, cfg.innerSteps, manager, engine, task);
+        int h = cfg.get(INNER_STEPS);
+        return trainSteps(params, state, shard, (long) (round - 1) * h, h, manager, engine, task);
     }
 
     /** Steps {@code first .. first+count-1} (global inner step numbers); returns the summed loss. */
@@ -193,8 +151,8 @@ public final class InnerLoop {
         for (NDArray p : params) {
             p.setRequiresGradient(true);
         }
-        int b = cfg.batchSize;
-        int t = cfg.model.context;
+        int b = cfg.get(BATCH_SIZE);
+        int t = cfg.model().context();
         long[] x = new long[b * t];
         long[] y = new long[b * t];
         double lossSum = 0;
@@ -202,9 +160,13 @@ public final class InnerLoop {
             if (task != null) {
                 task.killTaskIfInterrupted(); // a cancelled round (timeout, shutdown) stops between steps
             }
-            BatchSampler.fill(shard.tokens, cfg.seed, shard.worker, step, b, t, x, y);
-            if (cfg.model.dropout > 0f) {
-                engine.setRandomSeed((int) Hashing.mix(cfg.seed, shard.worker, step));
+            if (faults != null) {
+                faults.beforeStep(shard.worker(), (int) (first / cfg.get(INNER_STEPS)) + 1, (int) (step - first) + 1,
+                        executorId());
+            }
+            BatchSampler.fill(shard.tokens(), cfg.get(SEED), shard.worker(), step, b, t, x, y);
+            if (cfg.model().dropout() > 0f) {
+                engine.setRandomSeed((int) Hashing.mix(cfg.get(SEED), shard.worker(), step));
             }
             lossSum += step(params, state, x, y, schedule.at(step), manager, engine);
         }
@@ -213,7 +175,7 @@ public final class InnerLoop {
 
     /** One forward/backward/update; every temporary array lives in a per-step manager. */
     float step(NDList params, AdamWState state, long[] x, long[] y, float lr, NDManager manager, Engine engine) {
-        Shape shape = new Shape(cfg.batchSize, cfg.model.context);
+        Shape shape = new Shape(cfg.get(BATCH_SIZE), cfg.model().context());
         try (NDManager stepManager = manager.newSubManager()) {
             stepManager.tempAttachAll(params);
             NDArray xs = HostArrays.of(stepManager, x, shape);
@@ -229,7 +191,12 @@ public final class InnerLoop {
         }
     }
 
-    private static String executorId() {
+    static String executorHost() {
+        SparkEnv env = SparkEnv.get();
+        return env == null ? null : env.blockManager().blockManagerId().host();
+    }
+
+    static String executorId() {
         SparkEnv env = SparkEnv.get();
         return env == null ? "none" : env.executorId();
     }

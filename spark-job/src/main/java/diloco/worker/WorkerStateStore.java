@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Executor-side store of each worker's state between rounds, keyed by (run, worker, round).
+ * Executor-side memory of each worker's state between rounds, keyed by (run, worker, round); the
+ * memory tier of {@link WorkerStates}.
  *
  * <p>A task asks for exactly the state its worker left at the end of the last round it took part
  * in (normally r−1; earlier when the worker sat out rounds of an adaptive pool) and gets a copy:
@@ -33,31 +34,20 @@ public final class WorkerStateStore {
         return INSTANCE;
     }
 
-    /** The checked-out state and where it came from. */
-    public static final class Checkout {
-        public final WorkerState state;
-        public final StateSource source;
-
-        Checkout(WorkerState state, StateSource source) {
-            this.state = state;
-            this.source = source;
-        }
-    }
-
     /**
      * A working copy (in a new sub-manager of {@code parent}) of the state {@code worker} left at
      * the end of {@code previousRound}, or a fresh state when there is none (always for round 0).
      */
-    public synchronized Checkout checkout(String runId, int worker, int previousRound, ParamLayout layout,
+    public synchronized WorkerStates.Checkout checkout(String runId, int worker, int previousRound, ParamLayout layout,
             NDManager parent) {
         evictIdle(runId);
         TreeMap<Integer, WorkerState> states = states(runId, worker);
         dropBelow(states, previousRound);
         WorkerState kept = states.get(previousRound);
         if (kept != null) {
-            return new Checkout(kept.copy(parent), new StateSource(StateSource.Kind.MEMORY, previousRound));
+            return new WorkerStates.Checkout(kept.copy(parent), new StateSource(StateSource.Kind.MEMORY, previousRound));
         }
-        return new Checkout(WorkerState.fresh(layout, parent), new StateSource(StateSource.Kind.FRESH, 0));
+        return new WorkerStates.Checkout(WorkerState.fresh(layout, parent), StateSource.fresh());
     }
 
     /**

@@ -1,10 +1,15 @@
 package diloco.checkpoint;
 
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.ON_WORKER_FAILURE;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.ROUND_TIMEOUT;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import diloco.DiLoCoTrainer;
+import diloco.run.DiLoCoTrainer;
 import diloco.TestSupport;
 import diloco.cli.Train;
 import diloco.config.TrainConfig;
@@ -69,13 +74,13 @@ class GuardsTest {
     /** Rounds cancelled by --round-timeout: dropped (θ never moves) or, by default, retried then failed. */
     @Test
     void roundTimeoutDropsOrFails() throws Exception {
-        TrainConfig cfg = TestSupport.tinyConfig(corpus, tmp.resolve("timeout-drop")).optRounds(2).optInnerSteps(200)
-                .optRoundTimeout(0.05).optOnWorkerFailure(TrainConfig.OnWorkerFailure.DROP).build();
+        TrainConfig cfg = TestSupport.tinyConfig(corpus, tmp.resolve("timeout-drop")).set(ROUNDS, 2).set(INNER_STEPS, 200)
+                .set(ROUND_TIMEOUT, 0.05).set(ON_WORKER_FAILURE, TrainConfig.OnWorkerFailure.DROP).build();
         DiLoCoTrainer.Result dropped = new DiLoCoTrainer(TestSupport.spark(), cfg,
                 new PrintStream(OutputStream.nullOutputStream())).run();
-        assertArrayEquals(new Gpt(cfg.model).initialParameters(0), dropped.theta, 0f);
-        for (Map<String, Object> line : dropped.metrics) {
-            assertEquals(0, ((Number) line.get("deltas_received")).intValue());
+        assertArrayEquals(new Gpt(cfg.model()).initialParameters(0), dropped.theta(), 0f);
+        for (diloco.RoundMetrics line : dropped.metrics()) {
+            assertEquals(0, line.deltasReceived());
         }
         String[] failed = run(1, args("timeout-fail", "--inner-steps", "200", "--round-timeout", "0.05",
                 "--task-max-failures", "2"));

@@ -125,7 +125,7 @@ class TrainCliTest {
         Path blanks = Files.createDirectories(tmp.resolve("blanks"));
         Files.write(blanks.resolve("a.txt"), new byte[0]);
         Files.write(blanks.resolve("b.txt"), new byte[0]);
-        assertBadInput(run(args(out, "--data", blanks.toString())), "all files are empty");
+        assertBadInput(run(args(out, "--data", blanks.toString())), "no documents in --data " + blanks + " (all are empty)");
         assertFalse(Files.exists(out));
     }
 
@@ -172,8 +172,8 @@ class TrainCliTest {
     void helpListsEveryOptionWithDefaults() {
         Outcome o = run("--help");
         assertEquals(0, o.status);
-        for (CommandLine.Option opt : CommandLine.options()) {
-            assertTrue(o.out.contains(opt.name), "help lacks " + opt.name);
+        for (diloco.config.Option<?> opt : diloco.config.Options.all()) {
+            assertTrue(o.out.contains(opt.flag()), "help lacks " + opt.flag());
         }
         assertTrue(o.out.contains("--outer-lr LR") && o.out.contains("[default: 0.7]"), o.out);
         assertTrue(o.out.contains("--inner-steps H") && o.out.contains("[default: 500]"), o.out);
@@ -183,10 +183,10 @@ class TrainCliTest {
     void parsesEqualsFormAndPresetOverrides() {
         TrainConfig c = CommandLine.parse(new String[] {"--data=/x", "--preset", "150m", "--context", "256",
                 "--outer-optimizer=sgd", "--overwrite"});
-        assertEquals(12, c.model.layers);
-        assertEquals(896, c.model.dModel);
-        assertEquals(256, c.model.context);
-        assertEquals(TrainConfig.OuterOptimizerKind.SGD, c.outerOptimizer);
-        assertTrue(c.overwrite);
+        assertEquals(12, c.model().layers());
+        assertEquals(896, c.model().dModel());
+        assertEquals(256, c.model().context());
+        assertEquals(TrainConfig.OuterOptimizerKind.SGD, c.get(diloco.config.Options.OUTER_OPTIMIZER));
+        assertTrue(c.get(diloco.config.Options.OVERWRITE));
     }
 }

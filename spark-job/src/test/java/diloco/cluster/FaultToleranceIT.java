@@ -9,6 +9,7 @@ import diloco.cli.Train;
 import diloco.io.Json;
 import diloco.io.RunOutput;
 import diloco.io.SafeTensors;
+import diloco.worker.FaultInjection;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +66,32 @@ class FaultToleranceIT {
 
     static Process submit(String name, List<String> args) throws Exception {
         return cluster.submit(name, "diloco.cli.Train", List.of(), args);
+    }
+
+    /** The fault point of a test: worker 0 holds at an inner step of round 3 until released or killed. */
+    static final int WORKER = 0;
+    static final int ROUND = 3;
+
+    /** Submits a run whose worker 0 pauses at step {@code step} of round 3 (see FaultInjection). */
+    static Process submitPausing(String name, int step, List<String> args) throws Exception {
+        Path markers = Files.createDirectories(tmp.resolve("markers-" + name));
+        return cluster.submit(name, "diloco.cli.Train", List.of(FaultInjection.PAUSE_AT + "=" + WORKER + ":" + ROUND + ":" + step,
+                FaultInjection.MARKER_DIR + "=" + markers), args);
+    }
+
+    /**
+     * Waits until worker 0's task is held inside its inner loop of round 3, and returns
+     * {PID of its executor JVM, its executor id}. From here on nothing moves until the test acts.
+     */
+    static String[] awaitPause(String name, int step, Process driver) throws Exception {
+        Path marker = FaultInjection.pausedMarker(tmp.resolve("markers-" + name), WORKER, ROUND, step);
+        LocalSparkCluster.waitFor(() -> Files.exists(marker) || !driver.isAlive(), 300, name + " to reach its fault point");
+        assertTrue(driver.isAlive(), "the run ended before its fault point:\n" + tail(cluster.log(name)));
+        return Files.readString(marker).trim().split(" ");
+    }
+
+    static void release(String name, int step) throws Exception {
+        Files.createFile(FaultInjection.releaseMarker(tmp.resolve("markers-" + name), WORKER, ROUND, step));
     }
 
     static int await(Process p, String name) throws Exception {
@@ -135,44 +162,47 @@ class FaultToleranceIT {
         assertTrue(maxDiff("reference", "local") <= 1e-5, "θ differs by " + maxDiff("reference", "local"));
     }
 
-    /** Waits until round {@code round}'s metrics line exists, then a bit into the next round. */
-    static void awaitRound(String out, int round, Process p) throws Exception {
-        LocalSparkCluster.waitFor(() -> metrics(out).size() >= round || !p.isAlive(), 300, out + " round " + round);
-        assertTrue(p.isAlive(), "the run ended early:\n" + tail(cluster.log(out)));
-        Thread.sleep(1200);
-    }
-
-    static void killOneExecutor() throws Exception {
-        List<ProcessHandle> executors = cluster.executors();
-        assertFalse(executors.isEmpty(), "no executor to kill");
-        ProcessHandle victim = executors.get(0);
-        assertTrue(victim.destroyForcibly(), "kill -9 " + victim.pid());
+    /** kill -9 of the executor JVM with this PID (one of the Worker's executors). */
+    static void killExecutor(String pid) throws Exception {
+        ProcessHandle victim = cluster.executors().stream().filter(p -> Long.toString(p.pid()).equals(pid)).findFirst()
+                .orElseThrow(() -> new AssertionError("executor " + pid + " is not one of the Worker's executors"));
+        assertTrue(victim.destroyForcibly(), "kill -9 " + pid);
         victim.onExit().get(30, TimeUnit.SECONDS);
     }
 
     @SuppressWarnings("unchecked")
-    static boolean anySource(String out, String key, String value) throws Exception {
-        for (Map<String, Object> line : metrics(out)) {
-            for (Map<String, Object> s : (List<Map<String, Object>>) line.get("state_source")) {
-                if (String.valueOf(s.get(key)).contains(value)) {
-                    return true;
-                }
+    static Map<String, Object> sourceOf(Map<String, Object> line, int worker) {
+        for (Map<String, Object> s : (List<Map<String, Object>>) line.get("state_source")) {
+            if (((Number) s.get("worker")).intValue() == worker) {
+                return s;
             }
         }
-        return false;
+        throw new AssertionError("no state_source for worker " + worker + " in " + line);
     }
 
-    /** kill -9 of an executor mid-round: Spark reruns the worker's task, which reloads its saved state. */
+    /**
+     * kill -9 of the executor running worker 0 in the middle of round 3: Spark reruns the task,
+     * which continues from the state worker 0 kept at the end of round 2, so the run ends with the
+     * fault-free θ. Where that state comes from depends on where the retry lands: from disk (the
+     * every-round file) when the killed executor was the one holding it, which is where Spark's
+     * locality put worker 0 in round 2, or from the memory of a surviving executor that holds it.
+     */
     @Test
     @Order(2)
     void executorLossWithEveryRoundStateSyncEqualsFaultFreeRun() throws Exception {
-        Process p = submit("executor-loss", args("executor-loss", "--inner-state-sync", "every-round"));
-        awaitRound("executor-loss", 2, p);
-        killOneExecutor();
+        Process p = submitPausing("executor-loss", 10, args("executor-loss", "--inner-state-sync", "every-round"));
+        String[] victim = awaitPause("executor-loss", 10, p);
+        killExecutor(victim[0]);
         assertEquals(0, await(p, "executor-loss"), tail(cluster.log("executor-loss")));
         String log = cluster.log("executor-loss");
-        assertTrue(log.contains("Lost executor") || log.contains("lost executor") || log.contains("ExecutorLost"), tail(log));
-        assertTrue(anySource("executor-loss", "source", "checkpoint"), "a worker reloaded its state from disk");
+        assertTrue(log.contains("Lost executor " + victim[1]), tail(log));
+        List<Map<String, Object>> lines = metrics("executor-loss");
+        Map<String, Object> before = sourceOf(lines.get(ROUND - 2), WORKER);
+        Map<String, Object> retried = sourceOf(lines.get(ROUND - 1), WORKER);
+        assertFalse(victim[1].equals(retried.get("executor")), "the retry ran on another executor: " + retried);
+        assertEquals(ROUND - 1, ((Number) retried.get("round")).intValue(), "continued from round 2's state: " + retried);
+        String expected = victim[1].equals(before.get("executor")) ? "checkpoint" : "memory";
+        assertEquals(expected, retried.get("source"), "round 2 ran on " + before.get("executor") + ": " + retried);
         double d = maxDiff("executor-loss", "reference");
         assertTrue(d <= 1e-5, "θ differs from the fault-free run by " + d);
     }
@@ -181,29 +211,29 @@ class FaultToleranceIT {
     @Test
     @Order(3)
     void executorLossInDropModeProceedsWithoutTheWorker() throws Exception {
-        Process p = submit("drop-mode", args("drop-mode", "--on-worker-failure", "drop", "--task-max-failures", "1"));
-        awaitRound("drop-mode", 2, p);
-        killOneExecutor();
+        Process p = submitPausing("drop-mode", 10, args("drop-mode", "--on-worker-failure", "drop", "--task-max-failures", "1"));
+        killExecutor(awaitPause("drop-mode", 10, p)[0]);
         assertEquals(0, await(p, "drop-mode"), tail(cluster.log("drop-mode")));
         List<Map<String, Object>> lines = metrics("drop-mode");
         assertEquals(5, lines.size());
-        assertTrue(lines.stream().anyMatch(l -> ((Number) l.get("deltas_received")).intValue() == 1),
-                "one round went on with one outer gradient");
-        assertTrue(anySource("drop-mode", "rejected", "task failed"), "the missing worker is reported");
-        assertEquals(2, ((Number) lines.get(4).get("deltas_received")).intValue(), "the worker rejoined");
+        for (int r = 1; r <= 5; r++) {
+            assertEquals(r == ROUND ? 1 : 2, ((Number) lines.get(r - 1).get("deltas_received")).intValue(),
+                    "outer gradients received in round " + r);
+        }
+        assertTrue(String.valueOf(sourceOf(lines.get(ROUND - 1), WORKER).get("rejected")).contains("task failed"),
+                "the missing worker is reported: " + lines.get(ROUND - 1));
     }
 
-    /** kill -9 of the driver, then the same command with --resume: the uninterrupted run's θ. */
+    /** kill -9 of the driver in round 3, then the same command with --resume: the uninterrupted run's θ. */
     @Test
     @Order(4)
     void driverLossThenResumeEqualsUninterruptedRun() throws Exception {
-        Process p = submit("driver-loss", args("driver-loss"));
-        LocalSparkCluster.waitFor(() -> Files.exists(tmp.resolve("driver-loss/checkpoints/round-000002/MANIFEST.json"))
-                || !p.isAlive(), 300, "checkpoint of round 2");
-        assertTrue(p.isAlive(), tail(cluster.log("driver-loss")));
+        Process p = submitPausing("driver-loss", 1, args("driver-loss"));
+        awaitPause("driver-loss", 1, p); // round 3 runs: the checkpoint of round 2 is complete
         p.destroyForcibly();
-        p.waitFor(30, TimeUnit.SECONDS);
-        assertTrue(metrics("driver-loss").size() < 5, "killed before the end");
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(ROUND - 1, metrics("driver-loss").size(), "killed in round 3");
+        assertTrue(Files.exists(tmp.resolve("driver-loss/checkpoints/round-000002/MANIFEST.json")));
         Process again = submit("driver-loss-resume", args("driver-loss", "--resume"));
         assertEquals(0, await(again, "driver-loss-resume"), tail(cluster.log("driver-loss-resume")));
         assertTrue(cluster.log("driver-loss-resume").contains("resumed from"), tail(cluster.log("driver-loss-resume")));
@@ -212,18 +242,23 @@ class FaultToleranceIT {
         assertEquals(5, metrics("driver-loss").size(), "metrics.jsonl holds each round once");
     }
 
-    /** SIGTERM (preemption): a checkpoint, exit status 143, and --resume carries on to the same θ. */
+    /**
+     * SIGTERM (preemption) while round 3 runs: the round finishes, a checkpoint of round 3 is
+     * written, the exit status is 143, and --resume carries on to the same θ.
+     */
     @Test
     @Order(5)
     void sigtermWritesACheckpointAndResumeContinues() throws Exception {
-        Process p = submit("sigterm", args("sigterm"));
-        awaitRound("sigterm", 2, p);
+        Process p = submitPausing("sigterm", 1, args("sigterm"));
+        awaitPause("sigterm", 1, p);
         p.destroy(); // SIGTERM
+        LocalSparkCluster.waitFor(() -> cluster.log("sigterm").contains("SIGTERM: finishing the current round"), 60,
+                "the driver to take the SIGTERM");
+        release("sigterm", 1);
         assertEquals(143, await(p, "sigterm"), tail(cluster.log("sigterm")));
         assertTrue(cluster.log("sigterm").contains("stopped on request"), tail(cluster.log("sigterm")));
-        int done = metrics("sigterm").size();
-        assertTrue(done >= 2 && done < 5, "stopped after round " + done);
-        assertTrue(Files.exists(tmp.resolve(String.format("sigterm/checkpoints/round-%06d/MANIFEST.json", done))));
+        assertEquals(ROUND, metrics("sigterm").size(), "the round under way was finished, no other");
+        assertTrue(Files.exists(tmp.resolve(String.format("sigterm/checkpoints/round-%06d/MANIFEST.json", ROUND))));
         Process again = submit("sigterm-resume", args("sigterm", "--resume"));
         assertEquals(0, await(again, "sigterm-resume"), tail(cluster.log("sigterm-resume")));
         double d = maxDiff("sigterm", "reference");

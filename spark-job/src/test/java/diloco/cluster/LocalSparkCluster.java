@@ -35,7 +35,7 @@ final class LocalSparkCluster implements AutoCloseable {
 
     /** Starts a Master and one Worker with {@code cores} cores; returns when the Worker has registered. */
     static LocalSparkCluster start(Path workDir, int cores) throws Exception {
-        LocalSparkCluster c = new LocalSparkCluster(sparkHome(), Files.createDirectories(workDir.resolve("logs")));
+        LocalSparkCluster c = new LocalSparkCluster(sparkHome(), Files.createDirectories(logDir(workDir)));
         try {
             int port = freePort();
             c.masterUrl = "spark://127.0.0.1:" + port;
@@ -52,6 +52,17 @@ final class LocalSparkCluster implements AutoCloseable {
             c.close();
             throw e;
         }
+    }
+
+    /**
+     * Where the daemons' and drivers' logs go: {@code diloco.itLogs} (failsafe sets
+     * target/it-logs, so they outlive the test's temporary directory), else under the work dir.
+     */
+    private static Path logDir(Path workDir) {
+        String kept = System.getProperty("diloco.itLogs");
+        return kept == null ? workDir.resolve("logs")
+                : Paths.get(kept).resolve(java.time.LocalDateTime.now().format(
+                        java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     }
 
     String masterUrl() {

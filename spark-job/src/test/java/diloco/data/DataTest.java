@@ -1,5 +1,13 @@
 package diloco.data;
 
+import static diloco.config.Options.DATA;
+import static diloco.config.Options.ID_COLUMN;
+import static diloco.config.Options.SEED;
+import static diloco.config.Options.SHARD_BY;
+import static diloco.config.Options.TEXT_COLUMN;
+import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.WORKERS;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,10 +52,10 @@ class DataTest {
         Files.write(dir.resolve("bin.txt"), invalidUtf8);
         Files.writeString(tmp.resolve("raw/plain.txt"), "héllo");
         Files.writeString(tmp.resolve("raw/_SUCCESS"), "");
-        TrainConfig c = TrainConfig.builder().optData(tmp.resolve("raw").toString()).build();
+        TrainConfig c = TrainConfig.builder().set(DATA, tmp.resolve("raw").toString()).build();
         Map<String, byte[]> docs = new TreeMap<>();
         for (Document d : Corpus.load(TestSupport.spark(), c).collect()) {
-            docs.put(d.id, text(d.tokens).getBytes(StandardCharsets.ISO_8859_1));
+            docs.put(d.id(), text(d.tokens()).getBytes(StandardCharsets.ISO_8859_1));
         }
         assertEquals(List.of("plain.txt", "sub/bin.txt"), new ArrayList<>(docs.keySet()));
         assertArrayEquals(invalidUtf8, docs.get("sub/bin.txt"), "bytes kept exactly, not replaced");
@@ -62,11 +70,11 @@ class DataTest {
         df.write().parquet(tmp.resolve("t.parquet").toString());
         df.write().json(tmp.resolve("t.json").toString());
         for (String path : new String[] {"t.parquet", "t.json"}) {
-            TrainConfig c = TrainConfig.builder().optData(tmp.resolve(path).toString())
-                    .optTextColumn("body").optIdColumn("id").build();
+            TrainConfig c = TrainConfig.builder().set(DATA, tmp.resolve(path).toString())
+                    .set(TEXT_COLUMN, "body").set(ID_COLUMN, "id").build();
             Map<String, String> docs = new TreeMap<>();
             for (Document d : Corpus.load(TestSupport.spark(), c).collect()) {
-                docs.put(d.id, new String(text(d.tokens).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
+                docs.put(d.id(), new String(text(d.tokens()).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
             }
             assertEquals(Map.of("1", "naïve text", "3", "more"), docs, path + " (null text rows skipped)");
         }
@@ -75,7 +83,7 @@ class DataTest {
     @Test
     void shardsHoldEachWorkersDocumentsSortedAndValidationIsDisjoint() throws Exception {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
-        TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).optWorkers(3).optValFraction(0.2).optSeed(11).build();
+        TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).set(WORKERS, 3).set(VAL_FRACTION, 0.2).set(SEED, 11L).build();
         TrainingData data = TrainingData.prepare(TestSupport.spark(), c);
         try {
             Map<String, String> all = new TreeMap<>();
@@ -100,16 +108,16 @@ class DataTest {
             assertEquals(3, shards.size());
             for (int p = 0; p < 3; p++) {
                 Shard s = shards.get(p);
-                assertEquals(p, s.worker, "partition i is worker i");
-                assertEquals(expected.get(p).toString(), text(s.tokens));
-                assertEquals(s.tokens.length(), data.stats.workerTokens[p]);
+                assertEquals(p, s.worker(), "partition i is worker i");
+                assertEquals(expected.get(p).toString(), text(s.tokens()));
+                assertEquals(s.tokens().length(), data.stats.workerTokens()[p]);
             }
-            assertEquals(all.size(), data.stats.documents);
-            assertEquals(valDocs, data.stats.valDocuments);
+            assertEquals(all.size(), data.stats.documents());
+            assertEquals(valDocs, data.stats.valDocuments());
             // validation windows: T+1 contiguous tokens of the validation text, the same every time
             assertEquals(16, data.validation.length);
             for (int[] w : data.validation) {
-                assertEquals(c.model.context + 1, w.length);
+                assertEquals(c.model().context() + 1, w.length);
                 StringBuilder sb = new StringBuilder();
                 for (int t : w) {
                     sb.append((char) t);
@@ -118,7 +126,7 @@ class DataTest {
             }
             TrainingData again = TrainingData.prepare(TestSupport.spark(), c);
             assertArrayEquals(data.validation, again.validation);
-            assertEquals(data.stats.fingerprint, again.stats.fingerprint);
+            assertEquals(data.stats.fingerprint(), again.stats.fingerprint());
             again.release();
         } finally {
             data.release();
@@ -129,8 +137,8 @@ class DataTest {
     @Test
     void shardByKeyGivesContiguousRanges() throws Exception {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("keyed"));
-        TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).optWorkers(3).optValFraction(0)
-                .optShardBy("doc-(\\d+)").build();
+        TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).set(WORKERS, 3).set(VAL_FRACTION, 0.0)
+                .set(SHARD_BY, "doc-(\\d+)").build();
         TrainingData data = TrainingData.prepare(TestSupport.spark(), c);
         try {
             List<String> paragraphs = TestSupport.paragraphs();
@@ -140,9 +148,9 @@ class DataTest {
             long min = Long.MAX_VALUE;
             long max = 0;
             for (Shard s : data.shards.collect()) {
-                joined.append(text(s.tokens));
-                min = Math.min(min, s.tokens.length());
-                max = Math.max(max, s.tokens.length());
+                joined.append(text(s.tokens()));
+                min = Math.min(min, s.tokens().length());
+                max = Math.max(max, s.tokens().length());
             }
             assertEquals(all.toString(), joined.toString(), "worker 0, 1, 2 hold consecutive ranges in key order");
             assertTrue(max < 2 * min, "token-balanced: " + min + ".." + max);
@@ -160,7 +168,7 @@ class DataTest {
         Files.writeString(corpus.resolve("doc-00.txt"), "changed\n");
         TrainingData b = TrainingData.prepare(TestSupport.spark(), c);
         b.release();
-        assertFalse(a.stats.fingerprint.equals(b.stats.fingerprint));
+        assertFalse(a.stats.fingerprint().equals(b.stats.fingerprint()));
     }
 
     @Test

@@ -1,5 +1,19 @@
 package diloco.experiments;
 
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.DROP_PROBABILITY;
+import static diloco.config.Options.EVAL_EVERY;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.OUTER_EPS;
+import static diloco.config.Options.OUTER_LR;
+import static diloco.config.Options.OUTER_MOMENTUM;
+import static diloco.config.Options.OUTER_OPTIMIZER;
+import static diloco.config.Options.POOL_SCHEDULE;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.SEED;
+import static diloco.config.Options.SHARD_BY;
+import static diloco.config.Options.WORKERS;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,28 +45,28 @@ class SuitesTest {
         TrainConfig one = resolve(runs.get(0));
         TrainConfig batch = resolve(runs.get(1));
         TrainConfig diloco = resolve(runs.get(2));
-        assertEquals(1, one.workers);
-        assertEquals(TrainConfig.OuterOptimizerKind.SGD, one.outerOptimizer);
-        assertEquals(1f, one.outerLr);
-        assertEquals(0f, one.outerMomentum);
-        assertEquals(16, one.batchSize);
-        assertEquals(1, batch.workers);
-        assertEquals(8 * 16, batch.batchSize);
+        assertEquals(1, one.get(WORKERS));
+        assertEquals(TrainConfig.OuterOptimizerKind.SGD, one.get(OUTER_OPTIMIZER));
+        assertEquals(1f, one.get(OUTER_LR));
+        assertEquals(0f, one.get(OUTER_MOMENTUM));
+        assertEquals(16, one.get(BATCH_SIZE));
+        assertEquals(1, batch.get(WORKERS));
+        assertEquals(8 * 16, batch.get(BATCH_SIZE));
         assertEquals(RunSpec.Communication.DATA_PARALLEL, runs.get(1).communication);
-        assertEquals(8, diloco.workers);
-        assertEquals(50, diloco.innerSteps);
-        assertEquals(60, diloco.rounds);
-        assertEquals(TrainConfig.OuterOptimizerKind.NESTEROV, diloco.outerOptimizer);
+        assertEquals(8, diloco.get(WORKERS));
+        assertEquals(50, diloco.get(INNER_STEPS));
+        assertEquals(60, diloco.get(ROUNDS));
+        assertEquals(TrainConfig.OuterOptimizerKind.NESTEROV, diloco.get(OUTER_OPTIMIZER));
         for (RunSpec r : runs) { // equal inner steps per worker, the seed and eval cadence applied
             TrainConfig c = resolve(r);
             assertEquals(3000L, c.totalInnerSteps());
-            assertEquals(7, c.seed);
-            assertEquals(3, c.evalEvery);
+            assertEquals(7L, c.get(SEED));
+            assertEquals(3, c.get(EVAL_EVERY));
         }
         // a short budget lowers H so that there are at least 10 rounds
         TrainConfig shortRun = resolve(Suites.plan("table2", new Suites.Budget(8, 50, 300, 16, "x")).get(2));
-        assertEquals(30, shortRun.innerSteps);
-        assertEquals(10, shortRun.rounds);
+        assertEquals(30, shortRun.get(INNER_STEPS));
+        assertEquals(10, shortRun.get(ROUNDS));
     }
 
     @Test
@@ -61,7 +75,7 @@ class SuitesTest {
         List<String> shape = new ArrayList<>();
         for (RunSpec r : runs) {
             TrainConfig c = resolve(r);
-            shape.add(c.workers + (c.shardBy == null ? " iid" : " non-iid " + c.shardBy));
+            shape.add(c.get(WORKERS) + (c.get(SHARD_BY) == null ? " iid" : " non-iid " + c.get(SHARD_BY)));
         }
         assertEquals(List.of("1 iid", "2 iid", "4 iid", "8 iid", "2 non-iid ^(\\d{4})", "4 non-iid ^(\\d{4})",
                 "8 non-iid ^(\\d{4})"), shape);
@@ -72,8 +86,8 @@ class SuitesTest {
         List<String> shape = new ArrayList<>();
         for (RunSpec r : Suites.plan("H", BUDGET)) {
             TrainConfig c = resolve(r);
-            shape.add(c.innerSteps + "x" + c.rounds);
-            assertEquals(8, c.workers);
+            shape.add(c.get(INNER_STEPS) + "x" + c.get(ROUNDS));
+            assertEquals(8, c.get(WORKERS));
         }
         assertEquals(List.of("1x3000", "10x300", "50x60", "200x15"), shape);
     }
@@ -81,25 +95,25 @@ class SuitesTest {
     @Test
     void outerDropAndPool() {
         List<RunSpec> outer = Suites.plan("outer", BUDGET);
-        assertEquals(TrainConfig.OuterOptimizerKind.NESTEROV, resolve(outer.get(0)).outerOptimizer);
-        assertEquals(0.7f, resolve(outer.get(0)).outerLr);
-        assertEquals(TrainConfig.OuterOptimizerKind.SGD, resolve(outer.get(1)).outerOptimizer);
-        assertEquals(1f, resolve(outer.get(1)).outerLr);
-        assertEquals(0f, resolve(outer.get(1)).outerMomentum);
-        assertEquals(TrainConfig.OuterOptimizerKind.ADAM, resolve(outer.get(2)).outerOptimizer);
-        assertEquals(0.1f, resolve(outer.get(2)).outerEps);
+        assertEquals(TrainConfig.OuterOptimizerKind.NESTEROV, resolve(outer.get(0)).get(OUTER_OPTIMIZER));
+        assertEquals(0.7f, resolve(outer.get(0)).get(OUTER_LR));
+        assertEquals(TrainConfig.OuterOptimizerKind.SGD, resolve(outer.get(1)).get(OUTER_OPTIMIZER));
+        assertEquals(1f, resolve(outer.get(1)).get(OUTER_LR));
+        assertEquals(0f, resolve(outer.get(1)).get(OUTER_MOMENTUM));
+        assertEquals(TrainConfig.OuterOptimizerKind.ADAM, resolve(outer.get(2)).get(OUTER_OPTIMIZER));
+        assertEquals(0.1f, resolve(outer.get(2)).get(OUTER_EPS));
 
         List<Double> drops = new ArrayList<>();
         for (RunSpec r : Suites.plan("drop", BUDGET)) {
-            drops.add(resolve(r).dropProbability);
+            drops.add(resolve(r).get(DROP_PROBABILITY));
         }
         assertEquals(List.of(0.0, 0.1, 0.3, 0.5), drops);
 
         List<String> pools = new ArrayList<>();
         for (RunSpec r : Suites.plan("pool", BUDGET)) {
             TrainConfig c = resolve(r);
-            assertEquals(8, c.workers, "--workers is the pool's maximum");
-            pools.add(c.poolSchedule);
+            assertEquals(8, c.get(WORKERS), "--workers is the pool's maximum");
+            pools.add(c.get(POOL_SCHEDULE));
         }
         assertEquals(List.of("constant:4", "ramp:2:8", "ramp:8:2"), pools);
     }

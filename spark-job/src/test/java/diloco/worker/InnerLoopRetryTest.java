@@ -1,5 +1,7 @@
 package diloco.worker;
 
+import static diloco.config.Options.INNER_STEPS;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,36 +37,37 @@ class InnerLoopRetryTest {
 
     @Test
     void retriedRoundRepeatsExactlyAndMissingStatesAreReported() throws Exception {
-        TrainConfig cfg = TestSupport.tinyConfig(Path.of("unused"), Path.of("unused")).optInnerSteps(3).build();
+        TrainConfig cfg = TestSupport.tinyConfig(Path.of("unused"), Path.of("unused")).set(INNER_STEPS, 3).build();
         String text = String.join("", TestSupport.paragraphs());
         Shard shard = new Shard(0, 1, Tokens.ofBytes(text.getBytes(StandardCharsets.UTF_8)));
-        float[] theta = new Gpt(cfg.model).initialParameters(0);
-        InnerLoop loop = new InnerLoop(cfg, null);
+        float[] theta = new Gpt(cfg.model()).initialParameters(0);
+        InnerLoop loop = new InnerLoop(cfg);
+        WorkerStates states = WorkerStates.inMemory(run);
 
-        WorkerUpdate r1 = loop.run(shard, theta, RoundPlan.everyWorker(1, 1), run);
-        assertEquals(StateSource.Kind.FRESH, r1.report.stateSource.kind);
+        WorkerUpdate r1 = loop.run(shard, theta, RoundPlan.everyWorker(1, 1), states);
+        assertEquals(StateSource.Kind.FRESH, r1.report().stateSource().kind());
         float[] theta2 = theta.clone();
         for (int i = 0; i < theta2.length; i++) {
-            theta2[i] -= r1.delta[i]; // θ₂ = θ₁ (FedAvg with one worker)
+            theta2[i] -= r1.delta()[i]; // θ₂ = θ₁ (FedAvg with one worker)
         }
-        WorkerUpdate r2 = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), run);
-        assertEquals(StateSource.Kind.MEMORY, r2.report.stateSource.kind);
-        assertEquals(1, r2.report.stateSource.round);
+        WorkerUpdate r2 = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), states);
+        assertEquals(StateSource.Kind.MEMORY, r2.report().stateSource().kind());
+        assertEquals(1, r2.report().stateSource().round());
 
-        WorkerUpdate retry = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), run); // the same task again
-        assertEquals(StateSource.Kind.MEMORY, retry.report.stateSource.kind);
-        assertEquals(1, retry.report.stateSource.round, "a retry restarts from round 1's state, not round 2's");
-        assertArrayEquals(r2.delta, retry.delta, 0f);
+        WorkerUpdate retry = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), states); // the same task again
+        assertEquals(StateSource.Kind.MEMORY, retry.report().stateSource().kind());
+        assertEquals(1, retry.report().stateSource().round(), "a retry restarts from round 1's state, not round 2's");
+        assertArrayEquals(r2.delta(), retry.delta(), 0f);
 
         // Without the kept state (steps 4-6 after a fresh AdamW) the same round differs: the
         // equality above is not a coincidence of the data.
         WorkerStateStore.get().clear(run);
-        WorkerUpdate fresh = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), run);
-        assertEquals(StateSource.Kind.FRESH, fresh.report.stateSource.kind);
-        assertFalse(Arrays.equals(r2.delta, fresh.delta));
+        WorkerUpdate fresh = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), states);
+        assertEquals(StateSource.Kind.FRESH, fresh.report().stateSource().kind());
+        assertFalse(Arrays.equals(r2.delta(), fresh.delta()));
 
         // Only rounds r-1 and r are kept; asking for round 4 (state of round 3, never made) is fresh.
         assertTrue(WorkerStateStore.get().held(run) <= 2);
-        assertEquals(StateSource.Kind.FRESH, loop.run(shard, theta2, RoundPlan.everyWorker(4, 1), run).report.stateSource.kind);
+        assertEquals(StateSource.Kind.FRESH, loop.run(shard, theta2, RoundPlan.everyWorker(4, 1), states).report().stateSource().kind());
     }
 }

@@ -1,4 +1,4 @@
-package diloco.experiments;
+package diloco.report;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -11,27 +11,27 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
-/** PNG charts of a suite's results, drawn with XChart. */
-final class Charts {
+/** PNG line charts drawn with XChart: a suite's results, a run's loss and time. */
+public final class Charts {
     private static final int WIDTH = 960;
     private static final int HEIGHT = 600;
 
     private Charts() {}
 
     /** A named set of (x, y) points. */
-    static final class Series {
+    public static final class Series {
         final String name;
         final double[] x;
         final double[] y;
 
-        Series(String name, List<double[]> points) {
+        public Series(String name, List<double[]> points) {
             this.name = name;
             this.x = points.stream().mapToDouble(p -> p[0]).toArray();
             this.y = points.stream().mapToDouble(p -> p[1]).toArray();
         }
     }
 
-    static byte[] lines(String title, String xLabel, String yLabel, List<Series> series, boolean logX, boolean markers)
+    public static byte[] lines(String title, String xLabel, String yLabel, List<Series> series, boolean logX, boolean markers)
             throws IOException {
         System.setProperty("java.awt.headless", "true"); // drawing needs no display
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
@@ -63,7 +63,7 @@ final class Charts {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
-    static List<Series> of(Map<String, List<double[]>> bySeries) {
+    public static List<Series> of(Map<String, List<double[]>> bySeries) {
         return bySeries.entrySet().stream().map(e -> new Series(e.getKey(), e.getValue())).toList();
     }
 }

@@ -1,0 +1,245 @@
+package diloco.config;
+
+import static diloco.config.Option.Check.atLeast;
+import static diloco.config.Option.Check.positive;
+import static diloco.config.Option.Check.unit;
+
+import diloco.config.Option.OnResume;
+import diloco.config.TrainConfig.DataFormat;
+import diloco.config.TrainConfig.InnerStateSync;
+import diloco.config.TrainConfig.OnWorkerFailure;
+import diloco.config.TrainConfig.OuterOptimizerKind;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every option of a DiLoCo run, in the order {@code --help} lists them. This table is the only
+ * place an option is defined: {@link diloco.cli.CommandLine} parses and documents the command line
+ * from it, {@link diloco.ml.DiLoCo} makes its Spark ML Params from it, {@link TrainConfig} records
+ * it in run.json, and {@link diloco.checkpoint.Resume} reads its resume policy.
+ */
+public final class Options {
+    private static final List<Option<?>> ALL = new ArrayList<>();
+    private static String section;
+
+    private Options() {}
+
+    private static <T> Option<T> add(Option<T> o) {
+        o.section = section;
+        ALL.add(o);
+        return o;
+    }
+
+    static {
+        section = "Data";
+    }
+
+    public static final Option<String> DATA = add(Option.text("data").placeholder("PATH").commandLineOnly()
+            .onResume(OnResume.FREE)
+            .doc("training data (required): a directory of files, one document each, read as bytes; or Parquet/JSON with "
+                    + "--text-column. Any Hadoop path: file://, hdfs://, s3a://, globs"));
+    public static final Option<DataFormat> FORMAT = add(Option.choice("format", DataFormat.class).byDefault(DataFormat.AUTO)
+            .commandLineOnly().doc("how to read --data; auto: by file extension"));
+    public static final Option<String> TEXT_COLUMN = add(Option.text("textColumn").placeholder("NAME").commandLineOnly()
+            .doc("string column holding the document text (Parquet/JSON)"));
+    public static final Option<String> ID_COLUMN = add(Option.text("idColumn").placeholder("NAME").commandLineOnly()
+            .doc("column with a stable document id (default: a hash of the text)"));
+    public static final Option<Double> VAL_FRACTION = add(Option.decimal("valFraction").placeholder("F").byDefault(0.05)
+            .check(unit(false)).onResume(OnResume.FIXED)
+            .doc("fraction of documents held out for validation, by a hash of their id; 0 disables"));
+    public static final Option<Integer> VAL_WINDOWS = add(Option.integer("valWindows").placeholder("N").byDefault(64)
+            .check(atLeast(1)).doc("number of fixed validation windows (context+1 tokens each)"));
+    public static final Option<Long> VAL_SEED = add(Option.longInteger("valSeed").placeholder("S").byDefault(1234L)
+            .doc("seed choosing the validation windows (kept apart from --seed so seeds compare on one set)"));
+    public static final Option<String> SHARD_BY = add(Option.text("shardBy").placeholder("REGEX").onResume(OnResume.FIXED)
+            .check((name, v) -> {
+                try {
+                    java.util.regex.Pattern.compile(v);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw new UserError(name + " is not a valid regular expression: " + e.getDescription());
+                }
+            })
+            .doc("non-i.i.d. shards: sort documents by the regex's first group on their id and give each worker a "
+                    + "contiguous, token-balanced range (default: a seeded hash of the id, i.i.d.)"));
+
+    static {
+        section = "DiLoCo";
+    }
+
+    public static final Option<Integer> WORKERS = add(Option.integer("workers").placeholder("K").byDefault(8)
+            .check(atLeast(1)).onResume(OnResume.FIXED)
+            .doc("DiLoCo workers k; each is one Spark partition with its own shard and AdamW state"));
+    public static final Option<Integer> INNER_STEPS = add(Option.integer("innerSteps").placeholder("H").byDefault(500)
+            .check(atLeast(1)).onResume(OnResume.FIXED).doc("inner AdamW steps per worker per round"));
+    public static final Option<Integer> ROUNDS = add(Option.integer("rounds").placeholder("R").byDefault(128)
+            .check(atLeast(1)).onResume(OnResume.FREE).doc("outer rounds (communications)"));
+    public static final Option<Integer> BATCH_SIZE = add(Option.integer("batchSize").placeholder("B").byDefault(16)
+            .check(atLeast(1)).onResume(OnResume.FIXED).doc("sequences per inner step per worker"));
+    public static final Option<Double> DROP_PROBABILITY = add(Option.decimal("dropProbability").placeholder("P")
+            .byDefault(0.0).check(unit(true))
+            .doc("each worker's outer gradient is lost with this probability per round (seeded); a dropped worker "
+                    + "continues from its own parameters"));
+    public static final Option<String> POOL_SCHEDULE = add(Option.text("poolSchedule").placeholder("SPEC")
+            .doc("active workers per round, --workers being the maximum: constant:N, ramp:A:B (linear over the rounds) "
+                    + "or a list n1,n2,... (the last repeats); inactive workers keep their state (default: all workers "
+                    + "every round)"));
+
+    static {
+        section = "Model";
+    }
+
+    public static final Option<String> PRESET = add(Option.text("preset").placeholder("tiny|small|60m|150m|400m")
+            .byDefault("small").check((name, v) -> ModelConfig.preset(v, 256))
+            .doc("model shape; 60m/150m/400m use the paper's layers/width/heads"));
+    public static final Option<Integer> CONTEXT = add(Option.integer("context").placeholder("T").check(atLeast(2))
+            .doc("sequence length (default: from --preset)"));
+    public static final Option<Integer> LAYERS = add(Option.integer("layers").placeholder("N").check(atLeast(1))
+            .doc("transformer blocks (default: from --preset)"));
+    public static final Option<Integer> D_MODEL = add(Option.integer("dModel").placeholder("D").check(atLeast(1))
+            .doc("model width (default: from --preset)"));
+    public static final Option<Integer> HEADS = add(Option.integer("heads").placeholder("N").check(atLeast(1))
+            .doc("attention heads (default: from --preset)"));
+    public static final Option<Float> DROPOUT = add(Option.real("dropout").placeholder("P").byDefault(0f)
+            .check(unit(false)).doc("dropout probability"));
+    public static final Option<String> INIT_FROM = add(Option.text("initFrom").placeholder("MODEL").onResume(OnResume.FREE)
+            .doc("start from this model.safetensors (a run's output; same shape) instead of a random initialisation"));
+
+    static {
+        section = "Inner optimizer (AdamW, on each worker)";
+    }
+
+    public static final Option<Float> INNER_LR = add(Option.real("innerLr").placeholder("LR").byDefault(4e-4f)
+            .check(positive()).doc("peak inner learning rate"));
+    public static final Option<Integer> WARMUP_STEPS = add(Option.integer("warmupSteps").placeholder("N").byDefault(1000)
+            .check(atLeast(0)).doc("linear warm-up steps of the inner learning rate"));
+    public static final Option<Long> LR_DECAY_STEPS = add(Option.longInteger("lrDecaySteps").placeholder("N")
+            .check(atLeast(1)).onResume(OnResume.FREE)
+            .doc("cosine decay length in inner steps (default: rounds x inner-steps)"));
+    public static final Option<Float> MIN_LR_RATIO = add(Option.real("minLrRatio").placeholder("F").byDefault(0.1f)
+            .check(unit(true)).doc("final learning rate as a fraction of the peak"));
+    public static final Option<Float> WEIGHT_DECAY = add(Option.real("weightDecay").placeholder("WD").byDefault(0.1f)
+            .check(atLeast(0)).doc("decoupled weight decay (matrices and embeddings only)"));
+    public static final Option<Float> GRAD_CLIP = add(Option.real("gradClip").placeholder("C").byDefault(1.0f)
+            .check(atLeast(0, "0 disables")).doc("clip gradients to this global L2 norm; 0 disables"));
+    public static final Option<Float> INNER_BETA1 = add(Option.real("innerBeta1").placeholder("B1").byDefault(0.9f)
+            .check(unit(false)).doc("AdamW beta1"));
+    public static final Option<Float> INNER_BETA2 = add(Option.real("innerBeta2").placeholder("B2").byDefault(0.95f)
+            .check(unit(false)).doc("AdamW beta2"));
+    public static final Option<Float> INNER_EPS = add(Option.real("innerEps").placeholder("E").byDefault(1e-8f)
+            .check(positive()).doc("AdamW epsilon"));
+
+    static {
+        section = "Outer optimizer (on the driver)";
+    }
+
+    public static final Option<OuterOptimizerKind> OUTER_OPTIMIZER = add(Option.choice("outerOptimizer",
+            OuterOptimizerKind.class).byDefault(OuterOptimizerKind.NESTEROV).onResume(OnResume.FIXED)
+            .doc("nesterov: v=mu*v+D, theta-=lr*(D+mu*v); sgd: heavy-ball momentum theta-=lr*v (momentum 0 and lr 1 = "
+                    + "FedAvg); adam: Adam on D"));
+    public static final Option<Float> OUTER_LR = add(Option.real("outerLr").placeholder("LR").byDefault(0.7f)
+            .check(positive()).doc("outer learning rate (the peak, when scheduled)"));
+    public static final Option<String> OUTER_LR_SCHEDULE = add(Option.text("outerLrSchedule").placeholder("SPEC")
+            .byDefault("constant").check((name, v) -> diloco.optim.OuterLrSchedule.parse(v, 1f, 2))
+            .doc("outer learning rate over the rounds: constant, warmup:N (linear over the first N rounds), cosine[:MIN] "
+                    + "(to MIN x peak at the last round, MIN default 0.1), or warmup:N,cosine[:MIN]"));
+    public static final Option<Float> OUTER_MOMENTUM = add(Option.real("outerMomentum").placeholder("MU").byDefault(0.9f)
+            .check(unit(false)).doc("outer momentum in [0,1) (Adam's beta1)"));
+    public static final Option<Float> OUTER_BETA2 = add(Option.real("outerBeta2").placeholder("B2").byDefault(0.999f)
+            .check(unit(false)).doc("outer Adam beta2"));
+    public static final Option<Float> OUTER_EPS = add(Option.real("outerEps").placeholder("E").byDefault(0.1f)
+            .check(positive()).doc("outer Adam epsilon (the paper found Adam unstable unless it is about 0.1)"));
+
+    static {
+        section = "Spark and runtime";
+    }
+
+    public static final Option<Integer> AGGREGATION_DEPTH = add(Option.integer("aggregationDepth").placeholder("N")
+            .byDefault(2).check(atLeast(1)).onResume(OnResume.FREE)
+            .doc("treeAggregate depth for summing outer gradients"));
+    public static final Option<Integer> EVAL_EVERY = add(Option.integer("evalEvery").placeholder("N").byDefault(1)
+            .check(atLeast(0, "0 = only at the end")).onResume(OnResume.FREE)
+            .doc("validate every N rounds (and always after the last); 0 = only at the end"));
+    public static final Option<Integer> THREADS_PER_WORKER = add(Option.integer("threadsPerWorker").placeholder("N")
+            .byDefault(0).check(atLeast(0, "0 = all cores")).onResume(OnResume.FREE)
+            .doc("PyTorch intra-op threads per worker; 0 = the executor's cores"));
+    public static final Option<String> DEVICE = add(Option.text("device").placeholder("auto|cpu|gpu|gpu:N").byDefault("auto")
+            .onResume(OnResume.FREE)
+            .check((name, v) -> UserError.check(v.equals("auto") || v.equals("cpu") || v.matches("gpu(:\\d+)?"),
+                    "%s must be auto, cpu, gpu or gpu:N, got '%s'", name, v))
+            .doc("where workers compute; auto = the task's Spark GPU, else GPU 0, else CPU"));
+    public static final Option<Long> SEED = add(Option.longInteger("seed").placeholder("S").byDefault(0L)
+            .onResume(OnResume.FIXED).doc("seed for initialisation, shard assignment and batches"));
+    public static final Option<String> OUT = add(Option.text("out").placeholder("DIR").commandLineOnly()
+            .defaultShownAs("runs/diloco-<timestamp>").onResume(OnResume.FREE)
+            .doc("output directory (any Hadoop path); must be empty unless --overwrite"));
+    public static final Option<Boolean> OVERWRITE = add(Option.flag("overwrite").notRecorded()
+            .doc("replace the run files of an earlier run in --out (unless resuming, also its checkpoints)"));
+
+    static {
+        section = "Checkpoints and faults";
+    }
+
+    public static final Option<Integer> CHECKPOINT_EVERY = add(Option.integer("checkpointEvery").placeholder("N")
+            .byDefault(10).check(atLeast(0, "0 = only at the end")).onResume(OnResume.FREE)
+            .doc("write a checkpoint every N rounds (and after the last); 0 = only after the last"));
+    public static final Option<Integer> KEEP_CHECKPOINTS = add(Option.integer("keepCheckpoints").placeholder("N")
+            .byDefault(2).check(atLeast(1)).onResume(OnResume.FREE).doc("keep the newest N complete checkpoints"));
+    public static final Option<Boolean> RESUME = add(Option.flag("resume").notRecorded()
+            .doc("continue from the newest complete checkpoint in --out; fail if there is none or it is corrupt"));
+    public static final Option<Boolean> RESUME_IF_PRESENT = add(Option.flag("resumeIfPresent").notRecorded()
+            .doc("continue from the newest complete checkpoint that verifies (a corrupt newer one is skipped with a "
+                    + "warning and left on disk), else start afresh (for schedulers that retry the same command)"));
+    public static final Option<InnerStateSync> INNER_STATE_SYNC = add(Option.choice("innerStateSync", InnerStateSync.class)
+            .byDefault(InnerStateSync.AT_CHECKPOINT).onResume(OnResume.FREE)
+            .doc("when workers save their AdamW state: with checkpoints, or also after every round (a lost executor then "
+                    + "costs nothing; measured in docs/faults.md)"));
+    public static final Option<OnWorkerFailure> ON_WORKER_FAILURE = add(Option.choice("onWorkerFailure",
+            OnWorkerFailure.class).byDefault(OnWorkerFailure.FAIL).onResume(OnResume.FREE)
+            .doc("when a worker's task fails --task-max-failures times, or a round exceeds --round-timeout: fail the job "
+                    + "(after retrying the round), or go on without it"));
+    public static final Option<Integer> TASK_MAX_FAILURES = add(Option.integer("taskMaxFailures").placeholder("N")
+            .byDefault(4).check(atLeast(1)).onResume(OnResume.FREE)
+            .doc("attempts of a worker's task (Spark retries it on another executor), and of a timed-out round"));
+    public static final Option<Double> MAX_OUTER_GRAD_NORM = add(Option.decimal("maxOuterGradNorm").placeholder("X")
+            .byDefault(0.0).check(atLeast(0, "0 = no limit"))
+            .doc("exclude a worker's outer gradient whose L2 norm exceeds X (non-finite ones always are); 0 = no limit"));
+    public static final Option<Integer> MAX_BAD_ROUNDS = add(Option.integer("maxBadRounds").placeholder("N").byDefault(3)
+            .check(atLeast(1)).doc("fail after N consecutive rounds in which every outer gradient was excluded"));
+    public static final Option<Double> ROUND_TIMEOUT = add(Option.decimal("roundTimeout").placeholder("SEC").byDefault(0.0)
+            .check(atLeast(0, "0 = none")).onResume(OnResume.FREE)
+            .doc("cancel a round that runs longer (a stuck worker); 0 = no limit"));
+    public static final Option<Double> SHUTDOWN_GRACE = add(Option.decimal("shutdownGrace").placeholder("SEC")
+            .byDefault(60.0).check(atLeast(0)).commandLineOnly().onResume(OnResume.FREE)
+            .doc("on SIGTERM, let the current round finish for this long, then abandon it; either way a checkpoint is "
+                    + "written and the job exits with status 143"));
+    public static final Option<Boolean> SHARED_LOCAL_FS = add(Option.flag("sharedLocalFs").notRecorded()
+            .doc("allow a file:// --out on a cluster: every executor sees the same path (NFS, or a one-machine cluster)"));
+
+    /** Every option, in --help order. */
+    public static List<Option<?>> all() {
+        return Collections.unmodifiableList(ALL);
+    }
+
+    /** The options that are Spark ML Params too (all but those a DataFrame or the session replaces). */
+    public static List<Option<?>> params() {
+        return ALL.stream().filter(o -> o.scope() == Option.Scope.EVERYWHERE).toList();
+    }
+
+    /** Options by camelCase key. */
+    public static Map<String, Option<?>> byKey() {
+        Map<String, Option<?>> m = new LinkedHashMap<>();
+        ALL.forEach(o -> m.put(o.key(), o));
+        return m;
+    }
+
+    /** Options by command-line flag. */
+    public static Map<String, Option<?>> byFlag() {
+        Map<String, Option<?>> m = new LinkedHashMap<>();
+        ALL.forEach(o -> m.put(o.flag(), o));
+        return m;
+    }
+}

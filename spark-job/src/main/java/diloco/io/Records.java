@@ -1,0 +1,125 @@
+package diloco.io;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * JSON maps of records, read off their components: a component {@code secInnerMax} is the key
+ * {@code sec_inner_max}. The record's declaration is thus the one definition of a file's fields
+ * (metrics.jsonl lines, checkpoint state). Components may be primitives, their boxes (null =
+ * absent), strings, records, and lists of those.
+ */
+public final class Records {
+    private Records() {}
+
+    /** {@code secInnerMax} → {@code sec_inner_max}. */
+    public static String snake(String camel) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : camel.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                sb.append('_').append(Character.toLowerCase(c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The record as an ordered map, keys in snake_case, nested records as maps. */
+    public static Map<String, Object> toJson(Record r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
+            m.put(snake(c.getName()), toJsonValue(get(c, r)));
+        }
+        return m;
+    }
+
+    private static Object toJsonValue(Object v) {
+        if (v instanceof Record) {
+            return toJson((Record) v);
+        }
+        if (v instanceof List) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : (List<?>) v) {
+                out.add(toJsonValue(o));
+            }
+            return out;
+        }
+        return v;
+    }
+
+    /** The record of type {@code type} that {@link #toJson} wrote; absent keys give null (or 0, false). */
+    public static <R extends Record> R fromJson(Class<R> type, Map<String, ?> m) {
+        RecordComponent[] cs = type.getRecordComponents();
+        Object[] args = new Object[cs.length];
+        Class<?>[] types = new Class<?>[cs.length];
+        for (int i = 0; i < cs.length; i++) {
+            types[i] = cs[i].getType();
+            args[i] = fromJsonValue(cs[i].getGenericType(), m.get(snake(cs[i].getName())));
+        }
+        try {
+            Constructor<R> ctor = type.getDeclaredConstructor(types);
+            ctor.setAccessible(true);
+            return ctor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            throw new IllegalArgumentException("cannot read a " + type.getSimpleName() + ": " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object fromJsonValue(Type t, Object v) {
+        Class<?> raw = t instanceof ParameterizedType ? (Class<?>) ((ParameterizedType) t).getRawType() : (Class<?>) t;
+        if (v == null) {
+            return raw == boolean.class ? false : raw.isPrimitive() ? convert(raw, 0) : null;
+        }
+        if (Record.class.isAssignableFrom(raw)) {
+            return fromJson((Class<? extends Record>) raw, (Map<String, ?>) v);
+        }
+        if (List.class.isAssignableFrom(raw)) {
+            Type element = ((ParameterizedType) t).getActualTypeArguments()[0];
+            List<Object> out = new ArrayList<>();
+            for (Object o : (List<?>) v) {
+                out.add(fromJsonValue(element, o));
+            }
+            return List.copyOf(out);
+        }
+        if (v instanceof Number) {
+            return convert(raw, (Number) v);
+        }
+        return v;
+    }
+
+    private static Object convert(Class<?> type, Number n) {
+        if (type == int.class || type == Integer.class) {
+            return n.intValue();
+        }
+        if (type == long.class || type == Long.class) {
+            return n.longValue();
+        }
+        if (type == float.class || type == Float.class) {
+            return n.floatValue();
+        }
+        if (type == double.class || type == Double.class) {
+            return n.doubleValue();
+        }
+        return n;
+    }
+
+    private static Object get(RecordComponent c, Record r) {
+        try {
+            c.getAccessor().setAccessible(true);
+            return c.getAccessor().invoke(r);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package diloco.report;
+
+import diloco.RoundMetrics;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The two pictures a run draws of itself into its output directory, redrawn as rounds finish:
+ * {@code loss.png} (inner and validation loss by round, tokens seen on a second axis) and
+ * {@code time.png} (each round's seconds split into broadcast, inner steps, state sync,
+ * aggregation, outer step and validation, stacked).
+ */
+public final class RunCharts {
+    public static final String LOSS = "loss.png";
+    public static final String TIME = "time.png";
+    private static final int WIDTH = 960;
+    private static final int HEIGHT = 540;
+
+    private RunCharts() {}
+
+    /** Inner loss and validation loss by round (round 0: the initial model), tokens seen on the right axis. */
+    public static byte[] loss(List<RoundMetrics> rounds, Double initialValLoss) throws IOException {
+        XYChart chart = chart("Loss by round", "round", "loss (nats per byte)");
+        chart.setYAxisGroupTitle(0, "loss (nats per byte)");
+        chart.setYAxisGroupTitle(1, "tokens seen");
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        List<double[]> inner = new ArrayList<>();
+        List<double[]> val = new ArrayList<>();
+        List<double[]> tokens = new ArrayList<>();
+        if (initialValLoss != null) {
+            val.add(new double[] {0, initialValLoss});
+        }
+        tokens.add(new double[] {0, rounds.isEmpty() ? 0 : rounds.get(0).tokensTotal() - rounds.get(0).tokens()});
+        for (RoundMetrics m : rounds) {
+            if (m.innerLoss() != null) {
+                inner.add(new double[] {m.round(), m.innerLoss()});
+            }
+            if (m.valLoss() != null) {
+                val.add(new double[] {m.round(), m.valLoss()});
+            }
+            tokens.add(new double[] {m.round(), m.tokensTotal()});
+        }
+        add(chart, "inner loss (mean over workers)", inner, 0, false);
+        add(chart, "validation loss", val, 0, true);
+        XYSeries t = add(chart, "tokens seen", tokens, 1, false);
+        if (t != null) {
+            t.setLineColor(Color.GRAY);
+            t.setLineStyle(new java.awt.BasicStroke(1f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
+                    10f, new float[] {6f, 4f}, 0f));
+        }
+        return png(chart);
+    }
+
+    /** Each round's time, stacked by part; the parts add up to the round's wall time. */
+    public static byte[] time(List<RoundMetrics> rounds) throws IOException {
+        XYChart chart = chart("Time per round", "round", "seconds");
+        String[] names = {"broadcast θ", "inner steps", "state sync", "aggregation (no worker computing)", "outer step",
+                "validation"};
+        double[][] parts = new double[names.length][rounds.size()];
+        double[] x = new double[rounds.size()];
+        for (int i = 0; i < rounds.size(); i++) {
+            RoundMetrics m = rounds.get(i);
+            x[i] = m.round();
+            double[] p = parts(m);
+            for (int k = 0; k < p.length; k++) {
+                parts[k][i] = p[k];
+            }
+        }
+        // stacked areas: the running totals, drawn from the largest down so each part shows its own band
+        for (int k = names.length - 1; k >= 0; k--) {
+            double[] top = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                for (int j = 0; j <= k; j++) {
+                    top[i] += parts[j][i];
+                }
+            }
+            if (x.length > 0) {
+                XYSeries s = chart.addSeries(names[k], x, top);
+                s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
+                s.setMarker(x.length == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            }
+        }
+        return png(chart);
+    }
+
+    /**
+     * A round's seconds by part: broadcast, inner steps, state sync, aggregation, outer step,
+     * validation. Inner steps are what remains of the round's wall time (the workers' compute,
+     * with the scheduling around it), so the parts sum to {@code sec_round}.
+     */
+    public static double[] parts(RoundMetrics m) {
+        double known = m.secBroadcast() + m.secStateSync() + m.secAggregate() + m.secOuter() + m.secEval();
+        double inner = Math.max(0, m.secRound() - known);
+        return new double[] {m.secBroadcast(), inner, m.secStateSync(), m.secAggregate(), m.secOuter(), m.secEval()};
+    }
+
+    private static XYChart chart(String title, String x, String y) {
+        System.setProperty("java.awt.headless", "true"); // drawing needs no display
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        return chart;
+    }
+
+    private static XYSeries add(XYChart chart, String name, List<double[]> points, int axis, boolean markers) {
+        if (points.isEmpty()) {
+            return null;
+        }
+        XYSeries s = chart.addSeries(name, points.stream().mapToDouble(p -> p[0]).toArray(),
+                points.stream().mapToDouble(p -> p[1]).toArray());
+        s.setYAxisGroup(axis);
+        s.setMarker(markers || points.size() == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+        return s;
+    }
+
+    private static byte[] png(XYChart chart) throws IOException {
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+}

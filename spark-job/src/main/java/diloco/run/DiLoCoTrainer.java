@@ -1,0 +1,285 @@
+package diloco.run;
+
+import static diloco.config.Options.AGGREGATION_DEPTH;
+import static diloco.config.Options.CHECKPOINT_EVERY;
+import static diloco.config.Options.EVAL_EVERY;
+import static diloco.config.Options.INIT_FROM;
+import static diloco.config.Options.INNER_STATE_SYNC;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.KEEP_CHECKPOINTS;
+import static diloco.config.Options.MAX_BAD_ROUNDS;
+import static diloco.config.Options.ON_WORKER_FAILURE;
+import static diloco.config.Options.OUT;
+import static diloco.config.Options.OUTER_LR;
+import static diloco.config.Options.OUTER_LR_SCHEDULE;
+import static diloco.config.Options.OUTER_MOMENTUM;
+import static diloco.config.Options.OUTER_OPTIMIZER;
+import static diloco.config.Options.OVERWRITE;
+import static diloco.config.Options.RESUME;
+import static diloco.config.Options.RESUME_IF_PRESENT;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.ROUND_TIMEOUT;
+import static diloco.config.Options.SEED;
+import static diloco.config.Options.SHARED_LOCAL_FS;
+import static diloco.config.Options.SHUTDOWN_GRACE;
+import static diloco.config.Options.TASK_MAX_FAILURES;
+import static diloco.config.Options.WORKERS;
+
+import diloco.BadRoundGuard;
+import diloco.DiLoCoLoop;
+import diloco.DiLoCoRound;
+import diloco.Log;
+import diloco.LoopState;
+import diloco.RoundListener;
+import diloco.RoundListener.Ending;
+import diloco.RoundMetrics;
+import diloco.RoundPlanner;
+import diloco.RoundWatch;
+import diloco.StopSignal;
+import diloco.Validation;
+import diloco.WorkerPool;
+import diloco.checkpoint.Checkpoints;
+import diloco.checkpoint.KeptStates;
+import diloco.checkpoint.Resume;
+import diloco.config.TrainConfig;
+import diloco.config.UserError;
+import diloco.data.DocumentSource;
+import diloco.data.TrainingData;
+import diloco.io.BuildInfo;
+import diloco.io.HadoopConf;
+import diloco.io.HadoopFiles;
+import diloco.io.RunOutput;
+import diloco.io.SafeTensors;
+import diloco.model.Gpt;
+import diloco.optim.OuterLrSchedule;
+import diloco.optim.OuterOptimizer;
+import diloco.spark.ResourceCheck;
+import diloco.spark.Sessions;
+import diloco.spark.SparkWorkerPool;
+import diloco.worker.WorkerStateStore;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A whole DiLoCo run on Spark: checks, data, resume, then {@link DiLoCoLoop} with the listeners
+ * every run has (validation, metrics and charts, progress, checkpoints, timeouts, the divergence
+ * guard) and any an entry point adds. Everything that can fail on bad input fails before anything
+ * is written to the output directory; a stop request (SIGTERM) ends the run at a checkpoint.
+ */
+public final class DiLoCoTrainer {
+    private final SparkSession spark;
+    private final TrainConfig requested;
+    private final DocumentSource documents;
+    private final Log log;
+    private final StopSignal stop;
+    private final List<RoundListener> extra = new ArrayList<>();
+
+    /** A run on the documents of {@code --data}. */
+    public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, java.io.PrintStream log) {
+        this(spark, cfg, DocumentSource.of(cfg), Log.to(log), StopSignal.none());
+    }
+
+    /** A run on the documents of {@code --data}, stopping at a checkpoint when {@code stop} is requested. */
+    public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, java.io.PrintStream log, StopSignal stop) {
+        this(spark, cfg, DocumentSource.of(cfg), Log.to(log), stop);
+    }
+
+    public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, DocumentSource documents, Log log, StopSignal stop) {
+        this.spark = spark;
+        this.requested = cfg;
+        this.documents = documents;
+        this.log = log;
+        this.stop = stop;
+    }
+
+    /** Attaches a listener after the standard ones. */
+    public DiLoCoTrainer withListener(RoundListener listener) {
+        extra.add(listener);
+        return this;
+    }
+
+    /**
+     * The final state of a run.
+     *
+     * @param theta          θ at the end
+     * @param initialValLoss validation loss of the initial model (null without validation)
+     * @param finalValLoss   validation loss after the last validated round
+     * @param metrics        every round's metrics, from round 1 (a resumed run's earlier rounds included)
+     * @param stopped        the run stopped early on request, at a checkpoint of round {@code rounds}
+     * @param rounds         the last completed round
+     * @param out            the run's output directory
+     */
+    public record Result(float[] theta, Double initialValLoss, Double finalValLoss, List<RoundMetrics> metrics,
+            boolean stopped, int rounds, String out) {}
+
+    public Result run() throws IOException {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Sessions.check(sc.sc(), requested, log);
+        boolean resuming = requested.get(RESUME) || requested.get(RESUME_IF_PRESENT);
+        RunOutput out = RunOutput.check(sc.hadoopConfiguration(), requested.get(OUT), requested.get(OVERWRITE) || resuming);
+        Path outDir = qualified(sc, requested.get(OUT));
+        Gpt model = new Gpt(requested.model());
+        int parameters = model.layout().size();
+        ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.get(AGGREGATION_DEPTH));
+        Checkpoints checkpoints = new Checkpoints(sc.hadoopConfiguration(), outDir);
+        Checkpoints.Loaded resumeFrom = resuming ? findCheckpoint(checkpoints, model) : null;
+        List<String> notes = new ArrayList<>();
+        TrainConfig cfg = resumeFrom == null ? requested
+                : Resume.reconcile(requested, resumeFrom.state, resumeFrom.round, notes);
+        float[] theta = resumeFrom == null ? initialParameters(sc, model) : resumeFrom.theta;
+        log.say("model %s: %,d parameters; each outer gradient is %.2f MiB", cfg.model(), parameters,
+                parameters * 4 / 1048576.0);
+
+        long started = System.nanoTime();
+        TrainingData data = TrainingData.prepare(spark, documents, cfg);
+        try {
+            if (resumeFrom != null) {
+                Object stored = ((Map<?, ?>) resumeFrom.state.get("data")).get("fingerprint");
+                UserError.check(data.stats.fingerprint().equals(stored),
+                        "--resume: the data changed since the checkpoint (fingerprint %s, the checkpoint has %s)",
+                        data.stats.fingerprint(), stored);
+            }
+            log.say("data %s: %,d documents, %,d tokens (validation: %,d documents, %d windows); fingerprint %s",
+                    documents.describe(), data.stats.documents(), data.stats.tokens(), data.stats.valDocuments(),
+                    data.validation.length, data.stats.fingerprint());
+            log.say("workers %d (tokens per worker %s), H=%d inner steps, %d rounds, %s outer lr %s (%s) momentum %s",
+                    cfg.get(WORKERS), Arrays.toString(data.stats.workerTokens()), cfg.get(INNER_STEPS), cfg.get(ROUNDS),
+                    cfg.get(OUTER_OPTIMIZER).name().toLowerCase(Locale.ROOT), cfg.get(OUTER_LR),
+                    cfg.get(OUTER_LR_SCHEDULE), cfg.get(OUTER_MOMENTUM));
+            notes.forEach(n -> log.say("%s", n));
+            out.create(resumeFrom == null);
+            String runId = UUID.randomUUID().toString();
+            Map<String, Object> runInfo = runInfo(sc, cfg, parameters, data, runId, resumeFrom);
+            out.writeRunJson(runInfo);
+            OuterOptimizer outer = OuterOptimizer.create(cfg, theta.length);
+            LoopState state = new LoopState(cfg.get(WORKERS));
+            if (resumeFrom != null) {
+                outer.load(resumeFrom.outer);
+                state = LoopState.fromMap(resumeFrom.state, cfg.get(WORKERS), resumeFrom.round);
+                log.say("resumed from %s: round %d of %d", resumeFrom.dir, resumeFrom.round, cfg.get(ROUNDS));
+            }
+            KeptStates states = new KeptStates(runId, new HadoopConf(sc.hadoopConfiguration()), outDir.toString(),
+                    cfg.get(INNER_STATE_SYNC) == TrainConfig.InnerStateSync.EVERY_ROUND);
+            // executors share the driver's JVM in local mode: free the states there; elsewhere idle eviction does
+            Runnable freeStates = sc.sc().isLocal() ? () -> WorkerStateStore.get().clear(runId) : () -> { };
+            try (WorkerPool workers = new SparkWorkerPool(sc, data, cfg, states, freeStates)) {
+                Ending ending = loop(cfg, workers, outer, out, checkpoints, model, data, runInfo, runId, started)
+                        .run(theta, state);
+                if (ending == Ending.STOPPED) {
+                    log.say("stopped on request after round %d; checkpoint round %d in %s; rerun with --resume to continue",
+                            state.round(), state.checkpointRound(), out.dir());
+                }
+                return new Result(theta, state.initialValLoss(), state.lastValLoss(), state.metrics(),
+                        ending == Ending.STOPPED, state.round(), outDir.toString());
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    /** The loop with the standard listeners, in the order they act after each round, then the added ones. */
+    private DiLoCoLoop loop(TrainConfig cfg, WorkerPool workers, OuterOptimizer outer, RunOutput out,
+            Checkpoints checkpoints, Gpt model, TrainingData data, Map<String, Object> runInfo, String runId,
+            long started) {
+        int rounds = cfg.get(ROUNDS);
+        List<RoundListener> listeners = new ArrayList<>();
+        if (data.validation.length > 0) {
+            listeners.add(new Validation(workers, cfg.get(EVAL_EVERY), rounds, log));
+        }
+        listeners.add(new RoundWatch(workers, cfg.get(ROUND_TIMEOUT),
+                cfg.get(ON_WORKER_FAILURE) == TrainConfig.OnWorkerFailure.DROP, cfg.get(TASK_MAX_FAILURES), stop,
+                cfg.get(SHUTDOWN_GRACE), log));
+        listeners.add(new BadRoundGuard(cfg.get(MAX_BAD_ROUNDS), log));
+        Map<String, String> modelMeta = new LinkedHashMap<>();
+        modelMeta.put("run_id", runId);
+        modelMeta.put("rounds", Integer.toString(rounds));
+        modelMeta.put("data_fingerprint", data.stats.fingerprint());
+        listeners.add(new RunFiles(out, runInfo, model.layout(), cfg.model(), modelMeta, started, log));
+        listeners.add(new Progress(rounds, log));
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("config", cfg.toRecord());
+        provenance.put("data", data.stats.toMap());
+        provenance.put("run_id", runId);
+        listeners.add(new Checkpointing(workers, checkpoints, model.layout(), outer, provenance,
+                cfg.get(CHECKPOINT_EVERY), rounds, cfg.get(KEEP_CHECKPOINTS), log));
+        listeners.addAll(extra);
+        DiLoCoRound round = new DiLoCoRound(workers, outer,
+                OuterLrSchedule.parse(cfg.get(OUTER_LR_SCHEDULE), cfg.get(OUTER_LR), rounds));
+        return new DiLoCoLoop(round, new RoundPlanner(cfg), stop, listeners);
+    }
+
+    /** The checkpoint to resume from, per --resume / --resume-if-present; verified. */
+    private Checkpoints.Loaded findCheckpoint(Checkpoints checkpoints, Gpt model) throws IOException {
+        boolean strict = requested.get(RESUME);
+        Checkpoints.Loaded newest = checkpoints.newestUsable(model.layout(), strict, w -> log.say("%s", w));
+        if (newest == null) {
+            UserError.check(!strict,
+                    "--resume: no complete checkpoint in %s/checkpoints (start without --resume, or use --resume-if-present)",
+                    requested.get(OUT));
+            log.say("no checkpoint in %s: starting from the beginning (--resume-if-present)", requested.get(OUT));
+        }
+        return newest;
+    }
+
+    /** θ₀: the seeded GPT-2 initialisation, or the parameters of --init-from. */
+    private float[] initialParameters(JavaSparkContext sc, Gpt model) {
+        String from = requested.get(INIT_FROM);
+        if (from == null) {
+            return model.initialParameters(requested.get(SEED));
+        }
+        try {
+            byte[] file = new HadoopFiles(sc.hadoopConfiguration()).read(new Path(from));
+            float[] theta = SafeTensors.read(file).flatten(model.layout());
+            log.say("initial parameters from %s", from);
+            return theta;
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("--init-from " + from + ": " + String.valueOf(e.getMessage()).split("\n")[0]);
+        }
+    }
+
+    /**
+     * The output directory as a full URI, the same for driver and executors. A {@code file://}
+     * directory on a cluster would scatter the workers' state files over the executors' own disks,
+     * so it is refused unless --shared-local-fs says the path is shared (NFS, or one machine).
+     */
+    private Path qualified(JavaSparkContext sc, String out) throws IOException {
+        Path p = new Path(out);
+        Path q = p.getFileSystem(sc.hadoopConfiguration()).makeQualified(p);
+        boolean oneMachine = sc.sc().isLocal() || sc.master().startsWith("local-cluster");
+        UserError.check(!"file".equals(q.toUri().getScheme()) || oneMachine || requested.get(SHARED_LOCAL_FS),
+                "--out %s is on the local file system but the master is %s: workers write their states there, so use "
+                        + "a shared file system (hdfs://, s3a://), or pass --shared-local-fs if every executor sees this path",
+                out, sc.master());
+        return q;
+    }
+
+    private Map<String, Object> runInfo(JavaSparkContext sc, TrainConfig cfg, int parameters, TrainingData data,
+            String runId, Checkpoints.Loaded resumeFrom) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("run_id", runId);
+        m.put("started_at", Instant.now().toString());
+        m.put("resumed_from", resumeFrom == null ? null : resumeFrom.dir.toString());
+        m.put("config", cfg.toRecord());
+        m.put("parameters", parameters);
+        m.put("data", data.stats.toMap());
+        m.put("build", BuildInfo.describe(sc.version()));
+        Map<String, Object> spk = new LinkedHashMap<>();
+        spk.put("master", sc.master());
+        spk.put("app_id", sc.sc().applicationId());
+        spk.put("default_parallelism", sc.defaultParallelism());
+        m.put("spark", spk);
+        return m;
+    }
+}

@@ -1,0 +1,100 @@
+package diloco.run;
+
+import diloco.LoopState;
+import diloco.Log;
+import diloco.RoundEnd;
+import diloco.RoundListener;
+import diloco.config.ModelConfig;
+import diloco.io.RunOutput;
+import diloco.model.ParamLayout;
+import diloco.report.RunCharts;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The run's own files in its output directory: metrics.jsonl after every round, the loss and time
+ * charts (redrawn at most every {@link #REDRAW_SECONDS}, and at the end), and when the run
+ * finishes, the model and the completed run.json.
+ */
+final class RunFiles implements RoundListener {
+    /** Charts are redrawn no more often than this, so thousands of short rounds spend nothing on them. */
+    static final double REDRAW_SECONDS = 10;
+
+    private final RunOutput out;
+    private final Map<String, Object> runInfo;
+    private final ParamLayout layout;
+    private final ModelConfig model;
+    private final Map<String, String> modelMetadata;
+    private final long started;
+    private final Log log;
+    private long lastDrawn;
+
+    RunFiles(RunOutput out, Map<String, Object> runInfo, ParamLayout layout, ModelConfig model,
+            Map<String, String> modelMetadata, long started, Log log) {
+        this.out = out;
+        this.runInfo = runInfo;
+        this.layout = layout;
+        this.model = model;
+        this.modelMetadata = modelMetadata;
+        this.started = started;
+        this.log = log;
+    }
+
+    @Override
+    public void onStart(LoopState state, float[] theta) {
+        io(() -> out.restoreMetrics(state.metrics())); // a resumed run starts over from the checkpoint's rounds
+    }
+
+    @Override
+    public void onRoundEnd(RoundEnd round, LoopState state) {
+        io(() -> out.appendMetrics(round.metrics()));
+        if ((System.nanoTime() - lastDrawn) / 1e9 >= REDRAW_SECONDS) {
+            draw(state);
+        }
+    }
+
+    @Override
+    public void onEnd(LoopState state, float[] theta, Ending ending) {
+        if (ending == Ending.FAILED) {
+            return;
+        }
+        draw(state);
+        if (ending == Ending.FINISHED) {
+            runInfo.put("initial_val_loss", state.initialValLoss());
+            runInfo.put("final_val_loss", state.lastValLoss());
+            runInfo.put("final_val_ppl", state.lastValLoss() == null ? null : Math.exp(state.lastValLoss()));
+            runInfo.put("sec_total", (System.nanoTime() - started) / 1e9);
+            runInfo.put("finished_at", Instant.now().toString());
+            io(() -> {
+                out.writeModel(layout, theta, model, modelMetadata);
+                out.writeRunJson(runInfo);
+            });
+            log.say("done: model and metrics in %s", out.dir());
+        }
+    }
+
+    private void draw(LoopState state) {
+        lastDrawn = System.nanoTime();
+        try {
+            out.writeFile(RunCharts.LOSS, RunCharts.loss(state.metrics(), state.initialValLoss()));
+            out.writeFile(RunCharts.TIME, RunCharts.time(state.metrics()));
+        } catch (IOException | RuntimeException e) { // a picture is never worth a failed run
+            log.say("warning: could not draw the charts: %s", e);
+        }
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static void io(IoAction a) {
+        try {
+            a.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
