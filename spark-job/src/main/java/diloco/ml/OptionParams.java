@@ -80,10 +80,10 @@ final class OptionParams implements Serializable {
         return value;
     }
 
-    /** An option value as its Param holds it (an enum as its lowercase name). */
+    /** An option value as its Param holds it (an enum as its lowercase name; a name stays as given). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static Object toParam(Option o, Object value) {
-        return o.type().choices() != null ? o.type().text(value) : value;
+        return value instanceof Enum ? o.type().text(value) : value;
     }
 
     /** The configuration the owner's set Params ask for (unset ones keep the table's defaults), unchecked as a whole. */
