@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Launches the DiLoCo Spark job.
 #
-#   ./submit.sh [local|yarn|k8s] [train|experiments] [OPTIONS]      (default: local train)
+#   ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate] [OPTIONS]   (default: local train)
 #
 # With no arguments: builds the jar if missing, fetches the default corpus if missing, and runs a
 # DiLoCo demo on local Spark (4 workers, 'small' model). ./submit.sh --help explains everything.
@@ -23,7 +23,7 @@ DEMO_ARGS=(--workers 4 --preset small --inner-steps 50 --rounds 6 --batch-size 1
 
 usage() {
   cat <<'USAGE'
-Usage: ./submit.sh [local|yarn|k8s] [train|experiments] [OPTIONS]
+Usage: ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate] [OPTIONS]
 
 Modes (default: local):
   local   Spark in this JVM, master local[N] (N = DILOCO_LOCAL_CORES, default: all cores). Needs no
@@ -37,6 +37,11 @@ Actions (default: train):
   train        the DiLoCo training job (diloco.cli.Train); OPTIONS are its options, passed unchanged.
   experiments  the paper-reproduction suites (diloco.experiments.Experiments): --suite NAME --out DIR
                plus runner and job options; see ./submit.sh experiments --help and docs/experiments.md.
+  generate     text from a trained model (diloco.cli.Generate): --model DIR --prompt TEXT
+               [--max-bytes N --temperature T --top-k K --seed S]; DIR is a run's --out or a saved
+               DiLoCoModel. Prints the continuation.
+  evaluate     perplexity per byte of a trained model over any corpus, scored on the executors
+               (diloco.cli.Evaluate): --model DIR --data PATH [--text-column C] [--out DIR]
 
 With no arguments at all, runs the demo:
   ./submit.sh local train --data datasets/cache/sotu --workers 4 --preset small --inner-steps 50 \
@@ -93,10 +98,14 @@ else
   demo=0
 fi
 case "${1:-}" in local|yarn|k8s) mode="$1"; shift ;; esac
-case "${1:-}" in train|experiments) action="$1"; shift ;; esac
+case "${1:-}" in train|experiments|generate|evaluate) action="$1"; shift ;; esac
 
-main_class=diloco.cli.Train
-[ "$action" = experiments ] && main_class=diloco.experiments.Experiments
+case "$action" in
+  train) main_class=diloco.cli.Train ;;
+  experiments) main_class=diloco.experiments.Experiments ;;
+  generate) main_class=diloco.cli.Generate ;;
+  evaluate) main_class=diloco.cli.Evaluate ;;
+esac
 
 if has_option --help "$@" || has_option -h "$@"; then
   usage
@@ -119,7 +128,7 @@ case "$mode" in
   local)
     build_if_missing
     export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-    if ! has_option --data "${args[@]}"; then
+    if { [ "$action" = train ] || [ "$action" = experiments ]; } && ! has_option --data "${args[@]}"; then
       "$ROOT/datasets/fetch-sotu.sh" "$DEFAULT_DATA"
       args=(--data "$DEFAULT_DATA" "${args[@]}")
     fi

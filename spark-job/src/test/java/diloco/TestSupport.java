@@ -87,6 +87,29 @@ public final class TestSupport {
                 .set(THREADS_PER_WORKER, 1);
     }
 
+    /**
+     * exp(mean next-byte NLL) of one window (T+1 bytes, T ≤ context) straight from the model's
+     * token NLL: an independent reference for the scoring code.
+     */
+    public static double directPerplexity(diloco.config.ModelConfig cfg, float[] theta, byte[] window) throws Exception {
+        diloco.model.Gpt gpt = new diloco.model.Gpt(cfg);
+        int t = window.length - 1;
+        long[] x = new long[t];
+        long[] y = new long[t];
+        for (int i = 0; i < t; i++) {
+            x[i] = window[i] & 0xff;
+            y[i] = window[i + 1] & 0xff;
+        }
+        return diloco.worker.Engines.exclusive(() -> {
+            ai.djl.engine.Engine engine = diloco.worker.Engines.start(1);
+            try (ai.djl.ndarray.NDManager m = engine.newBaseManager()) {
+                ai.djl.ndarray.NDList p = gpt.layout().toArrays(theta, m);
+                ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(1, t);
+                return Math.exp(gpt.tokenNll(p, m.create(x, shape), m.create(y, shape), false).mean().getFloat());
+            }
+        });
+    }
+
     /** Deletes a directory and everything in it. */
     public static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
         try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {

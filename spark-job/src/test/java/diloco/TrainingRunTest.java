@@ -85,6 +85,14 @@ class TrainingRunTest {
         assertNotNull(((Map<?, ?>) run.get("data")).get("fingerprint"));
         assertEquals(2, ((Number) ((Map<?, ?>) run.get("config")).get("workers")).intValue());
         assertTrue(Files.exists(out.resolve(RunOutput.MODEL_CONFIG)));
+        for (String chart : new String[] {diloco.report.RunCharts.LOSS, diloco.report.RunCharts.TIME}) {
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.resolve(chart).toFile());
+            assertEquals(960, img.getWidth(), chart + " is a real picture");
+        }
+        for (diloco.RoundMetrics m : result.metrics()) { // the time chart's parts add up to the round
+            double sum = java.util.Arrays.stream(diloco.report.RunCharts.parts(m)).sum();
+            assertEquals(m.secRound(), sum, 1e-9 + 1e-9 * m.secRound());
+        }
         String progress = log.toString(StandardCharsets.UTF_8);
         assertTrue(progress.contains("round 4/4"), progress);
         assertTrue(progress.contains("ETA"), progress);

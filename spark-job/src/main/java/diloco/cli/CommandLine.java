@@ -32,9 +32,56 @@ public final class CommandLine {
 
     /** The options given, unchecked as a whole (for callers that add their own); each value is checked. */
     static TrainConfig.Builder options(String[] args) {
-        Map<String, Option<?>> byFlag = Options.byFlag();
         TrainConfig.Builder b = TrainConfig.builder();
-        boolean outGiven = false;
+        if (!values(Options.all(), args, b::set).contains(OUT)) {
+            b.set(OUT, "runs/diloco-" + java.time.LocalDateTime.now().format(
+                    java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        return b;
+    }
+
+    /** The options given to a command, parsed and checked; defaults for the others. */
+    static final class Values {
+        private final Map<String, Object> given = new java.util.LinkedHashMap<>();
+
+        <T> T get(Option<T> o) {
+            Object v = given.get(o.key());
+            return v == null ? o.defaultValue() : o.type().cast(v);
+        }
+
+        /** A value the command cannot do without; its absence is bad input. */
+        <T> T required(Option<T> o) {
+            T v = get(o);
+            UserError.check(v != null, "%s is required (see --help)", o.flag());
+            return v;
+        }
+    }
+
+    /** Parses a command's arguments against its options. */
+    static Values parse(java.util.List<Option<?>> options, String[] args) {
+        Values v = new Values();
+        values(options, args, new Sink() {
+            @Override
+            public <T> void accept(Option<T> option, T value) {
+                v.given.put(option.key(), value);
+            }
+        });
+        return v;
+    }
+
+    /** Receives each option given, with its parsed and checked value. */
+    interface Sink {
+        <T> void accept(Option<T> option, T value);
+    }
+
+    /**
+     * Parses {@code args} against {@code options}: {@code --name value}, {@code --name=value}, or
+     * a bare flag; the last of a repeated option wins. Returns the options given.
+     */
+    static java.util.Set<Option<?>> values(java.util.List<Option<?>> options, String[] args, Sink sink) {
+        Map<String, Option<?>> byFlag = new java.util.LinkedHashMap<>();
+        options.forEach(o -> byFlag.put(o.flag(), o));
+        java.util.Set<Option<?>> given = new java.util.LinkedHashSet<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String value = null;
@@ -56,37 +103,37 @@ public final class CommandLine {
                         o.flag(), o.placeholder());
                 value = args[++i];
             }
-            set(b, o, value);
-            outGiven |= o == OUT;
+            set(sink, o, value);
+            given.add(o);
         }
-        if (!outGiven) {
-            b.set(OUT, "runs/diloco-" + java.time.LocalDateTime.now().format(
-                    java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        }
-        return b;
+        return given;
     }
 
-    private static <T> void set(TrainConfig.Builder b, Option<T> o, String text) {
-        b.set(o, o.parse(text));
+    private static <T> void set(Sink sink, Option<T> o, String text) {
+        sink.accept(o, o.parse(text));
     }
 
     /** The --help text: every option, its default and meaning. */
     public static String help() {
-        StringBuilder sb = new StringBuilder();
-        sb.append("Usage: diloco.cli.Train --data PATH [options]\n\n")
-                .append("Trains a GPT language model with DiLoCo on Spark: each partition is a worker that takes\n")
-                .append("H inner AdamW steps on its shard; the driver averages the outer gradients theta - theta_i\n")
-                .append("(treeAggregate) and applies a Nesterov-momentum outer step. Writes run.json, metrics.jsonl,\n")
-                .append("model.safetensors and model.json to --out.\n");
+        return help("Usage: diloco.cli.Train --data PATH [options]\n\n"
+                + "Trains a GPT language model with DiLoCo on Spark: each partition is a worker that takes\n"
+                + "H inner AdamW steps on its shard; the driver averages the outer gradients theta - theta_i\n"
+                + "(treeAggregate) and applies a Nesterov-momentum outer step. Writes run.json, metrics.jsonl,\n"
+                + "model.safetensors, model.json, loss.png and time.png to --out.\n", Options.all());
+    }
+
+    /** A command's --help: its description, then every option by section, with defaults. */
+    static String help(String description, java.util.List<Option<?>> options) {
+        StringBuilder sb = new StringBuilder(description);
         String section = null;
-        for (Option<?> o : Options.all()) {
+        for (Option<?> o : options) {
             if (!o.section().equals(section)) {
                 section = o.section();
                 sb.append('\n').append(section).append(":\n");
             }
             String head = "  " + o.flag() + (o.placeholder() == null ? "" : " " + o.placeholder());
             String def = o.defaultText();
-            String text = o.doc() + (def == null || o == DATA || o.doc().contains("(default:") ? ""
+            String text = o.doc() + (def == null || o.doc().contains("(required)") || o.doc().contains("(default:") ? ""
                     : " [default:\u00a0" + def + "]"); // no line break inside the brackets
             sb.append(String.format(Locale.ROOT, "%-" + HELP_COLUMN + "s %s%n", head, wrap(text)));
         }

@@ -58,6 +58,7 @@ public final class Option<T> implements Serializable {
         this.scope = b.scope;
         this.onResume = b.onResume;
         this.recorded = b.recorded;
+        this.section = b.section;
     }
 
     /** The camelCase key: the Spark ML Param's name. */
@@ -193,6 +194,7 @@ public final class Option<T> implements Serializable {
         private Scope scope = Scope.EVERYWHERE;
         private OnResume onResume = OnResume.NOTED;
         private boolean recorded = true;
+        private String section;
 
         private Builder(String key, Type<T> type) {
             this.key = key;
@@ -217,6 +219,12 @@ public final class Option<T> implements Serializable {
 
         public Builder<T> check(Check<? super T> c) {
             this.check = c;
+            return this;
+        }
+
+        /** The --help section it is listed under. */
+        public Builder<T> section(String title) {
+            this.section = title;
             return this;
         }
 

@@ -25,6 +25,14 @@ public final class Tokens implements Serializable {
         return new Tokens(null, ids);
     }
 
+    /** The bytes of byte-level tokens (the array itself, not a copy). */
+    public byte[] bytes() {
+        if (bytes == null) {
+            throw new IllegalStateException("tokens are ids, not bytes");
+        }
+        return bytes;
+    }
+
     public int length() {
         return bytes != null ? bytes.length : ids.length;
     }

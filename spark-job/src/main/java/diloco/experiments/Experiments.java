@@ -13,6 +13,7 @@ import diloco.io.BuildInfo;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
 import diloco.report.Charts;
+import diloco.cli.Command;
 import diloco.run.DiLoCoTrainer;
 import diloco.spark.Sessions;
 
@@ -66,10 +67,7 @@ public final class Experiments {
     private Experiments() {}
 
     public static void main(String[] args) {
-        int status = run(args, System.out, System.err, true);
-        if (status != 0) {
-            System.exit(status);
-        }
+        Command.exit(run(args, System.out, System.err, true));
     }
 
     /** Options of the runner itself; everything else goes to the job. */
@@ -158,12 +156,7 @@ public final class Experiments {
 
     /** Runs the suite; returns the exit status (0, 2 bad input, 1 failure). Stops Spark only if asked. */
     public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark) {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            out.print(USAGE);
-            return 0;
-        }
-        SparkSession spark = null;
-        try {
+        return Command.run(args, USAGE, out, err, stopSpark, sessions -> {
             Options o = Options.parse(args);
             List<String> base = new ArrayList<>(o.jobArgs);
             TrainConfig baseConfig = CommandLine.parse(withOut(base, o.out)); // validates the job options early
@@ -173,7 +166,7 @@ public final class Experiments {
             out.println("[experiments] suite " + o.suite + ": " + plan.size() + " configurations x " + o.seeds.size()
                     + " seeds, " + o.totalInnerSteps + " inner steps per worker each");
             out.print(Suites.describe(plan));
-            spark = Sessions.forJob("diloco-experiments", baseConfig);
+            SparkSession spark = sessions.remember(Sessions.forJob("diloco-experiments", baseConfig));
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             Map<RunSpec, List<RunResult>> results = new LinkedHashMap<>();
             List<String> missing = new ArrayList<>();
@@ -219,24 +212,7 @@ public final class Experiments {
             UserError.check(!results.isEmpty(), "--report-only: no run of suite %s has finished in %s", o.suite, o.out);
             writeReport(files, o, args, results, missing, out);
             return 0;
-        } catch (UserError e) {
-            err.println("diloco: error: " + e.getMessage());
-            return UserError.EXIT_CODE;
-        } catch (Exception e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof UserError) {
-                    err.println("diloco: error: " + t.getMessage());
-                    return UserError.EXIT_CODE;
-                }
-            }
-            err.println("diloco: failed: " + e);
-            e.printStackTrace(err);
-            return 1;
-        } finally {
-            if (spark != null && stopSpark) {
-                spark.stop();
-            }
-        }
+        });
     }
 
     static List<String> runArgs(List<String> base, RunSpec spec, long seed, int totalInnerSteps, Path dir) {

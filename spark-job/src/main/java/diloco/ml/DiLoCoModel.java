@@ -167,25 +167,9 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
         int threads = (Integer) getOrDefault(threadsPerWorker());
         String where = getOrDefault(device());
         int batch = (Integer) getOrDefault(scoreBatchSize);
-        JavaRDD<Row> scored = dataset.toDF().javaRDD().mapPartitions(rows -> {
-            List<Row> result = new ArrayList<>();
-            List<Row> chunk = new ArrayList<>(ROWS_PER_CHUNK);
-            while (rows.hasNext()) {
-                chunk.clear();
-                while (rows.hasNext() && chunk.size() < ROWS_PER_CHUNK) {
-                    chunk.add(rows.next()); // read on the task's thread; scored on the compute thread
-                }
-                List<Row> rowsOfChunk = List.copyOf(chunk);
-                result.addAll(Inference.with(cfg, theta.value(), threads, where, batch, inference -> {
-                    List<Row> done = new ArrayList<>(rowsOfChunk.size());
-                    for (Row row : rowsOfChunk) {
-                        done.add(append(row, perplexity(inference, row, textIndex, binary)));
-                    }
-                    return done;
-                }));
-            }
-            return result.iterator();
-        });
+        JavaRDD<Row> scored = dataset.toDF().javaRDD().mapPartitions(rows -> Inference.chunked(rows, ROWS_PER_CHUNK, cfg,
+                theta.value(), threads, where, batch, (inference, row) -> append(row, perplexity(inference, row, textIndex,
+                        binary))).iterator());
         return spark.createDataFrame(scored, out);
     }
 

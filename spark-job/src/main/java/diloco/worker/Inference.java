@@ -59,6 +59,35 @@ public final class Inference implements AutoCloseable {
         });
     }
 
+    /** Scores one item of a partition (a row, a document). */
+    @FunctionalInterface
+    public interface Scoring<T, R> {
+        R apply(Inference inference, T item);
+    }
+
+    /**
+     * Scores a partition's items in chunks: each chunk is read on the task's own thread (Spark's
+     * iterators rely on it), then scored on the compute thread with θ loaded once per chunk.
+     */
+    public static <T, R> List<R> chunked(java.util.Iterator<T> items, int chunk, ModelConfig cfg, float[] theta,
+            int threads, String device, int batch, Scoring<T, R> scoring) throws Exception {
+        List<R> out = new ArrayList<>();
+        while (items.hasNext()) {
+            List<T> part = new ArrayList<>(chunk);
+            while (items.hasNext() && part.size() < chunk) {
+                part.add(items.next());
+            }
+            out.addAll(with(cfg, theta, threads, device, batch, inference -> {
+                List<R> done = new ArrayList<>(part.size());
+                for (T item : part) {
+                    done.add(scoring.apply(inference, item));
+                }
+                return done;
+            }));
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         params.close();

@@ -8,10 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 
 import diloco.TestSupport;
 import diloco.cli.CommandLine;
@@ -19,8 +15,6 @@ import diloco.config.Option;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
-import diloco.model.Gpt;
-import diloco.worker.Engines;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -178,23 +172,7 @@ class DiLoCoTest {
     }
 
     private static double expectedPerplexity(byte[] window) throws Exception {
-        Gpt gpt = new Gpt(model.config());
-        int t = window.length - 1;
-        long[] x = new long[t];
-        long[] y = new long[t];
-        for (int i = 0; i < t; i++) {
-            x[i] = window[i] & 0xff;
-            y[i] = window[i + 1] & 0xff;
-        }
-        return Engines.exclusive(() -> {
-            Engine engine = Engines.start(1);
-            try (NDManager m = engine.newBaseManager()) {
-                NDList p = gpt.layout().toArrays(model.parameters(), m);
-                double nll = gpt.tokenNll(p, m.create(x, new Shape(1, t)), m.create(y, new Shape(1, t)), false)
-                        .mean().getFloat();
-                return Math.exp(nll);
-            }
-        });
+        return TestSupport.directPerplexity(model.config(), model.parameters(), window);
     }
 
     @Test
