@@ -54,6 +54,9 @@ public final class RunCharts {
         add(chart, "validation loss", val, 0, true);
         XYSeries t = add(chart, "tokens seen", tokens, 1, false);
         if (t != null) {
+            double most = tokens.get(tokens.size() - 1)[1];
+            chart.getStyler().setYAxisMin(1, 0.0);
+            chart.getStyler().setYAxisMax(1, most > 0 ? most * 1.05 : 1.0); // the axis' own range clips the line
             t.setLineColor(Color.GRAY);
             t.setLineStyle(new java.awt.BasicStroke(1f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
                     10f, new float[] {6f, 4f}, 0f));

@@ -23,4 +23,19 @@ class DocsTest {
         assertEquals(CommandLine.help(), block,
                 "README options differ from --help: regenerate the block between the HELP markers");
     }
+
+    /** The README's Java example is the code ReadmeExampleTest runs. */
+    @Test
+    void readmeJavaExampleIsTheTestedOne() throws IOException {
+        String text = Files.readString(Path.of("..", "README.md"));
+        int begin = text.indexOf("<!-- BEGIN EXAMPLE");
+        int end = text.indexOf("<!-- END EXAMPLE -->");
+        assertTrue(begin >= 0 && end > begin, "README has the example markers");
+        String block = text.substring(text.indexOf("```java\n", begin) + 8, text.lastIndexOf("\n```", end) + 1);
+        String test = Files.readString(Path.of("src/test/java/diloco/ml/ReadmeExampleTest.java"));
+        String code = test.substring(test.indexOf("// BEGIN README EXAMPLE\n") + 24, test.indexOf("        // END README EXAMPLE"));
+        String unindented = code.lines().map(l -> l.startsWith("        ") ? l.substring(8) : l)
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
+        assertEquals(unindented, block, "the README's Java example differs from ReadmeExampleTest's");
+    }
 }
