@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The regime-map runs behind docs/experiments.md ("Where DiLoCo's gain appears"): the same model,
 # data and budget as reproduce.sh, varied along one axis at a time. Two lanes share the 2 cores:
-#   docs/experiments/regime.sh            (two lanes of everything below; about 2.5 hours on 2 cores)
+#   docs/experiments/regime.sh            (two lanes of everything below; the committed runs' wall times
+#                                          sum to 4.3 h: about 2.2 h two at a time on 2 cores, plus the lanes
+#                                          not run yet: H1, innerlr, drop 0.3, pool)
 #   docs/experiments/regime.sh warm H ... (these lanes in parallel; a+b: a then b)
 # Runs are resumable: rerunning continues where it stopped and reuses finished runs.
 #   REPORT_ONLY=1 docs/experiments/regime.sh   redraws every report from the runs made so far
@@ -20,6 +22,9 @@ R=runs/experiments
 
 # suite NAME OUT [runner and job options...]: run (this partition of) the suite, then draw the
 # report of its finished runs into OUT and docs/results/$(basename OUT). REPORT_ONLY=1: only draw.
+# Its charts compare with the 1-worker and 8x-batch rows of the suite in $REFS (table2's, unless a
+# lane says otherwise).
+REFS="$R/table2"
 suite() {
   local name="$1" out="$2"; shift 2
   mkdir -p "$out"
@@ -28,7 +33,9 @@ suite() {
   for a in "$@"; do
     if [ "$a" = --partition ]; then skip=1; elif [ -n "$skip" ]; then skip=""; else args+=("$a"); fi
   done
-  ./submit.sh experiments --suite "$name" --out "$out" "${args[@]}" --report-only --allow-missing > "$out/report.log" 2>&1
+  local refs=(); [ "$(basename "$out")" = "$(basename "$REFS")" ] || refs=(--references "$REFS")
+  ./submit.sh experiments --suite "$name" --out "$out" "${args[@]}" "${refs[@]}" --report-only --allow-missing \
+    > "$out/report.log" 2>&1
   mkdir -p "docs/results/$(basename "$out")"
   cp "$out"/results.md "$out"/results.json "$out"/*.png "docs/results/$(basename "$out")/"
 }
@@ -44,7 +51,7 @@ lane_warm() {
   fi
   local warm=("${MODEL[@]}" --workers 8 --inner-steps 50 --total-inner-steps 2000 --init-from "$pre/model.safetensors")
   suite table2 "$R/table2-warm" "${warm[@]}"
-  suite workers "$R/workers-warm" --partition 0/7 "${warm[@]}"   # run 0 of the workers suite: k=1
+  REFS="$R/table2-warm" suite workers "$R/workers-warm" --partition 0/7 "${warm[@]}"   # run 0 of the workers suite: k=1
 }
 
 # H at equal inner steps: H=10 and H=200 (runs 1 and 3 of the H suite).

@@ -55,6 +55,10 @@ public final class Experiments {
             "  --report-only              draw the report from finished runs; run nothing",
             "  --allow-missing            with --report-only: report the configurations that finished and list",
             "                             the others as not run (otherwise a missing run is an error)",
+            "  --references DIR           another suite's results (DIR/results.json, e.g. table2's): its 1-worker and",
+            "                             8x-batch rows (seed 0) are drawn as references in this suite's charts",
+            "  --charts-only              redraw DIR's charts from its results.json alone (no runs needed; with",
+            "                             --references); no other option is needed",
             "  --out DIR                  the suite's directory (required)",
             "",
             "Job options (see diloco.cli.Train --help) set the base of every run: --data (required), model",
@@ -80,6 +84,8 @@ public final class Experiments {
         int partitions = 1;
         boolean reportOnly;
         boolean allowMissing;
+        boolean chartsOnly;
+        String references;
         String out;
         List<String> jobArgs = new ArrayList<>();
 
@@ -119,6 +125,12 @@ public final class Experiments {
                     case "--allow-missing":
                         o.allowMissing = true;
                         break;
+                    case "--references":
+                        o.references = value(args, ++i, a);
+                        break;
+                    case "--charts-only":
+                        o.chartsOnly = true;
+                        break;
                     case "--out":
                         o.out = value(args, ++i, a);
                         break;
@@ -126,10 +138,13 @@ public final class Experiments {
                         o.jobArgs.add(a);
                 }
             }
+            UserError.check(o.out != null, "--out DIR is required");
+            if (o.chartsOnly) {
+                return o;
+            }
             UserError.check(o.suite != null, "--suite is required (one of %s)", String.join(", ", Suites.NAMES));
             UserError.check(Suites.NAMES.contains(o.suite), "unknown --suite '%s' (expected one of %s)", o.suite,
                     String.join(", ", Suites.NAMES));
-            UserError.check(o.out != null, "--out DIR is required");
             if (o.totalInnerSteps == null) {
                 o.totalInnerSteps = Suites.defaultTotalInnerSteps(o.suite);
             }
@@ -158,6 +173,9 @@ public final class Experiments {
     public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark) {
         return Command.run(args, USAGE, out, err, stopSpark, sessions -> {
             Options o = Options.parse(args);
+            if (o.chartsOnly) {
+                return redraw(o, out);
+            }
             List<String> base = new ArrayList<>(o.jobArgs);
             TrainConfig baseConfig = CommandLine.parse(withOut(base, o.out)); // validates the job options early
             UserError.check(baseConfig.get(VAL_FRACTION) > 0, "experiments compare validation loss: --val-fraction must be > 0");
@@ -215,6 +233,17 @@ public final class Experiments {
         });
     }
 
+    /** --charts-only: the charts of OUT/results.json, drawn again (e.g. after a change to how charts are drawn). */
+    private static int redraw(Options o, PrintStream out) throws IOException {
+        HadoopFiles files = new HadoopFiles(new org.apache.hadoop.conf.Configuration());
+        Map<String, Object> results = references(files, o.out);
+        for (Map.Entry<String, byte[]> chart : SuiteCharts.draw(results, references(files, o.references)).entrySet()) {
+            files.write(new Path(o.out, chart.getKey()), s -> s.write(chart.getValue()));
+            out.println("[experiments] drew " + new Path(o.out, chart.getKey()));
+        }
+        return 0;
+    }
+
     static List<String> runArgs(List<String> base, RunSpec spec, long seed, int totalInnerSteps, Path dir) {
         List<String> a = new ArrayList<>(base);
         a.addAll(spec.args);
@@ -268,6 +297,19 @@ public final class Experiments {
         return true;
     }
 
+    /** The results.json of a finished suite ({@code path}: it, or its directory), or null for none. */
+    static Map<String, Object> references(HadoopFiles files, String path) throws IOException {
+        if (path == null) {
+            return null;
+        }
+        Path p = new Path(path);
+        if (!p.getName().endsWith(".json")) {
+            p = new Path(p, "results.json");
+        }
+        UserError.check(files.fileSystem(p).exists(p), "--references %s: no results.json there", path);
+        return Json.parseObject(new String(files.read(p), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     private static void writeReport(HadoopFiles files, Options o, String[] args, Map<RunSpec, List<RunResult>> results,
             List<String> missing, PrintStream out) throws IOException {
         List<Report.Row> rows = new ArrayList<>();
@@ -289,33 +331,10 @@ public final class Experiments {
         files.writeString(new Path(dir, "results.md"), Report.markdown(o.suite, rows, provenance));
         files.writeString(new Path(dir, "results.json"), Json.pretty(Report.json(o.suite, rows, provenance)));
 
-        Map<String, List<double[]>> curves = new LinkedHashMap<>();
-        for (Report.Row r : rows) {
-            curves.put(r.spec.name, r.meanCurve());
-        }
-        byte[] png = Charts.lines("Validation loss, suite " + o.suite, "inner steps per worker",
-                "validation loss (nats per byte)", Charts.of(curves), false, false);
-        files.write(new Path(dir, "loss-vs-steps.png"), s -> s.write(png));
-        String sweep = o.suite.equals("workers") ? "workers" : o.suite.equals("H") ? "H"
-                : o.suite.equals("drop") ? "drop" : null;
-        if (sweep != null) {
-            Map<String, List<double[]>> bySeries = new LinkedHashMap<>();
-            Report.Row baseline = rows.get(0);
-            for (Report.Row r : rows) {
-                bySeries.computeIfAbsent(r.spec.series, k -> new ArrayList<>()).add(new double[] {r.spec.x, r.ppl()});
-            }
-            if (sweep.equals("workers")) { // k=1 belongs to both series
-                bySeries.values().forEach(points -> {
-                    if (points.stream().noneMatch(p -> p[0] == 1)) {
-                        points.add(0, new double[] {1, baseline.ppl()});
-                    }
-                });
-            }
-            String xLabel = sweep.equals("workers") ? "workers k" : sweep.equals("H") ? "inner steps per round H"
-                    : "probability that a worker's outer gradient is dropped";
-            byte[] sweepPng = Charts.lines("Final validation perplexity vs " + sweep + ", suite " + o.suite, xLabel,
-                    "validation perplexity (per byte)", Charts.of(bySeries), sweep.equals("H"), true);
-            files.write(new Path(dir, "ppl-vs-" + sweep + ".png"), s -> s.write(sweepPng));
+        // the charts read the report as it is on disk: a redraw from the file gives the same pictures
+        Map<String, Object> json = Json.parseObjectUnchecked(Json.line(Report.json(o.suite, rows, provenance)));
+        for (Map.Entry<String, byte[]> chart : SuiteCharts.draw(json, references(files, o.references)).entrySet()) {
+            files.write(new Path(dir, chart.getKey()), s -> s.write(chart.getValue()));
         }
         out.println("[experiments] wrote " + new Path(dir, "results.md") + ", results.json and charts");
         out.print(Report.markdown(o.suite, rows, provenance));

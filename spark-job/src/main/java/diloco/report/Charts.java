@@ -63,6 +63,52 @@ public final class Charts {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /**
+     * A sweep: the first {@code measured} series are measured points (markers, joined by thin
+     * dashed lines: nothing was measured between them), each labelled; the others are reference
+     * lines, drawn solid without markers.
+     */
+    public static byte[] sweep(String title, String xLabel, String yLabel, List<Series> series, int measured, boolean logX,
+            List<String> labels, List<double[]> at) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setXAxisLogarithmic(logX);
+        chart.getStyler().setYAxisDecimalPattern("0.000");
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        boolean whole = series.stream().limit(measured).flatMapToDouble(s -> java.util.Arrays.stream(s.x))
+                .allMatch(x -> x == Math.rint(x));
+        if (!logX && whole) { // swept over whole numbers (k): a tick at k = 1.5 says nothing
+            chart.setCustomXAxisTickLabelsFormatter(x -> x == Math.rint(x) ? Long.toString(Math.round(x)) : "");
+        }
+        double low = Double.POSITIVE_INFINITY;
+        double high = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < series.size(); i++) {
+            Series s = series.get(i);
+            XYSeries xy = chart.addSeries(s.name, s.x, s.y);
+            if (i < measured) {
+                xy.setMarker(SeriesMarkers.CIRCLE);
+                xy.setLineStyle(new java.awt.BasicStroke(1f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
+                        10f, new float[] {4f, 4f}, 0f));
+            } else {
+                xy.setMarker(SeriesMarkers.NONE);
+                xy.setLineStyle(new java.awt.BasicStroke(2f));
+            }
+            for (double y : s.y) {
+                low = Math.min(low, y);
+                high = Math.max(high, y);
+            }
+        }
+        double pad = low < high ? 0.06 * (high - low) : 0.01;
+        chart.getStyler().setYAxisMin(low - pad);
+        chart.getStyler().setYAxisMax(high + 2 * pad);
+        for (int i = 0; i < labels.size(); i++) {
+            chart.addAnnotation(new org.knowm.xchart.AnnotationText(labels.get(i), at.get(i)[0], at.get(i)[1] + pad, false));
+        }
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
     public static List<Series> of(Map<String, List<double[]>> bySeries) {
         return bySeries.entrySet().stream().map(e -> new Series(e.getKey(), e.getValue())).toList();
     }
