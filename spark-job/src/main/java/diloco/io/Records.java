@@ -114,7 +114,8 @@ public final class Records {
         return n;
     }
 
-    private static Object get(RecordComponent c, Record r) {
+    /** The value of component {@code c} of {@code r}. */
+    public static Object get(RecordComponent c, Record r) {
         try {
             c.getAccessor().setAccessible(true);
             return c.getAccessor().invoke(r);

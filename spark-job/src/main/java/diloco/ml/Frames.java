@@ -74,7 +74,7 @@ final class Frames {
         RecordComponent[] cs = r.getClass().getRecordComponents();
         Object[] values = new Object[cs.length];
         for (int i = 0; i < cs.length; i++) {
-            values[i] = value(get(cs[i], r));
+            values[i] = value(Records.get(cs[i], r));
         }
         return RowFactory.create(values);
     }
@@ -91,14 +91,5 @@ final class Frames {
             return out;
         }
         return v;
-    }
-
-    private static Object get(RecordComponent c, Record r) {
-        try {
-            c.getAccessor().setAccessible(true);
-            return c.getAccessor().invoke(r);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

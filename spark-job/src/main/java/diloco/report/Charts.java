@@ -33,13 +33,7 @@ public final class Charts {
 
     public static byte[] lines(String title, String xLabel, String yLabel, List<Series> series, boolean logX, boolean markers)
             throws IOException {
-        System.setProperty("java.awt.headless", "true"); // drawing needs no display
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        chart.getStyler().setXAxisLogarithmic(logX);
-        chart.getStyler().setYAxisDecimalPattern("0.000");
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        XYChart chart = chart(title, xLabel, yLabel, logX);
         double low = Double.POSITIVE_INFINITY;
         double high = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
@@ -70,13 +64,7 @@ public final class Charts {
      */
     public static byte[] sweep(String title, String xLabel, String yLabel, List<Series> series, int measured, boolean logX,
             List<String> labels, List<double[]> at) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        chart.getStyler().setXAxisLogarithmic(logX);
-        chart.getStyler().setYAxisDecimalPattern("0.000");
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        XYChart chart = chart(title, xLabel, yLabel, logX);
         boolean whole = series.stream().limit(measured).flatMapToDouble(s -> java.util.Arrays.stream(s.x))
                 .allMatch(x -> x == Math.rint(x));
         if (!logX && whole) { // swept over whole numbers (k): a tick at k = 1.5 says nothing
@@ -107,6 +95,17 @@ public final class Charts {
             chart.addAnnotation(new org.knowm.xchart.AnnotationText(labels.get(i), at.get(i)[0], at.get(i)[1] + pad, false));
         }
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static XYChart chart(String title, String xLabel, String yLabel, boolean logX) {
+        System.setProperty("java.awt.headless", "true"); // drawing needs no display
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setXAxisLogarithmic(logX);
+        chart.getStyler().setYAxisDecimalPattern("0.000");
+        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        return chart;
     }
 
     public static List<Series> of(Map<String, List<double[]>> bySeries) {
