@@ -55,7 +55,18 @@ Environment:
                            worker computes per executor JVM (default: 4)
   EXECUTOR_MEMORY          yarn/k8s: executor heap (default 4g)
   EXECUTOR_MEMORY_OVERHEAD yarn/k8s: off-heap room for PyTorch's native memory (default 4g)
+  EXECUTOR_GPUS            yarn/k8s: 0 or 1 GPU per executor, which its one DiLoCo worker uses (default: 0);
+                           1 sets the executor and task GPU amounts and the discovery script
+                           (GPU_DISCOVERY_SCRIPT; default: deploy/gpu/getGpusResources.sh, shipped
+                           with --files on YARN, /opt/diloco/getGpusResources.sh in the k8s image),
+                           and on Kubernetes the vendor nvidia.com
   DEPLOY_MODE              yarn: cluster or client (default: cluster)
+  YARN_QUEUE               yarn: the queue to submit to (default: the cluster's default queue)
+  SPARK_FILES              yarn/k8s: files for --files, comma-separated
+  SPARK_ARCHIVES           yarn/k8s: archives for --archives, e.g. "libtorch-cu124.zip#libtorch" (a
+                           CUDA libtorch unpacked in every container; see docs/gpu.md)
+  EVENT_LOG_DIR            yarn/k8s: write Spark's event log there for the history server
+                           (spark.eventLog.enabled), e.g. hdfs:///spark-history
   K8S_MASTER, K8S_IMAGE    k8s: API server host:port and container image (required)
   K8S_NAMESPACE, K8S_SERVICE_ACCOUNT   k8s (defaults: default, spark)
   DILOCO_JAR               the application jar (k8s default: local:///opt/diloco/diloco-spark-job.jar)
@@ -159,7 +170,28 @@ case "$mode" in
              --conf spark.executor.memoryOverhead="${EXECUTOR_MEMORY_OVERHEAD:-4g}"
              --conf spark.executor.extraJavaOptions=-Dai.djl.offline=true
              --conf spark.driver.extraJavaOptions=-Dai.djl.offline=true)
+    files="${SPARK_FILES:-}"
+    case "${EXECUTOR_GPUS:-0}" in
+      0) ;;
+      1)
+        # one worker per executor, so the executor's one GPU is its task's
+        script="${GPU_DISCOVERY_SCRIPT:-}"
+        if [ -z "$script" ] && [ "$mode" = yarn ]; then
+          files="${files:+$files,}$ROOT/deploy/gpu/getGpusResources.sh"; script=./getGpusResources.sh  # in the container
+        fi
+        [ -n "$script" ] || script=/opt/diloco/getGpusResources.sh   # in the image (deploy/k8s/Dockerfile)
+        cluster+=(--conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1
+                  --conf spark.executor.resource.gpu.discoveryScript="$script")
+        [ "$mode" = k8s ] && cluster+=(--conf spark.executor.resource.gpu.vendor=nvidia.com)
+        ;;
+      *) echo "submit.sh: EXECUTOR_GPUS must be 0 or 1 (one DiLoCo worker per executor uses one GPU), got '${EXECUTOR_GPUS}'" >&2
+         exit 2 ;;
+    esac
+    [ -n "$files" ] && cluster+=(--files "$files")
+    [ -n "${SPARK_ARCHIVES:-}" ] && cluster+=(--archives "$SPARK_ARCHIVES")
+    [ -n "${EVENT_LOG_DIR:-}" ] && cluster+=(--conf spark.eventLog.enabled=true --conf spark.eventLog.dir="$EVENT_LOG_DIR")
     if [ "$mode" = yarn ]; then
+      [ -n "${YARN_QUEUE:-}" ] && cluster+=(--queue "$YARN_QUEUE")
       # shellcheck disable=SC2086
       run "$submit" --master yarn --deploy-mode "${DEPLOY_MODE:-cluster}" "${cluster[@]}" ${SPARK_SUBMIT_ARGS:-} \
         "$JAR" "${args[@]}"
