@@ -53,15 +53,17 @@ public record RoundMetrics(int round, int workers, int deltasReceived, int delta
      * @param start    global (from θ) or own (from θᵢ, its previous Δ was lost)
      * @param dropped  its Δ was lost this round
      * @param executor the Spark executor it ran on
+     * @param gpu      the GPU address Spark assigned to its task, or null
+     * @param device   the PyTorch device it computed on
      * @param rejected why its Δ was excluded, or null
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            String rejected) {
+            Integer gpu, String device, String rejected) {
 
         static WorkerSource of(WorkerReport w) {
             return new WorkerSource(w.worker(), w.stateSource().label(),
                     w.stateSource().kind() == diloco.worker.StateSource.Kind.FRESH ? null : w.stateSource().round(),
-                    w.startedFromOwn() ? "own" : "global", w.dropped(), w.executor(), w.rejected());
+                    w.startedFromOwn() ? "own" : "global", w.dropped(), w.executor(), w.gpu(), w.device(), w.rejected());
         }
     }
 

@@ -208,6 +208,7 @@ public final class DiLoCoTrainer {
         modelMeta.put("data_fingerprint", data.stats.fingerprint());
         listeners.add(new RunFiles(out, runInfo, model.layout(), cfg.model(), modelMeta, started, log));
         listeners.add(new Progress(rounds, log));
+        listeners.add(new Placement(log));
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("config", cfg.toRecord());
         provenance.put("data", data.stats.toMap());

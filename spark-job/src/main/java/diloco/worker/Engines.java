@@ -71,28 +71,18 @@ public final class Engines {
         return Math.max(1, Math.min(machine, env.conf().getInt("spark.executor.cores", machine)));
     }
 
-    /**
-     * The device named by {@code --device}: {@code cpu}, {@code gpu[:N]}, or {@code auto} (the GPU
-     * Spark assigned to this task, else GPU 0 if the engine sees one, else the CPU).
-     */
+    /** The device of {@link DeviceChoice} for {@code --device} {@code spec} and the task's Spark GPU. */
     public static Device device(Engine engine, String spec, Integer assigned) {
-        if (spec.equals("cpu")) {
-            return Device.cpu();
-        }
-        if (spec.startsWith("gpu:")) {
-            return Device.gpu(Integer.parseInt(spec.substring(4)));
-        }
-        if (assigned != null) {
-            return Device.gpu(assigned);
-        }
-        if (engine.getGpuCount() > 0) {
-            return Device.gpu(0);
-        }
-        if (spec.equals("gpu")) {
-            throw new IllegalStateException("--device gpu, but PyTorch " + engine.getVersion()
-                    + " sees no GPU on this executor (is a CUDA libtorch configured? see docs/gpu.md)");
-        }
-        return Device.cpu();
+        return device(choose(engine, spec, assigned));
+    }
+
+    /** Where to compute (see {@link DeviceChoice}). */
+    public static DeviceChoice choose(Engine engine, String spec, Integer assigned) {
+        return DeviceChoice.of(spec, assigned, engine.getGpuCount(), "PyTorch " + engine.getVersion());
+    }
+
+    public static Device device(DeviceChoice choice) {
+        return choice.isCpu() ? Device.cpu() : Device.gpu(choice.gpu());
     }
 
     /** The GPU Spark assigned to the current task, or null; call it on the task's own thread. */

@@ -93,7 +93,8 @@ public final class InnerLoop {
             double waited = (System.nanoTime() - asked) / 1e9;
             long startMs = System.currentTimeMillis();
             Engine engine = Engines.start(cfg.get(THREADS_PER_WORKER));
-            Device device = Engines.device(engine, cfg.get(DEVICE), gpu);
+            DeviceChoice choice = Engines.choose(engine, cfg.get(DEVICE), gpu);
+            Device device = Engines.device(choice);
             WorkerStates.Checkout checkout = states.checkout(worker, previous, plan.checkpointRound, layout,
                     Engines.longLivedManager(engine, device));
             WorkerState state = checkout.state();
@@ -125,7 +126,8 @@ public final class InnerLoop {
                 long steps = cfg.get(INNER_STEPS);
                 WorkerReport report = new WorkerReport(worker, round, steps * cfg.tokensPerStep(), lossSum / steps, norm,
                         schedule.at(round * steps - 1), checkout.source(), startMs, System.currentTimeMillis(), waited,
-                        secSync, executorId(), executorHost(), device.toString(), dropped, fromOwn, rejected);
+                        secSync, executorId(), executorHost(), device.toString(), gpu, choice.note(), dropped, fromOwn,
+                        rejected);
                 return new WorkerUpdate(dropped || rejected != null ? null : delta, report);
             } finally {
                 if (!committed) {

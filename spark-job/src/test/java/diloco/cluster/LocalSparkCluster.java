@@ -35,6 +35,14 @@ final class LocalSparkCluster implements AutoCloseable {
 
     /** Starts a Master and one Worker with {@code cores} cores; returns when the Worker has registered. */
     static LocalSparkCluster start(Path workDir, int cores) throws Exception {
+        return start(workDir, cores, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, int)}, the Worker daemon started with {@code workerConf} as Spark
+     * settings ({@code key=value}), e.g. the GPUs it offers ({@code spark.worker.resource.gpu.*}).
+     */
+    static LocalSparkCluster start(Path workDir, int cores, List<String> workerConf) throws Exception {
         LocalSparkCluster c = new LocalSparkCluster(sparkHome(), Files.createDirectories(logDir(workDir)));
         try {
             int port = freePort();
@@ -42,9 +50,12 @@ final class LocalSparkCluster implements AutoCloseable {
             c.daemons.add(c.java("master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                     "--port", Integer.toString(port), "--webui-port", Integer.toString(freePort()))));
             waitFor(() -> portOpen(port), 60, "the Master to listen on " + port);
-            c.worker = c.java("worker", List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+            List<String> worker = new ArrayList<>();
+            workerConf.forEach(kv -> worker.add("-D" + kv));
+            worker.addAll(List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
                     "--cores", Integer.toString(cores), "--memory", "6g", "--webui-port", Integer.toString(freePort()),
                     "--work-dir", Files.createDirectories(workDir.resolve("work")).toString(), c.masterUrl));
+            c.worker = c.java("worker", worker); // JVM options (-D...) first, then the Worker's main class
             c.daemons.add(c.worker);
             waitFor(() -> c.log("worker").contains("Successfully registered with master"), 90, "the Worker to register");
             return c;

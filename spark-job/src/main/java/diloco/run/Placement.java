@@ -1,0 +1,44 @@
+package diloco.run;
+
+import diloco.Log;
+import diloco.LoopState;
+import diloco.RoundEnd;
+import diloco.RoundListener;
+import diloco.worker.WorkerReport;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Where each worker runs: a line when a worker's executor, Spark GPU or device is first seen or
+ * changes (a lost executor, a resumed run), and once each note on a GPU that could not be used.
+ */
+final class Placement implements RoundListener {
+    private final Log log;
+    private final Map<Integer, String> seen = new HashMap<>();
+    private final Set<String> notes = new HashSet<>();
+
+    Placement(Log log) {
+        this.log = log;
+    }
+
+    @Override
+    public void onRoundEnd(RoundEnd round, LoopState state) {
+        for (WorkerReport w : round.result().inner().reports()) {
+            if (w.rejected() != null && w.host() == null) {
+                continue; // gave up before running anywhere
+            }
+            String where = String.format(java.util.Locale.ROOT, "executor %s%s, device %s", w.executor(),
+                    w.gpu() == null ? "" : ", Spark GPU " + w.gpu(), w.device());
+            if (!Objects.equals(seen.put(w.worker(), where), where)) {
+                log.say("worker %d: %s (round %d)", w.worker(), where, w.round());
+            }
+            if (w.deviceNote() != null && notes.add(w.deviceNote())) {
+                log.say("warning: %s", w.deviceNote());
+            }
+        }
+    }
+}
