@@ -1,5 +1,9 @@
 package diloco.cli;
 
+import static diloco.config.Options.DATA;
+import static diloco.config.Options.OUT;
+
+import diloco.Log;
 import diloco.StopSignal;
 import diloco.config.TrainConfig;
 import diloco.run.DiLoCoTrainer;
@@ -9,7 +13,8 @@ import java.io.PrintStream;
 
 /**
  * The training job's entry point for {@code spark-submit --class diloco.cli.Train}. Without a
- * master from spark-submit it runs on {@code local[*]}.
+ * master from spark-submit it runs on {@code local[*]}. With {@code --validate-only} it runs the
+ * trainer's checks, prints one line saying what passed, and exits 0 without writing anything.
  */
 public final class Train {
     private Train() {}
@@ -33,6 +38,12 @@ public final class Train {
             TrainConfig cfg = CommandLine.parse(args);
             DiLoCoTrainer.Result result = new DiLoCoTrainer(sessions.remember(Sessions.forJob("diloco", cfg)), cfg, out, stop)
                     .run();
+            if (result.validated()) {
+                Log.to(out).say("valid: %,d documents in --data %s, --out %s usable%s, model %,d parameters; nothing "
+                        + "trained or written (--validate-only)", result.data().documents(), cfg.get(DATA), cfg.get(OUT),
+                        result.rounds() > 0 ? " (continues after checkpoint round " + result.rounds() + ")" : "",
+                        result.theta().length);
+            }
             return result.stopped() ? StopSignal.EXIT_CODE : 0;
         });
     }

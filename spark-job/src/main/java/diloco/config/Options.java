@@ -178,6 +178,15 @@ public final class Options {
             .doc("output directory (any Hadoop path); must be empty unless --overwrite"));
     public static final Option<Boolean> OVERWRITE = add(Option.flag("overwrite").notRecorded()
             .doc("replace the run files of an earlier run in --out (unless resuming, also its checkpoints)"));
+    /**
+     * A pre-flight check (a scheduler's first task, a CI step): the run's own checks, stopped before
+     * its first write. Command line only: a notebook's {@code fit} has no use for a run that does not
+     * train; not recorded: it never reaches run.json.
+     */
+    public static final Option<Boolean> VALIDATE_ONLY = add(Option.flag("validateOnly").commandLineOnly().notRecorded()
+            .doc("check the options, --data (it exists and holds readable documents), --out (usable), --init-from, the "
+                    + "memory needed and the session's settings as a run does, then exit 0 without training or writing "
+                    + "anything"));
 
     static {
         section = "Checkpoints and faults";

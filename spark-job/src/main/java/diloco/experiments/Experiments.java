@@ -4,6 +4,7 @@ import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.INNER_STEPS;
 import static diloco.config.Options.RESUME_IF_PRESENT;
 import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.VALIDATE_ONLY;
 import static diloco.config.Options.WORKERS;
 
 import diloco.cli.CommandLine;
@@ -178,6 +179,8 @@ public final class Experiments {
             }
             List<String> base = new ArrayList<>(o.jobArgs);
             TrainConfig baseConfig = CommandLine.parse(withOut(base, o.out)); // validates the job options early
+            // every run would stop before writing its results, leaving the suite nothing to report
+            UserError.check(!baseConfig.get(VALIDATE_ONLY), "--validate-only is an option of diloco.cli.Train, not of experiments");
             UserError.check(baseConfig.get(VAL_FRACTION) > 0, "experiments compare validation loss: --val-fraction must be > 0");
             List<RunSpec> plan = Suites.plan(o.suite, new Suites.Budget(baseConfig.get(WORKERS), baseConfig.get(INNER_STEPS),
                     o.totalInnerSteps, baseConfig.get(BATCH_SIZE), o.nonIidKey));

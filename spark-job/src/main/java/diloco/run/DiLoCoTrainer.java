@@ -23,6 +23,7 @@ import static diloco.config.Options.SEED;
 import static diloco.config.Options.SHARED_LOCAL_FS;
 import static diloco.config.Options.SHUTDOWN_GRACE;
 import static diloco.config.Options.TASK_MAX_FAILURES;
+import static diloco.config.Options.VALIDATE_ONLY;
 import static diloco.config.Options.WORKERS;
 
 import diloco.BadRoundGuard;
@@ -43,6 +44,7 @@ import diloco.checkpoint.KeptStates;
 import diloco.checkpoint.Resume;
 import diloco.config.TrainConfig;
 import diloco.config.UserError;
+import diloco.data.DataStats;
 import diloco.data.DocumentSource;
 import diloco.data.TrainingData;
 import diloco.io.BuildInfo;
@@ -76,7 +78,9 @@ import java.util.UUID;
  * A whole DiLoCo run on Spark: checks, data, resume, then {@link DiLoCoLoop} with the listeners
  * every run has (validation, metrics and charts, progress, checkpoints, timeouts, the divergence
  * guard) and any an entry point adds. Everything that can fail on bad input fails before anything
- * is written to the output directory; a stop request (SIGTERM) ends the run at a checkpoint.
+ * is written to the output directory; a stop request (SIGTERM) ends the run at a checkpoint. With
+ * {@code --validate-only} the run stops right there, after every check and before the first write,
+ * so a pre-flight check is these very checks rather than a copy that could drift from them.
  */
 public final class DiLoCoTrainer {
     private final SparkSession spark;
@@ -120,9 +124,18 @@ public final class DiLoCoTrainer {
      * @param stopped        the run stopped early on request, at a checkpoint of round {@code rounds}
      * @param rounds         the last completed round
      * @param out            the run's output directory
+     * @param data           what the run trains and validates on
+     * @param validated      {@code --validate-only}: every check passed, nothing was trained or written;
+     *                       {@code theta} is the initial θ and {@code rounds} the checkpoint round a run
+     *                       would continue from (0: from the beginning)
      */
     public record Result(float[] theta, Double initialValLoss, Double finalValLoss, List<RoundMetrics> metrics,
-            boolean stopped, int rounds, String out) {}
+            boolean stopped, int rounds, String out, DataStats data, boolean validated) {
+
+        static Result validated(float[] theta, int resumeRound, String out, DataStats data) {
+            return new Result(theta, null, null, List.of(), false, resumeRound, out, data, true);
+        }
+    }
 
     public Result run() throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -159,6 +172,9 @@ public final class DiLoCoTrainer {
                     cfg.get(OUTER_OPTIMIZER).name().toLowerCase(Locale.ROOT), cfg.get(OUTER_LR),
                     cfg.get(OUTER_LR_SCHEDULE), cfg.get(OUTER_MOMENTUM));
             notes.forEach(n -> log.say("%s", n));
+            if (requested.get(VALIDATE_ONLY)) { // every check has passed; the next line is the run's first write
+                return Result.validated(theta, resumeFrom == null ? 0 : resumeFrom.round, outDir.toString(), data.stats);
+            }
             out.create(resumeFrom == null);
             String runId = UUID.randomUUID().toString();
             Map<String, Object> runInfo = runInfo(sc, cfg, parameters, data, runId, resumeFrom);
@@ -182,7 +198,7 @@ public final class DiLoCoTrainer {
                             state.round(), state.checkpointRound(), out.dir());
                 }
                 return new Result(theta, state.initialValLoss(), state.lastValLoss(), state.metrics(),
-                        ending == Ending.STOPPED, state.round(), outDir.toString());
+                        ending == Ending.STOPPED, state.round(), outDir.toString(), data.stats, false);
             }
         } finally {
             data.release();

@@ -1,0 +1,213 @@
+package diloco.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.TestSupport;
+import diloco.cli.TrainCliTest.Outcome;
+import diloco.config.ModelOptions;
+import diloco.config.Options;
+import diloco.config.TrainConfig;
+import diloco.io.Json;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Airflow DAG (deploy/airflow/diloco_dag.py) kept true without Airflow, which cannot be
+ * installed here: deploy/airflow/check_dag.py reads it with Python's ast module and prints each
+ * task's keyword arguments with the templates rendered for one date, and this test holds those
+ * arguments to the job's own parsers, and the training task's to the job's own checks
+ * ({@code --validate-only}): a renamed option, a bad value, a lost {@code --resume-if-present} or
+ * a wrong task order fails here, not on the first night in production.
+ */
+class AirflowDagTest {
+    static final String DATE = "2024-05-01";
+    static final Path DAG = Path.of("..", "deploy", "airflow", "diloco_dag.py");
+    static final Path CHECKER = Path.of("..", "deploy", "airflow", "check_dag.py");
+
+    @TempDir
+    static Path tmp;
+    static Path corpus;
+
+    @BeforeAll
+    static void data() throws IOException {
+        corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+    }
+
+    /** One task as check_dag.py read it: operator keyword arguments, DAG default_args beneath them. */
+    record Task(String id, Map<String, Object> kwargs) {
+        String javaClass() {
+            return (String) kwargs.get("java_class");
+        }
+
+        @SuppressWarnings("unchecked")
+        String[] args() {
+            return ((List<String>) kwargs.get("application_args")).toArray(new String[0]);
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, String> conf() {
+            return (Map<String, String>) kwargs.get("conf");
+        }
+
+        int number(String key) {
+            assertNotNull(kwargs.get(key), id + " has no " + key);
+            return ((Number) kwargs.get(key)).intValue();
+        }
+    }
+
+    /** The DAG's tasks by task_id, rendered with {@code variables} set as Airflow's environment backend reads them. */
+    static Map<String, Object> read(Map<String, String> variables) throws IOException, InterruptedException {
+        Path errors = Files.createTempFile(tmp, "check-dag", ".err");
+        ProcessBuilder pb = new ProcessBuilder(python3(), CHECKER.toString(), DAG.toString(), DATE).redirectError(errors.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("AIRFLOW_VAR_")); // only this test's Variables
+        variables.forEach((k, v) -> pb.environment().put("AIRFLOW_VAR_" + k.toUpperCase(Locale.ROOT), v));
+        Process p = pb.start();
+        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "check_dag.py finishes");
+        assertEquals(0, p.exitValue(), "check_dag.py: " + Files.readString(errors));
+        return Json.parseObject(json);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Task> tasks(Map<String, Object> dag) {
+        Map<String, Task> byId = new java.util.LinkedHashMap<>();
+        for (Map<String, Object> t : (List<Map<String, Object>>) dag.get("tasks")) {
+            assertEquals("SparkSubmitOperator", t.get("operator"));
+            byId.put((String) t.get("task_id"), new Task((String) t.get("task_id"), (Map<String, Object>) t.get("kwargs")));
+        }
+        return byId;
+    }
+
+    static String python3() {
+        for (String dir : System.getenv("PATH").split(File.pathSeparator)) {
+            Path p = Path.of(dir, "python3");
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        throw new AssertionError("python3 is not on PATH; AirflowDagTest reads the DAG with it");
+    }
+
+    /** The value after {@code flag} in a command line (the last, as the job's parser takes it). */
+    static String value(String[] args, String flag) {
+        String v = null;
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(flag)) {
+                v = args[i + 1];
+            }
+        }
+        assertNotNull(v, flag + " in " + String.join(" ", args));
+        return v;
+    }
+
+    @Test
+    void trainAndEvaluateTakeTheJobsOwnOptions() throws Exception {
+        Map<String, Object> dag = read(Map.of());
+        Map<String, Task> tasks = tasks(dag);
+        assertEquals(List.of("train", "evaluate"), List.copyOf(tasks.keySet()));
+        assertEquals(List.of(List.of("train", "evaluate")), dag.get("order"), "evaluate runs after train, and only then");
+
+        Task train = tasks.get("train");
+        assertEquals(Train.class.getName(), train.javaClass());
+        TrainConfig cfg = CommandLine.parse(train.args()); // throws UserError on any option the job does not take
+        assertTrue(cfg.get(Options.RESUME_IF_PRESENT), "a retried attempt continues from its checkpoint");
+        assertTrue(cfg.get(Options.OUT).endsWith("/" + DATE), "a dated --out: " + cfg.get(Options.OUT));
+        assertFalse(cfg.get(Options.VALIDATE_ONLY));
+        assertEquals(train.number("num_executors"), cfg.get(Options.WORKERS), "one DiLoCo worker per executor");
+
+        Task evaluate = tasks.get("evaluate");
+        assertEquals(Evaluate.class.getName(), evaluate.javaClass());
+        CommandLine.Values v = CommandLine.parse(ModelOptions.evaluate(), evaluate.args());
+        assertEquals(cfg.get(Options.OUT), v.required(ModelOptions.MODEL), "evaluate scores the model train wrote");
+        assertEquals(cfg.get(Options.OUT) + "/evaluation", v.get(ModelOptions.EVAL_OUT));
+        assertNotEquals(cfg.get(Options.DATA), v.required(ModelOptions.EVAL_DATA), "held-out text, not the training data");
+
+        for (Task t : tasks.values()) {
+            assertTrue(t.number("retries") >= 1, t.id() + " retries");
+            assertTrue(t.number("retry_delay") > 0, t.id() + " waits before a retry");
+            assertTrue(((String) t.kwargs().get("application")).endsWith(".jar"), t.id() + ": the application jar");
+            Map<String, String> conf = t.conf();
+            assertEquals(String.valueOf(t.number("executor_cores")), conf.get("spark.task.cpus"),
+                    t.id() + ": one task, so one worker, per executor");
+            assertEquals("false", conf.get("spark.speculation"), t.id());
+            assertNotNull(conf.get("spark.executor.memoryOverhead"), t.id() + ": room for PyTorch's native memory");
+            assertTrue(conf.get("spark.driver.extraJavaOptions").contains("-Dai.djl.offline=true"), t.id());
+            assertTrue(conf.get("spark.executor.extraJavaOptions").contains("-Dai.djl.offline=true"), t.id());
+            assertTrue(conf.keySet().stream().noneMatch(k -> k.contains(".resource.gpu.")), t.id() + ": no GPUs by default");
+        }
+    }
+
+    @Test
+    void gpuVariableGivesEachExecutorAndTaskOneGpu() throws Exception {
+        for (Task t : tasks(read(Map.of("diloco_gpus", "1"))).values()) {
+            Map<String, String> conf = t.conf();
+            assertEquals("1", conf.get("spark.executor.resource.gpu.amount"), t.id());
+            assertEquals("1", conf.get("spark.task.resource.gpu.amount"), t.id());
+            String script = conf.get("spark.executor.resource.gpu.discoveryScript");
+            assertNotNull(script, t.id());
+            assertTrue(((String) t.kwargs().get("files")).endsWith(Path.of(script).getFileName().toString()),
+                    t.id() + ": the discovery script is shipped to the executors");
+        }
+        assertNull(tasks(read(Map.of())).get("train").kwargs().get("files"));
+    }
+
+    /**
+     * The training task's rendered command passes the job's own checks. The HDFS paths become local
+     * ones the way a deployment changes them, through the DAG's Airflow Variables (diloco_data,
+     * diloco_runs) set in the environment, which Airflow reads first: nothing in the rendered command
+     * is replaced, so the dated --out and every option are the DAG's. Only two arguments are
+     * appended (the job takes the last of a repeated option): {@code --preset tiny}, since the DAG's
+     * model would not fit this test JVM's heap (the memory check would rightly refuse it), and
+     * {@code --validate-only}.
+     */
+    @Test
+    void renderedTrainCommandPassesValidateOnlyAndARetryFindsItsRun() throws Exception {
+        Path runs = tmp.resolve("runs");
+        Map<String, Object> dag = read(Map.of("diloco_data", corpus.toString(), "diloco_runs", runs.toString()));
+        String[] rendered = tasks(dag).get("train").args();
+        assertEquals(corpus.toString(), value(rendered, "--data"));
+        Path out = runs.resolve(DATE);
+        assertEquals(out.toString(), value(rendered, "--out"));
+
+        Outcome first = TrainCliTest.run(validating(rendered));
+        assertEquals(0, first.status, first.err);
+        assertTrue(first.out.contains("[diloco] valid: " + TestSupport.paragraphs().size() + " documents in --data " + corpus
+                + ", --out " + out + " usable"), first.out);
+        assertFalse(Files.exists(out), "--validate-only writes nothing");
+
+        // a failed attempt left its files: the retry, the same command, is accepted only thanks to --resume-if-present
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("run.json"), "{}\n");
+        Outcome retry = TrainCliTest.run(validating(rendered));
+        assertEquals(0, retry.status, retry.err);
+        List<String> withoutResume = new ArrayList<>(List.of(rendered));
+        assertTrue(withoutResume.remove("--resume-if-present"));
+        Outcome fresh = TrainCliTest.run(validating(withoutResume.toArray(new String[0])));
+        assertEquals(2, fresh.status);
+        assertTrue(fresh.err.contains("is not empty"), fresh.err);
+    }
+
+    private static String[] validating(String[] rendered) {
+        List<String> a = new ArrayList<>(List.of(rendered));
+        a.addAll(List.of("--preset", "tiny", "--validate-only"));
+        return a.toArray(new String[0]);
+    }
+}
