@@ -111,10 +111,11 @@ class KubernetesSubmitIT {
     }
 
     @AfterAll
-    static void stop() {
-        if (submit != null && submit.isAlive()) {
+    static void stop() throws InterruptedException {
+        if (submit != null && submit.isAlive()) { // only when it overran its deadline
             submit.descendants().forEach(ProcessHandle::destroyForcibly);
             submit.destroyForcibly();
+            submit.waitFor(30, TimeUnit.SECONDS);
         }
         if (api != null) {
             try { // beside the submission's output, for whoever reads a failure
