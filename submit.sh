@@ -67,7 +67,8 @@ Environment:
                            CUDA libtorch unpacked in every container; see docs/gpu.md)
   EVENT_LOG_DIR            yarn/k8s: write Spark's event log there for the history server
                            (spark.eventLog.enabled), e.g. hdfs:///spark-history
-  K8S_MASTER, K8S_IMAGE    k8s: API server host:port and container image (required)
+  K8S_MASTER, K8S_IMAGE    k8s: API server (https://HOST:PORT; a k8s:// prefix is optional) and container
+                           image (required; deploy/k8s/README.md builds it)
   K8S_NAMESPACE, K8S_SERVICE_ACCOUNT   k8s (defaults: default, spark)
   DILOCO_JAR               the application jar (k8s default: local:///opt/diloco/diloco-spark-job.jar)
   SPARK_SUBMIT_ARGS        extra spark-submit arguments, e.g. "--conf spark.driver.maxResultSize=4g"
@@ -196,9 +197,10 @@ case "$mode" in
       run "$submit" --master yarn --deploy-mode "${DEPLOY_MODE:-cluster}" "${cluster[@]}" ${SPARK_SUBMIT_ARGS:-} \
         "$JAR" "${args[@]}"
     else
-      : "${K8S_MASTER:?k8s mode needs K8S_MASTER (API server host:port)}" "${K8S_IMAGE:?k8s mode needs K8S_IMAGE}"
+      : "${K8S_MASTER:?k8s mode needs K8S_MASTER (API server, https://HOST:PORT)}" "${K8S_IMAGE:?k8s mode needs K8S_IMAGE}"
+      # Spark's own docs write the master as k8s://https://...: accept it as well as the plain URL
       # shellcheck disable=SC2086
-      run "$submit" --master "k8s://$K8S_MASTER" --deploy-mode cluster "${cluster[@]}" \
+      run "$submit" --master "k8s://${K8S_MASTER#k8s://}" --deploy-mode cluster "${cluster[@]}" \
         --conf spark.kubernetes.container.image="$K8S_IMAGE" \
         --conf spark.kubernetes.namespace="${K8S_NAMESPACE:-default}" \
         --conf spark.kubernetes.authenticate.driver.serviceAccountName="${K8S_SERVICE_ACCOUNT:-spark}" \
