@@ -21,7 +21,7 @@ import java.util.Locale;
  */
 public record DeviceChoice(int gpu, String note) {
 
-    static final String NO_CUDA = "its PyTorch (%s) has no CUDA: the application jar bundles the CPU build of libtorch; "
+    static final String NO_CUDA = "%s has no CUDA: the application jar bundles the CPU build of libtorch; "
             + "give the executors a CUDA libtorch (PYTORCH_LIBRARY_PATH, see docs/gpu.md)";
 
     /** {@code assigned}: the task's Spark GPU address (null: none); {@code visible}: GPUs PyTorch sees. */
@@ -32,11 +32,11 @@ public record DeviceChoice(int gpu, String note) {
         boolean explicit = spec.startsWith("gpu");
         if (visible == 0) {
             if (explicit) {
-                throw new UserError(String.format(Locale.ROOT, "--device %s, but " + NO_CUDA + ", or use --device auto",
-                        spec, pytorch));
+                throw new UserError(String.format(Locale.ROOT, "--device %s, but this executor's " + NO_CUDA
+                        + ", or use --device auto", spec, pytorch));
             }
             return new DeviceChoice(-1, assigned == null ? null : String.format(Locale.ROOT,
-                    "Spark assigned the workers GPUs, but " + NO_CUDA + ": computing on the CPU", pytorch));
+                    "Spark assigned the workers GPUs, but the executors' " + NO_CUDA + ": computing on the CPU", pytorch));
         }
         int gpu = spec.startsWith("gpu:") ? Integer.parseInt(spec.substring(4)) : assigned != null ? assigned : 0;
         UserError.check(gpu < visible, "--device %s: GPU %d %s, but PyTorch sees %d GPU(s) on this executor", spec, gpu,

@@ -99,7 +99,7 @@ class GpuSchedulingIT {
         assertEquals(2, await(submit("gpu", "gpu"), "gpu"), cluster.log("gpu"));
         List<String> errors = cluster.log("gpu").lines().filter(l -> l.startsWith("diloco: error: ")).toList();
         assertEquals(1, errors.size(), String.join("\n", errors));
-        assertTrue(errors.get(0).contains("--device gpu, but its PyTorch") && errors.get(0).contains("has no CUDA")
+        assertTrue(errors.get(0).contains("--device gpu, but this executor's PyTorch") && errors.get(0).contains("has no CUDA")
                 && errors.get(0).contains("CUDA libtorch"), errors.get(0));
     }
 }

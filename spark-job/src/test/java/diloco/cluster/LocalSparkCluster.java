@@ -129,22 +129,11 @@ final class LocalSparkCluster implements AutoCloseable {
         return pb.start();
     }
 
-    /** target/spark-home/jars: links to every jar of the job's Spark classpath. */
+    /** target/spark-home: every jar of the job's Spark classpath (see MavenSparkHome). */
     private static synchronized Path sparkHome() throws IOException {
         Path classpath = Paths.get(System.getProperty("diloco.sparkClasspath"));
-        Path home = classpath.getParent().resolve("spark-home");
-        Path jars = home.resolve("jars");
-        if (!Files.isDirectory(jars)) {
-            Files.createDirectories(jars);
-            for (String jar : Files.readString(classpath).trim().split(File.pathSeparator)) {
-                Path target = Paths.get(jar);
-                Path link = jars.resolve(target.getFileName());
-                if (!Files.exists(link)) {
-                    Files.createSymbolicLink(link, target);
-                }
-            }
-        }
-        return home;
+        return MavenSparkHome.assemble(classpath.getParent().resolve("spark-home"), classpath,
+                System.getProperty("diloco.javaOpens"));
     }
 
     @Override

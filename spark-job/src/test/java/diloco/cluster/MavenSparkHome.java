@@ -13,16 +13,17 @@ import java.nio.file.attribute.PosixFilePermissions;
  * {@code $SPARK_HOME/bin/spark-submit} (submit.sh's yarn and k8s modes) run Spark's real
  * {@code SparkSubmit}. {@code jars/} links every jar of a classpath file that the build wrote;
  * {@code bin/spark-submit} starts {@code SparkSubmit} on them with the JVM options Spark needs on
- * Java 17, as Spark's own script does.
+ * Java 17, as Spark's own script does, and with {@code $HADOOP_CONF_DIR} on its classpath, as
+ * Spark's script puts it there for YARN.
  */
-final class MavenSparkHome {
+public final class MavenSparkHome {
     private MavenSparkHome() {}
 
     /**
      * Assembles a Spark home in {@code dir} (a new folder) from the jars listed in
      * {@code classpathFile} (one line, path-separated), for JVMs started with {@code javaOptions}.
      */
-    static Path assemble(Path dir, Path classpathFile, String javaOptions) throws IOException {
+    public static Path assemble(Path dir, Path classpathFile, String javaOptions) throws IOException {
         Path jars = Files.createDirectories(dir.resolve("jars"));
         for (String jar : Files.readString(classpathFile).trim().split(File.pathSeparator)) {
             Path target = Paths.get(jar);
@@ -38,7 +39,7 @@ final class MavenSparkHome {
                 "# Spark's launcher on the jars of this Maven-assembled Spark home (see MavenSparkHome).",
                 "SPARK_HOME=\"$(cd \"$(dirname \"$0\")/..\" && pwd)\"",
                 "export SPARK_HOME",
-                "exec '" + java + "' " + javaOptions.trim() + " -cp \"$SPARK_HOME/jars/*\" org.apache.spark.deploy.SparkSubmit \"$@\"",
+                "exec '" + java + "' " + javaOptions.trim() + " -cp \"$SPARK_HOME/jars/*:${HADOOP_CONF_DIR:-}\" org.apache.spark.deploy.SparkSubmit \"$@\"",
                 ""));
         Files.setPosixFilePermissions(submit, PosixFilePermissions.fromString("rwxr-xr-x"));
         return dir;

@@ -38,7 +38,7 @@ class DeviceChoiceTest {
     @Test
     void gpuWithoutCudaIsOneClearError() {
         UserError e = assertThrows(UserError.class, () -> DeviceChoice.of("gpu", 0, 0, TORCH));
-        assertEquals("--device gpu, but its PyTorch (PyTorch 2.7.1) has no CUDA: the application jar bundles the CPU build "
+        assertEquals("--device gpu, but this executor's PyTorch 2.7.1 has no CUDA: the application jar bundles the CPU build "
                 + "of libtorch; give the executors a CUDA libtorch (PYTORCH_LIBRARY_PATH, see docs/gpu.md), or use --device auto",
                 e.getMessage());
         assertThrows(UserError.class, () -> DeviceChoice.of("gpu:1", null, 0, TORCH));

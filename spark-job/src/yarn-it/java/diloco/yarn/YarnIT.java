@@ -117,26 +117,12 @@ class YarnIT {
      * pointing YARN containers at those jars.
      */
     static Path sparkHome() throws IOException {
-        Path home = Files.createDirectories(WORK.resolve("spark-home"));
-        Path jars = Files.createDirectories(home.resolve("jars"));
-        for (String jar : Files.readString(Paths.get(System.getProperty("diloco.sparkClasspath"))).trim()
-                .split(File.pathSeparator)) {
-            Path target = Paths.get(jar);
-            Path link = jars.resolve(target.getFileName());
-            if (!Files.exists(link)) {
-                Files.createSymbolicLink(link, target);
-            }
-        }
-        Path bin = Files.createDirectories(home.resolve("bin"));
-        Path submit = bin.resolve("spark-submit");
-        Files.writeString(submit, String.join("\n", "#!/usr/bin/env bash",
-                "# spark-submit of a Spark home assembled from Maven jars: Spark's own SparkSubmit",
-                "exec java " + System.getProperty("diloco.javaOpens").trim() + " -Xmx1g"
-                        + " -cp \"$SPARK_HOME/jars/*:${HADOOP_CONF_DIR:-}\" org.apache.spark.deploy.SparkSubmit \"$@\"", ""));
-        assertTrue(submit.toFile().setExecutable(true));
+        Path classpath = Paths.get(System.getProperty("diloco.sparkClasspath")); // Spark 3.5 with spark-yarn
+        Path home = diloco.cluster.MavenSparkHome.assemble(WORK.resolve("spark-home"), classpath,
+                System.getProperty("diloco.javaOpens") + " -Xmx1g");
         Path conf = Files.createDirectories(home.resolve("conf"));
         Files.writeString(conf.resolve("spark-defaults.conf"), String.join("\n",
-                "spark.yarn.jars local:" + jars + "/*",
+                "spark.yarn.jars local:" + home.resolve("jars") + "/*",
                 "spark.ui.enabled false", // the UI's filter classes clash with the minicluster's shaded ones
                 "spark.yarn.submit.waitAppCompletion true", ""));
         return home;
