@@ -14,9 +14,11 @@ import java.util.List;
  * @param reports      every worker's report, by worker
  * @param secBroadcast time to broadcast θ
  * @param secStage     wall time of the distributed stage: inner steps, transfer and aggregation
+ * @param bytesUp      bytes of the received outer gradients as they left the workers (encoded)
+ * @param bytesUpPartials bytes of the fp32 partial sums that traveled further up the aggregation tree
  */
 public record InnerRound(float[] deltaSum, int received, List<WorkerReport> reports, double secBroadcast,
-        double secStage) {
+        double secStage, long bytesUp, long bytesUpPartials) {
 
     public InnerRound {
         reports = new ArrayList<>(reports);
@@ -26,7 +28,7 @@ public record InnerRound(float[] deltaSum, int received, List<WorkerReport> repo
 
     /** A round in which nothing arrived. */
     public static InnerRound empty() {
-        return new InnerRound(null, 0, List.of(), 0, 0);
+        return new InnerRound(null, 0, List.of(), 0, 0, 0, 0);
     }
 
     /** Δ = (1/n) Σ Δᵢ over the n outer gradients received. */

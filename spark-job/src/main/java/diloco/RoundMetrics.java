@@ -33,7 +33,9 @@ import java.util.List;
  * @param secOuter        the outer step
  * @param secEval         validation
  * @param secRound        the whole round
- * @param bytesUp         outer-gradient bytes sent toward the driver (4 × parameters × Δs received)
+ * @param bytesUp         bytes of the outer gradients received, as they left the workers (4 × parameters each in
+ *                        fp32; less with --outer-grad-dtype bf16/int8)
+ * @param bytesUpPartials bytes of the fp32 partial sums that traveled above the first level of the aggregation tree
  * @param bytesDown       θ bytes broadcast (4 × parameters × workers)
  * @param stateReused     workers whose AdamW state was still in their executor's memory
  * @param stateSource     per worker: where its state came from, and what happened to its Δ
@@ -42,7 +44,7 @@ public record RoundMetrics(int round, int workers, int deltasReceived, int delta
         long tokensTotal, Double innerLoss, Double valLoss, Double valPpl, Double valBitsPerByte, Double innerLrEnd,
         Double outerGradNorm, Double outerLr, double secBroadcast, double secInnerMax, double secInnerMean,
         double secStateSync, double secAggregate, double secOuter, double secEval, double secRound, long bytesUp,
-        long bytesDown, int stateReused, List<WorkerSource> stateSource) {
+        long bytesUpPartials, long bytesDown, int stateReused, List<WorkerSource> stateSource) {
 
     /**
      * One worker's part of a round.
@@ -107,7 +109,7 @@ public record RoundMetrics(int round, int workers, int deltasReceived, int delta
                 counted == 0 ? null : loss / counted, valLoss, valLoss == null ? null : Math.exp(valLoss),
                 valLoss == null ? null : valLoss / Math.log(2), finite(lrEnd), finite(res.outerGradNorm()),
                 finite(res.outerLr()), in.secBroadcast(), innerMax, n == 0 ? 0 : innerSum / n, syncMax, in.secAggregate(),
-                res.secOuter(), secEval, secRound, 4L * parameters * in.received(), 4L * parameters * n, reused,
+                res.secOuter(), secEval, secRound, in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n, reused,
                 List.copyOf(sources));
     }
 

@@ -2,6 +2,7 @@ package diloco;
 
 import static diloco.config.Options.DROP_PROBABILITY;
 import static diloco.config.Options.INIT_FROM;
+import static diloco.config.Options.OUTER_GRAD_DTYPE;
 import static diloco.config.Options.LAYERS;
 import static diloco.config.Options.POOL_SCHEDULE;
 import static diloco.config.Options.ROUNDS;
@@ -113,7 +114,7 @@ class RoundVariantsTest {
             @Override
             public InnerRound innerSteps(float[] theta, RoundPlan plan) {
                 boolean ok = arrives[plan.round - 1];
-                return new InnerRound(ok ? delta.clone() : null, ok ? 1 : 0, List.of(), 0, 0);
+                return new InnerRound(ok ? delta.clone() : null, ok ? 1 : 0, List.of(), 0, 0, 0, 0);
             }
 
             @Override
@@ -132,6 +133,34 @@ class RoundVariantsTest {
             @Override
             public void close() {}
         };
+    }
+
+    /**
+     * Compressed outer gradients on a real run: each worker's Δ leaves its task in the format asked
+     * for (bytes_up = received × its encoded size: P bytes + 4 per block of 1024 for int8, 2P for
+     * bf16), the run still learns, and its θ stays near the fp32 run's.
+     */
+    @Test
+    void compressedOuterGradientsSendFewerBytesAndStillLearn() throws Exception {
+        DiLoCoTrainer.Result fp32 = run(TestSupport.tinyConfig(corpus, tmp.resolve("fp32")).set(ROUNDS, 2));
+        int p = fp32.theta().length;
+        for (diloco.codec.OuterGradDtype dtype : diloco.codec.OuterGradDtype.values()) {
+            DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("dtype-" + dtype)).set(ROUNDS, 2)
+                    .set(OUTER_GRAD_DTYPE, dtype));
+            long each = dtype == diloco.codec.OuterGradDtype.INT8 ? p + 4L * ((p + 1023) / 1024) : (long) dtype.bytesPerValue() * p;
+            for (RoundMetrics m : r.metrics()) {
+                assertEquals(2 * each, m.bytesUp(), dtype + " round " + m.round());
+                assertEquals(0, m.bytesUpPartials(), "two workers at depth 2: both Δs reach the driver as they left");
+            }
+            assertTrue(r.finalValLoss() < r.initialValLoss() - 0.05, dtype + " learns: " + r.initialValLoss() + " -> "
+                    + r.finalValLoss());
+            double diff = IdentityTest.maxAbsDiff(fp32.theta(), r.theta());
+            if (dtype == diloco.codec.OuterGradDtype.FP32) {
+                assertEquals(0.0, diff, "fp32 is the default: bit for bit");
+            } else {
+                assertTrue(diff > 0 && diff < 1e-2, dtype + " moves θ a little from fp32: " + diff);
+            }
+        }
     }
 
     @Test

@@ -88,6 +88,15 @@ public final class Options {
                     + "or a list n1,n2,... (the last repeats); inactive workers keep their state (default: all workers "
                     + "every round)"));
 
+    public static final Option<diloco.codec.OuterGradDtype> OUTER_GRAD_DTYPE = add(Option.choice("outerGradDtype",
+            diloco.codec.OuterGradDtype.class).byDefault(diloco.codec.OuterGradDtype.FP32)
+            .doc("number format of the outer gradients workers send: fp32, bf16 (rounded), or int8 with one scale per "
+                    + "block of 1024 values; summed in fp32"));
+    public static final Option<TrainConfig.Rounding> OUTER_GRAD_ROUNDING = add(Option.choice("outerGradRounding",
+            TrainConfig.Rounding.class).byDefault(TrainConfig.Rounding.NEAREST)
+            .doc("how bf16/int8 outer gradients are rounded: to nearest, or stochastically (unbiased; seeded by seed, "
+                    + "worker and round)"));
+
     static {
         section = "Model";
     }

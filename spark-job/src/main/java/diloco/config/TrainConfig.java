@@ -47,6 +47,9 @@ public final class TrainConfig implements Serializable {
     /** What a round does when a worker fails all its task attempts or the round times out. */
     public enum OnWorkerFailure { FAIL, DROP }
 
+    /** How compressed outer gradients are rounded. */
+    public enum Rounding { NEAREST, STOCHASTIC }
+
     /** The byte tokenizer's vocabulary. */
     public static final int VOCAB_SIZE = 256;
 

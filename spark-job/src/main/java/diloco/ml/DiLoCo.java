@@ -321,6 +321,32 @@ public final class DiLoCo extends Estimator<DiLoCoModel> implements DefaultParam
         return set(Options.POOL_SCHEDULE, value);
     }
 
+    /** number format of the outer gradients workers send: fp32, bf16 (rounded), or int8 with one scale per block of 1024 values; summed in fp32 (fp32|bf16|int8) (command line: --outer-grad-dtype) */
+    public Param<String> outerGradDtype() {
+        return (Param<String>) options.get(Options.OUTER_GRAD_DTYPE);
+    }
+
+    public String getOuterGradDtype() {
+        return (String) getOrDefault(outerGradDtype());
+    }
+
+    public DiLoCo setOuterGradDtype(String value) {
+        return set(Options.OUTER_GRAD_DTYPE, value);
+    }
+
+    /** how bf16/int8 outer gradients are rounded: to nearest, or stochastically (unbiased; seeded by seed, worker and round) (nearest|stochastic) (command line: --outer-grad-rounding) */
+    public Param<String> outerGradRounding() {
+        return (Param<String>) options.get(Options.OUTER_GRAD_ROUNDING);
+    }
+
+    public String getOuterGradRounding() {
+        return (String) getOrDefault(outerGradRounding());
+    }
+
+    public DiLoCo setOuterGradRounding(String value) {
+        return set(Options.OUTER_GRAD_ROUNDING, value);
+    }
+
     /** model shape; 60m/150m/400m use the paper's layers/width/heads (command line: --preset) */
     public Param<String> preset() {
         return (Param<String>) options.get(Options.PRESET);

@@ -83,7 +83,8 @@ public final class SparkWorkerPool implements WorkerPool {
                     stateLocation.put(r.worker(), WorkerAffinityRDD.executorLocation(r.host(), r.executor()));
                 }
             }
-            return new InnerRound(sum.sum, sum.count, sum.reports, (t1 - t0) / 1e9, secStage);
+            return new InnerRound(sum.total(), sum.count, sum.reports, (t1 - t0) / 1e9, secStage, sum.bytesUp,
+                    sum.partialsSent * 4L * theta.length);
         } finally {
             sc.clearJobGroup();
             global.destroy();

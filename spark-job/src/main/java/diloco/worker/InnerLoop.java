@@ -11,6 +11,8 @@ import static diloco.config.Options.INNER_STEPS;
 import static diloco.config.Options.MAX_OUTER_GRAD_NORM;
 import static diloco.config.Options.MIN_LR_RATIO;
 import static diloco.config.Options.ON_WORKER_FAILURE;
+import static diloco.config.Options.OUTER_GRAD_DTYPE;
+import static diloco.config.Options.OUTER_GRAD_ROUNDING;
 import static diloco.config.Options.SEED;
 import static diloco.config.Options.TASK_MAX_FAILURES;
 import static diloco.config.Options.THREADS_PER_WORKER;
@@ -26,6 +28,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
 import diloco.RoundPlan;
+import diloco.codec.EncodedDelta;
 import diloco.config.TrainConfig;
 import diloco.data.BatchSampler;
 import diloco.data.Hashing;
@@ -41,6 +44,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 
 import java.util.Locale;
+import java.util.SplittableRandom;
 
 /**
  * One worker's part of a DiLoCo round, run on an executor: θ → Δᵢ. Start from the global θ, take
@@ -128,13 +132,20 @@ public final class InnerLoop {
                         schedule.at(round * steps - 1), checkout.source(), startMs, System.currentTimeMillis(), waited,
                         secSync, executorId(), executorHost(), device.toString(), gpu, choice.note(), dropped, fromOwn,
                         rejected);
-                return new WorkerUpdate(dropped || rejected != null ? null : delta, report);
+                return new WorkerUpdate(dropped || rejected != null ? null : encode(delta, worker, round), report);
             } finally {
                 if (!committed) {
                     state.close();
                 }
             }
         });
+    }
+
+    /** Δᵢ as it leaves the task, in {@code --outer-grad-dtype}; stochastic rounding seeded by (seed, worker, round). */
+    private EncodedDelta encode(float[] delta, int worker, int round) {
+        boolean stochastic = cfg.get(OUTER_GRAD_ROUNDING) == TrainConfig.Rounding.STOCHASTIC;
+        return EncodedDelta.encode(delta, cfg.get(OUTER_GRAD_DTYPE), stochastic,
+                new SplittableRandom(Hashing.mix(cfg.get(SEED), worker, round, 0x71756e74L)));
     }
 
     /**

@@ -5,8 +5,9 @@ import java.io.Serializable;
 /**
  * A worker's result for one round.
  *
- * @param delta  its outer gradient Δᵢ = θ − θᵢ; null when lost or excluded
+ * @param delta  its outer gradient Δᵢ = θ − θᵢ, encoded as it leaves the task ({@code --outer-grad-dtype});
+ *               null when lost or excluded
  * @param report what it did
  */
-public record WorkerUpdate(float[] delta, WorkerReport report) implements Serializable {
+public record WorkerUpdate(diloco.codec.EncodedDelta delta, WorkerReport report) implements Serializable {
 }

@@ -48,7 +48,7 @@ class InnerLoopRetryTest {
         assertEquals(StateSource.Kind.FRESH, r1.report().stateSource().kind());
         float[] theta2 = theta.clone();
         for (int i = 0; i < theta2.length; i++) {
-            theta2[i] -= r1.delta()[i]; // θ₂ = θ₁ (FedAvg with one worker)
+            theta2[i] -= r1.delta().decode()[i]; // θ₂ = θ₁ (FedAvg with one worker)
         }
         WorkerUpdate r2 = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), states);
         assertEquals(StateSource.Kind.MEMORY, r2.report().stateSource().kind());
@@ -57,14 +57,14 @@ class InnerLoopRetryTest {
         WorkerUpdate retry = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), states); // the same task again
         assertEquals(StateSource.Kind.MEMORY, retry.report().stateSource().kind());
         assertEquals(1, retry.report().stateSource().round(), "a retry restarts from round 1's state, not round 2's");
-        assertArrayEquals(r2.delta(), retry.delta(), 0f);
+        assertArrayEquals(r2.delta().decode(), retry.delta().decode(), 0f);
 
         // Without the kept state (steps 4-6 after a fresh AdamW) the same round differs: the
         // equality above is not a coincidence of the data.
         WorkerStateStore.get().clear(run);
         WorkerUpdate fresh = loop.run(shard, theta2, RoundPlan.everyWorker(2, 1), states);
         assertEquals(StateSource.Kind.FRESH, fresh.report().stateSource().kind());
-        assertFalse(Arrays.equals(r2.delta(), fresh.delta()));
+        assertFalse(Arrays.equals(r2.delta().decode(), fresh.delta().decode()));
 
         // Only rounds r-1 and r are kept; asking for round 4 (state of round 3, never made) is fresh.
         assertTrue(WorkerStateStore.get().held(run) <= 2);

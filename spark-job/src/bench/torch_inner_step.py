@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The inner step of diloco.bench.Bench in plain eager PyTorch, for comparison.
+
+The same GPT as diloco.model.Gpt (GPT-2 shape: token and position embeddings, pre-LayerNorm
+blocks with a fused qkv projection and causal softmax attention written out, a GELU MLP of
+width 4d, a final LayerNorm, the head tied to the token embedding), the same batch of random
+windows of random bytes, cross-entropy, global-norm clipping at 1.0, and torch.optim.AdamW with
+the job's betas, epsilon and weight decay (matrices and embeddings only). No compilation.
+Prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec", "torch"}.
+
+    python3 torch_inner_step.py --threads 1 --layers 2 --d-model 96 --heads 4 --context 64 --batch 16 --steps 30
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        self.ln_1 = nn.LayerNorm(d)
+        self.c_attn = nn.Linear(d, 3 * d)
+        self.c_proj = nn.Linear(d, d)
+        self.ln_2 = nn.LayerNorm(d)
+        self.c_fc = nn.Linear(d, 4 * d)
+        self.mlp_proj = nn.Linear(4 * d, d)
+
+    def attention(self, x, mask):
+        b, t, d = x.shape
+        qkv = self.c_attn(x).view(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)  # (3, B, H, T, hd)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(d // self.heads)) + mask
+        y = att.softmax(-1) @ v
+        return self.c_proj(y.transpose(1, 2).reshape(b, t, d))
+
+    def forward(self, x, mask):
+        x = x + self.attention(self.ln_1(x), mask)
+        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x))))
+
+
+class Gpt(nn.Module):
+    def __init__(self, vocab, context, layers, d, heads):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d)
+        self.wpe = nn.Embedding(context, d)
+        self.blocks = nn.ModuleList(Block(d, heads) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d)
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.full((t, t), float("-inf")).triu(1)
+        h = self.wte(x) + self.wpe.weight[:t]
+        for block in self.blocks:
+            h = block(h, mask)
+        return self.ln_f(h) @ self.wte.weight.t()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for name, default in [("threads", 1), ("layers", 2), ("d-model", 96), ("heads", 4), ("context", 64),
+                          ("batch", 16), ("steps", 30), ("warmup", 3)]:
+        p.add_argument("--" + name, type=int, default=default)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(0)
+    vocab = 256
+    model = Gpt(vocab, a.context, a.layers, a.d_model, a.heads)
+    decay = [q for q in model.parameters() if q.dim() >= 2]
+    no_decay = [q for q in model.parameters() if q.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=1e-3, betas=(0.9, 0.95), eps=1e-8)
+    data = torch.randint(0, vocab, (1 << 20,), dtype=torch.uint8)
+
+    def step():
+        starts = torch.randint(0, data.numel() - a.context - 1, (a.batch,))
+        idx = starts[:, None] + torch.arange(a.context + 1)
+        w = data[idx].long()
+        x, y = w[:, :-1], w[:, 1:]
+        loss = F.cross_entropy(model(x).reshape(-1, vocab), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss.item()
+
+    for _ in range(a.warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    sec = time.perf_counter() - t0
+    print(json.dumps({"threads": a.threads, "ms_per_step": 1000 * sec / a.steps,
+                      "tokens_per_sec": a.steps * a.batch * a.context / sec, "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()

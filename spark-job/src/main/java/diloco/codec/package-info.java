@@ -1,0 +1,5 @@
+/**
+ * Compressed outer gradients: how a worker's Δᵢ is encoded before it leaves its task (fp32, bf16,
+ * int8 with per-block scales) and decoded into fp32 where outer gradients are summed.
+ */
+package diloco.codec;

@@ -1,0 +1,151 @@
+package diloco.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.spark.DeltaSum;
+import diloco.worker.StateSource;
+import diloco.worker.WorkerReport;
+import diloco.worker.WorkerUpdate;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.Random;
+import java.util.SplittableRandom;
+
+/** Compressed outer gradients: the error bounds of each format, their sizes, and fp32 left exactly as it was. */
+class EncodedDeltaTest {
+    /** 3.5 blocks of Gaussians at very different scales, one block all zeros. */
+    static float[] delta() {
+        Random r = new Random(42);
+        float[] d = new float[EncodedDelta.BLOCK * 3 + EncodedDelta.BLOCK / 2];
+        double[] scale = {1e-3, 0, 5.0, 1e-6};
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (r.nextGaussian() * scale[i / EncodedDelta.BLOCK]);
+        }
+        return d;
+    }
+
+    /** int8: every value within half a step (s/2, s = the block's max|x|/127) when rounded to nearest, within a step when stochastic. */
+    @Test
+    void int8ErrorStaysWithinItsBlocksStep() {
+        float[] d = delta();
+        for (boolean stochastic : new boolean[] {false, true}) {
+            float[] back = EncodedDelta.encode(d, OuterGradDtype.INT8, stochastic, new SplittableRandom(1)).decode();
+            for (int b = 0; b * EncodedDelta.BLOCK < d.length; b++) {
+                int from = b * EncodedDelta.BLOCK;
+                int to = Math.min(d.length, from + EncodedDelta.BLOCK);
+                double max = 0;
+                for (int i = from; i < to; i++) {
+                    max = Math.max(max, Math.abs(d[i]));
+                }
+                double step = max / 127;
+                double bound = (stochastic ? step : step / 2) * (1 + 1e-6); // the float arithmetic's own rounding
+                for (int i = from; i < to; i++) {
+                    double err = Math.abs(d[i] - back[i]);
+                    assertTrue(stochastic ? err < bound || err == 0 : err <= bound,
+                            "value " + i + ": error " + err + " > " + bound + (stochastic ? " (stochastic)" : ""));
+                }
+            }
+        }
+    }
+
+    /** bf16 rounded to nearest: relative error at most 2⁻⁸; ties go to the even mantissa. */
+    @Test
+    void bf16IsTheNearestBfloat16() {
+        float[] d = delta();
+        float[] back = EncodedDelta.encode(d, OuterGradDtype.BF16, false, null).decode();
+        for (int i = 0; i < d.length; i++) {
+            assertTrue(Math.abs(d[i] - back[i]) <= Math.abs(d[i]) / 256.0, i + ": " + d[i] + " -> " + back[i]);
+        }
+        // by hand: bfloat16 keeps 7 mantissa bits, so 1 + 2⁻⁸ lies halfway between 1 and 1 + 2⁻⁷
+        assertEquals(1.0f, round(1f + 0x1p-8f), "a tie goes to the even neighbour (1)");
+        assertEquals(1f + 0x1p-6f, round(1f + 0x1p-7f + 0x1p-8f), "a tie goes to the even neighbour (1 + 2⁻⁶)");
+        assertEquals(1f + 0x1p-7f, round(1f + 0x1p-8f + 0x1p-12f), "above the tie: up");
+        assertEquals(-3.0f, round(-3.0f), "exact values stay");
+    }
+
+    static float round(float x) {
+        return EncodedDelta.fromBf16(EncodedDelta.toBf16(x, -1));
+    }
+
+    @Test
+    void sizesAreWhatTravels() {
+        float[] d = delta();
+        int n = d.length;
+        assertEquals(4L * n, EncodedDelta.encode(d, OuterGradDtype.FP32, false, null).bytes());
+        assertEquals(2L * n, EncodedDelta.encode(d, OuterGradDtype.BF16, false, null).bytes());
+        assertEquals(n + 4L * 4, EncodedDelta.encode(d, OuterGradDtype.INT8, false, null).bytes(), "a byte each, 4 per block");
+    }
+
+    @Test
+    void stochasticRoundingIsTheSameForTheSameSeed() {
+        float[] d = delta();
+        assertArrayEquals(EncodedDelta.encode(d, OuterGradDtype.INT8, true, new SplittableRandom(9)).decode(),
+                EncodedDelta.encode(d, OuterGradDtype.INT8, true, new SplittableRandom(9)).decode());
+    }
+
+    /** fp32 is not touched: the worker's array itself, and sums bit-identical to a plain loop in the same order. */
+    @Test
+    void fp32IsUnchangedBitForBit() throws Exception {
+        float[] a = delta();
+        float[] b = delta();
+        for (int i = 0; i < b.length; i++) {
+            b[i] = b[i] * 0.3f + 1e-4f;
+        }
+        assertSame(a, EncodedDelta.encode(a, OuterGradDtype.FP32, false, null).decode());
+        float[] plain = a.clone();
+        for (int i = 0; i < plain.length; i++) {
+            plain[i] += b[i];
+        }
+        DeltaSum s = new DeltaSum().add(update(a, OuterGradDtype.FP32)).merge(new DeltaSum().add(update(b, OuterGradDtype.FP32)));
+        assertArrayEquals(plain, s.total());
+    }
+
+    /** A worker's Δ travels encoded; a partial fp32 sum is counted each time it is serialized to travel. */
+    @Test
+    void partialSumsAreCountedAsTheyTravel() throws Exception {
+        float[] d = delta();
+        DeltaSum one = new DeltaSum().add(update(d, OuterGradDtype.INT8));
+        DeltaSum sentOne = roundTrip(one);
+        assertEquals(0, partialsSent(sentOne), "a lone worker's Δ is no partial sum");
+        DeltaSum two = roundTrip(sentOne.merge(roundTrip(new DeltaSum().add(update(d, OuterGradDtype.INT8)))));
+        assertEquals(1, partialsSent(two), "the merged pair traveled once as an fp32 sum");
+        DeltaSum atDriver = new DeltaSum().merge(two).merge(roundTrip(roundTrip(new DeltaSum().add(update(d, OuterGradDtype.INT8))
+                .merge(new DeltaSum().add(update(d, OuterGradDtype.INT8))))));
+        assertEquals(3, partialsSent(atDriver));
+        float[] expected = EncodedDelta.encode(d, OuterGradDtype.INT8, false, null).decode();
+        float[] total = atDriver.total();
+        for (int i = 0; i < d.length; i++) {
+            assertEquals(4 * expected[i], total[i], 1e-5 * Math.abs(expected[i]) + 1e-12);
+        }
+    }
+
+    static WorkerUpdate update(float[] d, OuterGradDtype dtype) {
+        WorkerReport r = new WorkerReport(0, 1, 0, 0, 0, 0, StateSource.fresh(), 0, 0, 0, 0, "e", "h", "cpu()", null, null,
+                false, false, null);
+        return new WorkerUpdate(EncodedDelta.encode(d, dtype, false, null), r);
+    }
+
+    static DeltaSum roundTrip(DeltaSum s) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(buf)) {
+            out.writeObject(s);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(buf.toByteArray()))) {
+            return (DeltaSum) in.readObject();
+        }
+    }
+
+    static int partialsSent(DeltaSum s) throws Exception {
+        java.lang.reflect.Field f = DeltaSum.class.getDeclaredField("partialsSent");
+        f.setAccessible(true);
+        return f.getInt(s);
+    }
+}
