@@ -46,7 +46,7 @@ public final class Experiments {
             "DIR/results.md, DIR/results.json and DIR/*.png; each run's own output is in DIR/runs/.",
             "",
             "Runner options:",
-            "  --suite NAME               table2 | workers | H | outer | drop | pool | smoke",
+            "  --suite NAME               table2 | workers | H | outer | drop | pool | compress | smoke",
             "  --total-inner-steps N      inner steps per worker in every run; rounds = N / H [default: 3000;",
             "                             smoke: 40]",
             "  --seeds LIST               comma-separated seeds, each configuration runs once per seed [default: 0]",

@@ -13,7 +13,7 @@ import java.util.Locale;
  * configuration of each suite is its baseline.
  */
 public final class Suites {
-    public static final List<String> NAMES = List.of("table2", "workers", "H", "outer", "drop", "pool", "smoke");
+    public static final List<String> NAMES = List.of("table2", "workers", "H", "outer", "drop", "pool", "compress", "smoke");
 
     private Suites() {}
 
@@ -106,6 +106,12 @@ public final class Suites {
                         "--pool-schedule", "ramp:" + k + ":" + low));
                 return runs;
             }
+            case "compress": // the outer gradients' number format: fp32 (as sent so far), bf16, int8
+                for (String dtype : new String[] {"fp32", "bf16", "int8"}) {
+                    runs.add(diloco("DiLoCo k=" + k + ", " + dtype, "compress", Double.NaN, k, b.innerSteps, n,
+                            "--outer-grad-dtype", dtype));
+                }
+                return runs;
             case "smoke": {
                 int h = Math.max(1, Math.min(b.innerSteps, n / 2));
                 runs.add(single("1 worker", h, n, b.batchSize, Communication.NONE, 1));
