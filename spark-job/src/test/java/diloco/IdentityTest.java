@@ -34,6 +34,7 @@ import diloco.config.TrainConfig.OuterOptimizerKind;
 import diloco.data.BatchSampler;
 import diloco.data.Shard;
 import diloco.data.TrainingData;
+import diloco.model.FlatParameters;
 import diloco.model.Gpt;
 import diloco.optim.AdamW;
 import diloco.optim.AdamWState;
@@ -86,13 +87,10 @@ class IdentityTest {
         Gpt gpt = new Gpt(c.model());
         Engine engine = Engines.start(1);
         LearningRateSchedule lr = new LearningRateSchedule(c.get(INNER_LR), c.get(WARMUP_STEPS), c.lrDecaySteps(), c.get(MIN_LR_RATIO));
-        AdamW adamw = new AdamW(gpt.layout(), c.get(INNER_BETA1), c.get(INNER_BETA2), c.get(INNER_EPS), c.get(WEIGHT_DECAY),
+        AdamW adamw = new AdamW(c.get(INNER_BETA1), c.get(INNER_BETA2), c.get(INNER_EPS), c.get(WEIGHT_DECAY),
                 c.get(GRAD_CLIP), false);
         try (NDManager m = engine.newBaseManager()) {
-            NDList p = gpt.layout().toArrays(gpt.initialParameters(c.get(SEED)), m);
-            for (NDArray a : p) {
-                a.setRequiresGradient(true);
-            }
+            FlatParameters p = FlatParameters.of(gpt.layout(), gpt.initialParameters(c.get(SEED)), m);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
             int b = c.get(BATCH_SIZE);
             int t = c.model().context();
@@ -101,14 +99,14 @@ class IdentityTest {
             for (int s = 0; s < steps; s++) {
                 BatchSampler.fill(shard.tokens(), c.get(SEED), 0, s, b, t, x, y);
                 try (NDManager sm = m.newSubManager()) {
-                    sm.tempAttachAll(p);
+                    sm.tempAttachAll(p.array());
                     try (GradientCollector gc = engine.newGradientCollector()) {
-                        gc.backward(gpt.loss(p, sm.create(x, new Shape(b, t)), sm.create(y, new Shape(b, t)), true));
+                        gc.backward(gpt.loss(p.views(), sm.create(x, new Shape(b, t)), sm.create(y, new Shape(b, t)), true));
                     }
                     adamw.step(p, state, lr.at(s));
                 }
             }
-            return gpt.layout().flatten(p);
+            return p.toHost();
         }
     }
 

@@ -1,30 +1,43 @@
 package diloco.bench;
 
 import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.CONTEXT;
+import static diloco.config.Options.D_MODEL;
+import static diloco.config.Options.GRAD_CLIP;
+import static diloco.config.Options.HEADS;
+import static diloco.config.Options.INNER_BETA1;
+import static diloco.config.Options.INNER_BETA2;
+import static diloco.config.Options.INNER_EPS;
 import static diloco.config.Options.INNER_LR;
 import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.LAYERS;
 import static diloco.config.Options.PRESET;
 import static diloco.config.Options.ROUNDS;
 import static diloco.config.Options.THREADS_PER_WORKER;
 import static diloco.config.Options.WARMUP_STEPS;
+import static diloco.config.Options.WEIGHT_DECAY;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import diloco.config.ModelConfig;
 import diloco.config.TrainConfig;
-import diloco.data.Tokens;
 import diloco.data.Shard;
+import diloco.data.Tokens;
+import diloco.io.BuildInfo;
 import diloco.io.Json;
+import diloco.model.FlatParameters;
 import diloco.model.Gpt;
 import diloco.optim.AdamWState;
 import diloco.worker.Engines;
 import diloco.worker.InnerLoop;
+import diloco.worker.StepPhases;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,83 +46,258 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Inner-step throughput on this machine, against its measured matmul ceiling. Prints a table and
- * writes JSON. No Spark: this is the worker's compute alone, the part every round multiplies.
+ * Inner-step throughput on this machine: against plain eager PyTorch training the same model
+ * with the same hyperparameters ({@code torch_inner_step.py}, run by a Python that imports
+ * torch), and against the machine's measured matmul ceiling; with the time of each phase of a
+ * step on both sides. Prints tables and writes JSON. No Spark: this is the worker's compute alone,
+ * the part every round multiplies.
  *
  * <pre>
  *   java -cp spark-job/target/diloco-spark-job.jar:$(cat spark-job/target/spark-classpath.txt) \
- *       diloco.bench.Bench --presets tiny,small --threads 1,2 --batch-size 16 --steps 20 --out bench.json
+ *       diloco.bench.Bench --models L2-D96-H4-T64,tiny,small --threads 1,2 --batch-size 16 --steps 30 --out bench.json
  * </pre>
+ *
+ * A model is a preset name or {@code L<layers>-D<width>-H<heads>-T<context>}. {@code --torch}
+ * names the Python to run (default {@code auto}: the first of {@code python3} on the PATH and
+ * {@code /usr/bin/python3} that imports torch; {@code none} skips the PyTorch side).
+ * {@code --mkl-fast-paths both|on|off} measures this job with and/or without the library that lets
+ * libtorch's MKL use its fastest kernels on non-Intel CPUs (default both, when it was built).
  */
 public final class Bench {
+    private static final Pattern CUSTOM = Pattern.compile("L(\\d+)-D(\\d+)-H(\\d+)-T(\\d+)");
+
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> a = parse(args);
         String[] threads = a.getOrDefault("--threads", "1," + Runtime.getRuntime().availableProcessors()).split(",");
+        String[] models = a.getOrDefault("--models", "tiny,small").split(",");
+        int batch = Integer.parseInt(a.getOrDefault("--batch-size", "16"));
+        int steps = Integer.parseInt(a.getOrDefault("--steps", "20"));
         String out = a.getOrDefault("--out", "bench.json");
+        String python = findPython(a.getOrDefault("--torch", "auto"));
+        List<Boolean> fastPaths = fastPathSettings(a.getOrDefault("--mkl-fast-paths", "both"));
         List<Map<String, Object>> rows = new ArrayList<>();
-        System.out.printf(Locale.ROOT, "%-8s %7s %6s %10s %12s %12s %14s %10s%n", "preset", "threads", "batch",
-                "ms/step", "tokens/s", "GFLOP/s", "matmul GFLOP/s", "of ceiling");
-        String pytorch = null;
+        Map<String, Map<String, Object>> eagerRuns = new LinkedHashMap<>();
+        String engineVersion = null;
+        String torchVersion = null;
         for (String t : threads) {
-            // One JVM per thread count: PyTorch's thread pool is sized once per process, and
-            // resizing it at run time measured slower than starting with that size.
-            Path part = Files.createTempFile("diloco-bench", ".json");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=" + t.trim(),
-                    "-cp", System.getProperty("java.class.path"), Bench.class.getName() + "$Child"));
-            for (Map.Entry<String, String> e : a.entrySet()) {
-                cmd.add(e.getKey());
-                cmd.add(e.getKey().equals("--threads") ? t.trim() : e.getKey().equals("--out") ? part.toString() : e.getValue());
+            int n = Integer.parseInt(t.trim());
+            for (boolean fast : fastPaths) {
+                Map<String, Object> child = runChild(a, n, fast);
+                engineVersion = (String) child.get("pytorch");
+                @SuppressWarnings("unchecked")
+                List<Map<String, Object>> childRows = (List<Map<String, Object>>) child.get("rows");
+                for (Map<String, Object> row : childRows) {
+                    if (python != null) {
+                        String model = (String) row.get("model");
+                        Map<String, Object> eager = eagerRuns.get(model + "@" + n);
+                        if (eager == null) {
+                            eager = runTorch(python, config(model, n, batch, steps), n, batch, steps);
+                            eagerRuns.put(model + "@" + n, eager);
+                        }
+                        torchVersion = (String) eager.get("torch");
+                        row.put("torch_tokens_per_sec", eager.get("tokens_per_sec"));
+                        row.put("torch_ms_per_step", eager.get("ms_per_step"));
+                        row.put("torch_phases_ms", eager.get("phases"));
+                        row.put("vs_torch", (Double) row.get("tokens_per_sec")
+                                / ((Number) eager.get("tokens_per_sec")).doubleValue());
+                    }
+                    rows.add(row);
+                }
             }
-            if (!a.containsKey("--out")) {
-                cmd.addAll(List.of("--out", part.toString()));
-            }
-            Process p = new ProcessBuilder(cmd).inheritIO().start();
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException("benchmark with " + t + " threads failed");
-            }
-            Map<String, Object> child = Json.parseObject(Files.readString(part));
-            Files.delete(part);
-            pytorch = (String) child.get("pytorch");
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> childRows = (List<Map<String, Object>>) child.get("rows");
-            rows.addAll(childRows);
         }
+        printTables(rows, python != null);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("command", "diloco.bench.Bench " + String.join(" ", args));
+        doc.put("date", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
         doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
                 "os_arch", System.getProperty("os.arch"), "java", System.getProperty("java.version")));
-        doc.put("pytorch", pytorch);
+        doc.put("pytorch_djl", engineVersion);
+        doc.put("pytorch_eager", torchVersion);
         doc.put("rows", rows);
         Files.writeString(Path.of(out), Json.pretty(doc));
         System.out.println("wrote " + out);
     }
 
-    /** Measures every preset at one thread count, in this JVM. */
+    private static void printTables(List<Map<String, Object>> rows, boolean torch) {
+        System.out.printf(Locale.ROOT, "%n%-16s %7s %9s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
+                "MKL paths", "vs PyTorch", "tokens/s", "PyTorch", "ms/step", "GFLOP/s", "ceiling", "of ceiling");
+        for (Map<String, Object> r : rows) {
+            System.out.printf(Locale.ROOT, "%-16s %7d %9s %10s %12.0f %12s %9.2f %9.1f %9.1f %9.1f%%%n", r.get("model"),
+                    r.get("threads"), Boolean.TRUE.equals(r.get("mkl_fast_paths")) ? "fast" : "default", torch ? String.format(Locale.ROOT, "%.2fx", (Double) r.get("vs_torch")) : "-",
+                    r.get("tokens_per_sec"), torch ? String.format(Locale.ROOT, "%.0f", r.get("torch_tokens_per_sec")) : "-",
+                    r.get("ms_per_step"), r.get("gflops"), r.get("matmul_gflops"), 100 * (Double) r.get("fraction_of_ceiling"));
+        }
+        System.out.printf(Locale.ROOT, "%nms per step by phase (this job | PyTorch eager)%n");
+        for (Map<String, Object> r : rows) {
+            @SuppressWarnings("unchecked")
+            Map<String, Double> ours = (Map<String, Double>) r.get("phases_ms");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-7s |", r.get("model"),
+                    r.get("threads"), Boolean.TRUE.equals(r.get("mkl_fast_paths")) ? "fast" : "default"));
+            ours.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
+            if (torch) {
+                @SuppressWarnings("unchecked")
+                Map<String, Number> eager = (Map<String, Number>) r.get("torch_phases_ms");
+                line.append(" |");
+                eager.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v.doubleValue())));
+            }
+            System.out.println(line);
+        }
+    }
+
+    /**
+     * One JVM per thread count (PyTorch sizes its thread pool once per process) and MKL setting
+     * (the fast-paths library is preloaded at process start, or not).
+     */
+    private static Map<String, Object> runChild(Map<String, String> a, int threads, boolean fastPaths) throws Exception {
+        Path part = Files.createTempFile("diloco-bench", ".json");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=" + threads,
+                "-cp", System.getProperty("java.class.path"), Bench.class.getName() + "$Child"));
+        for (Map.Entry<String, String> e : a.entrySet()) {
+            if (List.of("--models", "--batch-size", "--steps").contains(e.getKey())) {
+                cmd.add(e.getKey());
+                cmd.add(e.getValue());
+            }
+        }
+        cmd.addAll(List.of("--threads", Integer.toString(threads), "--out", part.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        pb.environment().remove("LD_PRELOAD");
+        if (fastPaths) {
+            pb.environment().put("LD_PRELOAD", fastPathsLibrary().toString());
+        }
+        Process p = pb.start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("benchmark with " + threads + " threads failed");
+        }
+        Map<String, Object> child = Json.parseObject(Files.readString(part));
+        Files.delete(part);
+        return child;
+    }
+
+    /** The same model and hyperparameters in plain eager PyTorch (the bundled script). */
+    private static Map<String, Object> runTorch(String python, TrainConfig cfg, int threads, int batch, int steps)
+            throws Exception {
+        Path script = Files.createTempFile("torch_inner_step", ".py");
+        try (InputStream in = Bench.class.getResourceAsStream("torch_inner_step.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        ModelConfig m = cfg.model();
+        List<String> cmd = List.of(python, script.toString(), "--threads", Integer.toString(threads),
+                "--layers", Integer.toString(m.layers()), "--d-model", Integer.toString(m.dModel()),
+                "--heads", Integer.toString(m.heads()), "--context", Integer.toString(m.context()),
+                "--batch", Integer.toString(batch), "--steps", Integer.toString(steps),
+                "--lr", Float.toString(cfg.get(INNER_LR)), "--beta1", Float.toString(cfg.get(INNER_BETA1)),
+                "--beta2", Float.toString(cfg.get(INNER_BETA2)), "--eps", Float.toString(cfg.get(INNER_EPS)),
+                "--weight-decay", Float.toString(cfg.get(WEIGHT_DECAY)), "--clip", Float.toString(cfg.get(GRAD_CLIP)));
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+            // OpenMP and OpenBLAS threads that spin while waiting fight over the cores otherwise
+            pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+            Process p = pb.start();
+            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("PyTorch benchmark failed: " + String.join(" ", cmd));
+            }
+            return Json.parseObject(stdout.substring(stdout.lastIndexOf('\n') + 1));
+        } finally {
+            Files.delete(script);
+        }
+    }
+
+    /** The library of src/main/native/mkl_fast_paths.c, built next to the application jar. */
+    static Path fastPathsLibrary() {
+        try {
+            Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return jar.getParent().resolve("libdiloco_mkl_fast_paths.so");
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** --mkl-fast-paths both|on|off: both (when the library was built) measures each setting. */
+    static List<Boolean> fastPathSettings(String spec) {
+        boolean built = Files.isRegularFile(fastPathsLibrary());
+        switch (spec) {
+            case "off":
+                return List.of(false);
+            case "on":
+                if (!built) {
+                    throw new IllegalArgumentException("--mkl-fast-paths on: " + fastPathsLibrary()
+                            + " was not built (it needs a C compiler at build time)");
+                }
+                return List.of(true);
+            case "both":
+                return built ? List.of(false, true) : List.of(false);
+            default:
+                throw new IllegalArgumentException("--mkl-fast-paths is both, on or off, not " + spec);
+        }
+    }
+
+    /** The Python that runs the PyTorch side, or null for none. */
+    static String findPython(String spec) throws InterruptedException {
+        if (spec.equals("none")) {
+            return null;
+        }
+        List<String> candidates = spec.equals("auto") ? List.of("python3", "/usr/bin/python3") : List.of(spec);
+        for (String c : candidates) {
+            try {
+                Process p = new ProcessBuilder(c, "-c", "import torch").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return c;
+                }
+            } catch (IOException notThere) {
+                // try the next
+            }
+        }
+        if (spec.equals("auto")) {
+            System.out.println("PyTorch side skipped: no python3 here imports torch (Debian: apt-get install python3-torch)");
+            return null;
+        }
+        throw new IllegalArgumentException("--torch " + spec + " cannot import torch");
+    }
+
+    /** The job's configuration for benchmarking {@code model} (a preset or L-D-H-T). */
+    static TrainConfig config(String model, int threads, int batch, int steps) {
+        TrainConfig.Builder b = TrainConfig.builder().set(BATCH_SIZE, batch).set(INNER_STEPS, steps).set(ROUNDS, 1)
+                .set(WARMUP_STEPS, 1).set(INNER_LR, 1e-3f).set(THREADS_PER_WORKER, threads);
+        Matcher m = CUSTOM.matcher(model);
+        if (m.matches()) {
+            b.set(PRESET, "tiny").set(LAYERS, Integer.parseInt(m.group(1))).set(D_MODEL, Integer.parseInt(m.group(2)))
+                    .set(HEADS, Integer.parseInt(m.group(3))).set(CONTEXT, Integer.parseInt(m.group(4)));
+        } else {
+            b.set(PRESET, model);
+        }
+        return b.build();
+    }
+
+    /** Measures every model at one thread count, in this JVM. */
     public static final class Child {
         private Child() {}
 
         public static void main(String[] args) throws Exception {
             Map<String, String> a = parse(args);
-            String[] presets = a.getOrDefault("--presets", "tiny,small").split(",");
+            String[] models = a.getOrDefault("--models", "tiny,small").split(",");
             int threads = Integer.parseInt(a.get("--threads"));
             int batch = Integer.parseInt(a.getOrDefault("--batch-size", "16"));
             int steps = Integer.parseInt(a.getOrDefault("--steps", "20"));
             Engine engine = Engines.start(threads);
             double ceiling = matmulGflops(engine);
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (String p : presets) {
-                Map<String, Object> row = measure(engine, p.trim(), threads, batch, steps);
+            for (String model : models) {
+                Map<String, Object> row = measure(engine, model.trim(), threads, batch, steps);
                 row.put("matmul_gflops", ceiling);
                 row.put("fraction_of_ceiling", (Double) row.get("gflops") / ceiling);
                 rows.add(row);
-                System.out.printf(Locale.ROOT, "%-8s %7d %6d %10.1f %12.0f %12.1f %14.1f %9.1f%%%n", p, threads, batch,
-                        row.get("ms_per_step"), row.get("tokens_per_sec"), row.get("gflops"), ceiling,
-                        100 * (Double) row.get("fraction_of_ceiling"));
+                System.out.printf(Locale.ROOT, "measured %s at %d thread(s): %.2f ms/step%n", model, threads,
+                        row.get("ms_per_step"));
             }
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("pytorch", engine.getVersion());
@@ -124,33 +312,38 @@ public final class Bench {
         return 6.0 * n + 12.0 * m.layers() * m.dModel() * m.context();
     }
 
-    private static Map<String, Object> measure(Engine engine, String preset, int threads, int batch, int steps)
-            throws IOException {
-        TrainConfig cfg = TrainConfig.builder().set(PRESET, preset).set(BATCH_SIZE, batch).set(INNER_STEPS, steps)
-                .set(ROUNDS, 1).set(WARMUP_STEPS, 1).set(INNER_LR, 1e-3f).set(THREADS_PER_WORKER, threads).build();
+    private static Map<String, Object> measure(Engine engine, String model, int threads, int batch, int steps) {
+        TrainConfig cfg = config(model, threads, batch, steps);
         Gpt gpt = new Gpt(cfg.model());
         byte[] text = new byte[1 << 20];
         new SplittableRandom(1).nextBytes(text);
         Shard shard = new Shard(0, 1, Tokens.ofBytes(text));
         InnerLoop loop = new InnerLoop(cfg);
         try (NDManager m = engine.newBaseManager()) {
-            NDList params = gpt.layout().toArrays(gpt.initialParameters(0), m);
+            FlatParameters params = FlatParameters.of(gpt.layout(), gpt.initialParameters(0), m);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
             loop.trainSteps(params, state, shard, 0, 3, m, engine, null); // warm-up
+            StepPhases phases = new StepPhases();
+            loop.measurePhases(phases);
             long t0 = System.nanoTime();
             loop.trainSteps(params, state, shard, 3, steps, m, engine, null);
             double sec = (System.nanoTime() - t0) / 1e9;
             double tokens = (double) steps * batch * cfg.model().context();
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("preset", preset);
+            row.put("model", model);
+            row.put("layers", cfg.model().layers());
+            row.put("d_model", cfg.model().dModel());
+            row.put("heads", cfg.model().heads());
+            row.put("context", cfg.model().context());
             row.put("parameters", gpt.layout().size());
             row.put("threads", threads);
+            row.put("mkl_fast_paths", BuildInfo.mklFastPaths());
             row.put("batch_size", batch);
-            row.put("context", cfg.model().context());
             row.put("steps", steps);
             row.put("ms_per_step", 1000 * sec / steps);
             row.put("tokens_per_sec", tokens / sec);
             row.put("gflops", tokens * flopsPerToken(cfg.model(), gpt.layout().size()) / sec / 1e9);
+            row.put("phases_ms", phases.msPerStep());
             return row;
         }
     }

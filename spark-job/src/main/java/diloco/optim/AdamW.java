@@ -1,26 +1,25 @@
 package diloco.optim;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
-import diloco.model.ParamLayout;
-
-import java.util.List;
+import diloco.model.FlatParameters;
 
 /**
  * The inner optimizer: AdamW with decoupled weight decay, whose state ({@link AdamWState}) we own,
  * so it can persist across rounds, be handed over and be checkpointed (DJL's built-in AdamW keeps
- * its moments private). Each update is DJL's fused PyTorch kernel, the same arithmetic as DJL's
- * {@code ai.djl.training.optimizer.AdamW}:
+ * its moments private). The update is DJL's fused PyTorch kernel, the same arithmetic as DJL's
+ * {@code ai.djl.training.optimizer.AdamW}, applied once to the whole parameter buffer:
  *
  * <pre>
- *   g ← rescale·g;   w ← w − lr·wd·w;   m ← β₁m + (1−β₁)g;   v ← β₂v + (1−β₂)g²
+ *   g ← rescale·g;   w ← w − lr·wd·mask·w;   m ← β₁m + (1−β₁)g;   v ← β₂v + (1−β₂)g²
  *   w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m / (√v + ε)
  * </pre>
  *
  * Clipping is by the global L2 norm of all gradients (the kernel's own clip is a per-element
- * clamp), applied through {@code rescale = min(1, clip / ‖g‖)}. Weight decay is applied only to
- * tensors the layout marks for decay (matrices and embeddings), unless {@code decayAll}.
+ * clamp), applied through {@code rescale = min(1, clip / ‖g‖)}. Weight decay applies only where
+ * the layout marks it (matrices and embeddings: {@code mask}), unless {@code decayAll}.
  */
 public final class AdamW {
     private final float beta1;
@@ -29,11 +28,8 @@ public final class AdamW {
     private final float weightDecay;
     private final float gradClip;
     private final boolean decayAll;
-    private final List<ParamLayout.Entry> entries;
 
-    public AdamW(ParamLayout layout, float beta1, float beta2, float eps, float weightDecay, float gradClip,
-            boolean decayAll) {
-        this.entries = layout.entries();
+    public AdamW(float beta1, float beta2, float eps, float weightDecay, float gradClip, boolean decayAll) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -43,22 +39,20 @@ public final class AdamW {
     }
 
     /**
-     * Applies one update to {@code params} (layout order) from their gradients, and clears the
-     * gradients. Returns the global gradient L2 norm before clipping (NaN when it was not
-     * computed because clipping is off).
+     * Applies one update to {@code params} from their gradient, and clears the gradient. Returns
+     * the global gradient L2 norm before clipping (NaN when it was not computed because clipping
+     * is off).
      */
-    public float step(NDList params, AdamWState state, float lr) {
-        if (params.size() != entries.size()) {
-            throw new IllegalArgumentException("expected " + entries.size() + " parameters, got " + params.size());
-        }
-        NDList grads = new NDList(params.size());
-        for (NDArray p : params) {
-            grads.add(p.getGradient());
+    public float step(FlatParameters params, AdamWState state, float lr) {
+        NDArray w = params.array();
+        NDArray grad = params.gradient();
+        if (grad.size() != state.means.size()) {
+            throw new IllegalArgumentException("expected " + state.means.size() + " parameters, got " + grad.size());
         }
         float norm = Float.NaN;
         float rescale = 1f;
         if (gradClip > 0f) {
-            norm = globalNorm(grads);
+            norm = grad.norm().getFloat();
             if (norm > gradClip) {
                 rescale = gradClip / (norm + 1e-6f);
             }
@@ -68,25 +62,17 @@ public final class AdamW {
         double coef1 = 1.0 - StrictMath.pow(beta1, state.step);
         double coef2 = 1.0 - StrictMath.pow(beta2, state.step);
         float lrBiasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
-        for (int i = 0; i < params.size(); i++) {
-            NDArray w = params.get(i);
-            float wd = decayAll || entries.get(i).decay ? weightDecay : 0f;
-            // The kernel also zeroes w's gradient afterwards (PyTorch accumulates otherwise).
-            w.getNDArrayInternal().adamUpdate(
-                    new NDList(w, grads.get(i), state.means.get(i), state.variances.get(i)),
-                    new NDList(w),
-                    lr, lrBiasCorrected, wd, rescale, -1f, beta1, beta2, eps, false, true);
+        float kernelDecay = weightDecay;
+        if (!decayAll && weightDecay > 0f) {
+            // the kernel's decay is one scalar for the whole buffer: masked decay goes first, as in the kernel
+            try (NDArray data = w.stopGradient(); NDArray decay = data.mul(params.decayMask())) {
+                data.subi(decay.muli(lr * weightDecay));
+            }
+            kernelDecay = 0f;
         }
+        JniUtils.adamUpdate((PtNDArray) w, (PtNDArray) grad, (PtNDArray) state.means, (PtNDArray) state.variances,
+                lr, lrBiasCorrected, kernelDecay, rescale, -1f, beta1, beta2, eps, true);
+        JniUtils.zeroGrad((PtNDArray) w); // PyTorch accumulates gradients otherwise
         return norm;
-    }
-
-    /** √(Σ‖g‖²) over all gradients, one device sync. */
-    static float globalNorm(NDList grads) {
-        NDArray sumSquares = null;
-        for (NDArray g : grads) {
-            NDArray s = g.square().sum();
-            sumSquares = sumSquares == null ? s : sumSquares.add(s);
-        }
-        return sumSquares == null ? 0f : (float) Math.sqrt(sumSquares.getFloat());
     }
 }

@@ -1,22 +1,24 @@
 package diloco.optim;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 
+import diloco.model.HostArrays;
 import diloco.model.ParamLayout;
 
 /**
- * A worker's AdamW state: first and second moments (layout order) and the number of updates
- * taken (for bias correction). Owned by its manager; close the manager to free it.
+ * A worker's AdamW state: first and second moments, each one contiguous 1-D array in layout order
+ * (like {@link diloco.model.FlatParameters}), and the number of updates taken (for bias
+ * correction). Owned by its manager; close the manager to free it.
  */
 public final class AdamWState implements AutoCloseable {
-    final NDList means;
-    final NDList variances;
+    final NDArray means;
+    final NDArray variances;
     long step;
     private final NDManager manager;
 
-    private AdamWState(NDManager manager, NDList means, NDList variances, long step) {
+    private AdamWState(NDManager manager, NDArray means, NDArray variances, long step) {
         this.manager = manager;
         this.means = means;
         this.variances = variances;
@@ -26,29 +28,20 @@ public final class AdamWState implements AutoCloseable {
     /** Zero moments, step 0, in a new sub-manager of {@code parent}. */
     public static AdamWState fresh(ParamLayout layout, NDManager parent) {
         NDManager m = parent.newSubManager();
-        NDList means = new NDList();
-        NDList variances = new NDList();
-        for (ParamLayout.Entry e : layout.entries()) {
-            means.add(m.zeros(e.djlShape()));
-            variances.add(m.zeros(e.djlShape()));
-        }
-        return new AdamWState(m, means, variances, 0);
+        Shape shape = new Shape(layout.size());
+        return new AdamWState(m, m.zeros(shape), m.zeros(shape), 0);
     }
 
     /** A deep copy in a new sub-manager of {@code parent}. */
     public AdamWState copy(NDManager parent) {
         NDManager m = parent.newSubManager();
-        return new AdamWState(m, copyAll(means, m), copyAll(variances, m), step);
+        return new AdamWState(m, copyOf(means, m), copyOf(variances, m), step);
     }
 
-    private static NDList copyAll(NDList src, NDManager m) {
-        NDList out = new NDList(src.size());
-        for (NDArray a : src) {
-            NDArray c = a.duplicate();
-            c.attach(m);
-            out.add(c);
-        }
-        return out;
+    private static NDArray copyOf(NDArray a, NDManager m) {
+        NDArray c = a.duplicate();
+        c.attach(m);
+        return c;
     }
 
     public long step() {
@@ -57,22 +50,27 @@ public final class AdamWState implements AutoCloseable {
 
     /** The moments as flat vectors in layout order: {means, variances}. */
     public float[][] toHost(ParamLayout layout) {
-        return new float[][] {layout.flatten(means), layout.flatten(variances)};
+        float[] m = means.toFloatArray();
+        if (m.length != layout.size()) {
+            throw new IllegalArgumentException("state has " + m.length + " values, layout needs " + layout.size());
+        }
+        return new float[][] {m, variances.toFloatArray()};
     }
 
     /** A state with the given moments and step count, in a new sub-manager of {@code parent}. */
     public static AdamWState fromHost(ParamLayout layout, NDManager parent, float[] means, float[] variances, long step) {
+        if (means.length != layout.size() || variances.length != layout.size()) {
+            throw new IllegalArgumentException("moments have " + means.length + " and " + variances.length
+                    + " values, layout needs " + layout.size());
+        }
         NDManager m = parent.newSubManager();
-        return new AdamWState(m, layout.toArrays(means, m), layout.toArrays(variances, m), step);
+        Shape shape = new Shape(layout.size());
+        return new AdamWState(m, HostArrays.of(m, means, shape), HostArrays.of(m, variances, shape), step);
     }
 
     /** Bytes the moments take on their device. */
     public long bytes() {
-        long n = 0;
-        for (NDArray a : means) {
-            n += a.size() * 4L;
-        }
-        return 2 * n;
+        return 2 * means.size() * 4L;
     }
 
     @Override

@@ -31,8 +31,8 @@ final class Placement implements RoundListener {
             if (w.rejected() != null && w.host() == null) {
                 continue; // gave up before running anywhere
             }
-            String where = String.format(java.util.Locale.ROOT, "executor %s%s, device %s", w.executor(),
-                    w.gpu() == null ? "" : ", Spark GPU " + w.gpu(), w.device());
+            String where = String.format(java.util.Locale.ROOT, "executor %s%s, device %s, %d thread%s", w.executor(),
+                    w.gpu() == null ? "" : ", Spark GPU " + w.gpu(), w.device(), w.threads(), w.threads() == 1 ? "" : "s");
             if (!Objects.equals(seen.put(w.worker(), where), where)) {
                 log.say("worker %d: %s (round %d)", w.worker(), where, w.round());
             }

@@ -55,13 +55,21 @@ public final class Engines {
         return engine;
     }
 
+    /** The intra-op threads PyTorch computes with in this JVM now. */
+    public static int threads() {
+        return JniUtils.getNumThreads();
+    }
+
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) {
             System.setProperty(key, value);
         }
     }
 
-    /** Cores this executor may use: spark.executor.cores where set, otherwise the machine's. */
+    /**
+     * Cores this executor may use: spark.executor.cores where set, otherwise the machine's (a
+     * standalone executor started without spark.executor.cores takes all its worker's cores).
+     */
     static int executorCores() {
         int machine = Runtime.getRuntime().availableProcessors();
         SparkEnv env = SparkEnv.get();

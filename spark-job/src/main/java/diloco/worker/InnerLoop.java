@@ -33,6 +33,7 @@ import diloco.config.TrainConfig;
 import diloco.data.BatchSampler;
 import diloco.data.Hashing;
 import diloco.data.Shard;
+import diloco.model.FlatParameters;
 import diloco.model.Gpt;
 import diloco.model.HostArrays;
 import diloco.model.ParamLayout;
@@ -59,13 +60,15 @@ public final class InnerLoop {
     private final LearningRateSchedule schedule;
     /** A test's fault hook (see {@link FaultInjection}); null in real runs. */
     private final FaultInjection faults;
+    /** A benchmark's step timer (see {@link #measurePhases}); null in real runs. */
+    private StepPhases phases;
 
     public InnerLoop(TrainConfig cfg) {
         this.cfg = cfg;
         this.faults = FaultInjection.fromEnvironment();
         this.model = new Gpt(cfg.model());
         this.layout = model.layout();
-        this.adamw = new AdamW(layout, cfg.get(INNER_BETA1), cfg.get(INNER_BETA2), cfg.get(INNER_EPS),
+        this.adamw = new AdamW(cfg.get(INNER_BETA1), cfg.get(INNER_BETA2), cfg.get(INNER_EPS),
                 cfg.get(WEIGHT_DECAY), cfg.get(GRAD_CLIP), false);
         this.schedule = schedule(cfg);
     }
@@ -105,9 +108,9 @@ public final class InnerLoop {
             boolean fromOwn = plan.continuesFromOwnParameters(worker) && state.ownParameters != null;
             boolean committed = false;
             try (NDManager manager = engine.newBaseManager(device)) {
-                NDList params = layout.toArrays(fromOwn ? state.ownParameters : theta, manager);
+                FlatParameters params = FlatParameters.of(layout, fromOwn ? state.ownParameters : theta, manager);
                 double lossSum = train(params, state.optimizer, shard, round, manager, engine, task);
-                float[] local = layout.flatten(params);
+                float[] local = params.toHost();
                 float[] delta = new float[theta.length];
                 double sq = 0;
                 for (int i = 0; i < delta.length; i++) {
@@ -130,8 +133,8 @@ public final class InnerLoop {
                 long steps = cfg.get(INNER_STEPS);
                 WorkerReport report = new WorkerReport(worker, round, steps * cfg.tokensPerStep(), lossSum / steps, norm,
                         schedule.at(round * steps - 1), checkout.source(), startMs, System.currentTimeMillis(), waited,
-                        secSync, executorId(), executorHost(), device.toString(), gpu, choice.note(), dropped, fromOwn,
-                        rejected);
+                        secSync, executorId(), executorHost(), device.toString(), Engines.threads(), gpu, choice.note(),
+                        dropped, fromOwn, rejected);
                 return new WorkerUpdate(dropped || rejected != null ? null : encode(delta, worker, round), report);
             } finally {
                 if (!committed) {
@@ -152,18 +155,15 @@ public final class InnerLoop {
      * H AdamW steps on {@code params} in place; returns the sum of the step losses. Step s of
      * round r is global inner step (r−1)·H + s: batches and learning rate depend on it alone.
      */
-    double train(NDList params, AdamWState state, Shard shard, int round, NDManager manager, Engine engine,
+    double train(FlatParameters params, AdamWState state, Shard shard, int round, NDManager manager, Engine engine,
             TaskContext task) {
         int h = cfg.get(INNER_STEPS);
         return trainSteps(params, state, shard, (long) (round - 1) * h, h, manager, engine, task);
     }
 
     /** Steps {@code first .. first+count-1} (global inner step numbers); returns the summed loss. */
-    public double trainSteps(NDList params, AdamWState state, Shard shard, long first, int count, NDManager manager,
-            Engine engine, TaskContext task) {
-        for (NDArray p : params) {
-            p.setRequiresGradient(true);
-        }
+    public double trainSteps(FlatParameters params, AdamWState state, Shard shard, long first, int count,
+            NDManager manager, Engine engine, TaskContext task) {
         int b = cfg.get(BATCH_SIZE);
         int t = cfg.model().context();
         long[] x = new long[b * t];
@@ -177,7 +177,11 @@ public final class InnerLoop {
                 faults.beforeStep(shard.worker(), (int) (first / cfg.get(INNER_STEPS)) + 1, (int) (step - first) + 1,
                         executorId());
             }
+            if (phases != null) {
+                phases.start();
+            }
             BatchSampler.fill(shard.tokens(), cfg.get(SEED), shard.worker(), step, b, t, x, y);
+            lap(StepPhases.Phase.SAMPLE);
             if (cfg.model().dropout() > 0f) {
                 engine.setRandomSeed((int) Hashing.mix(cfg.get(SEED), shard.worker(), step));
             }
@@ -187,20 +191,37 @@ public final class InnerLoop {
     }
 
     /** One forward/backward/update; every temporary array lives in a per-step manager. */
-    float step(NDList params, AdamWState state, long[] x, long[] y, float lr, NDManager manager, Engine engine) {
+    float step(FlatParameters params, AdamWState state, long[] x, long[] y, float lr, NDManager manager,
+            Engine engine) {
         Shape shape = new Shape(cfg.get(BATCH_SIZE), cfg.model().context());
+        float loss;
         try (NDManager stepManager = manager.newSubManager()) {
-            stepManager.tempAttachAll(params);
+            stepManager.tempAttachAll(params.array()); // the step's views and temporaries go with the step
             NDArray xs = HostArrays.of(stepManager, x, shape);
             NDArray ys = HostArrays.of(stepManager, y, shape);
-            float loss;
+            lap(StepPhases.Phase.UPLOAD);
             try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray l = model.loss(params, xs, ys, true);
+                NDArray l = model.loss(params.views(), xs, ys, true);
+                lap(StepPhases.Phase.FORWARD);
                 gc.backward(l);
                 loss = l.getFloat();
+                lap(StepPhases.Phase.BACKWARD);
             }
             adamw.step(params, state, lr);
-            return loss;
+            lap(StepPhases.Phase.OPTIMIZER);
+        }
+        lap(StepPhases.Phase.RELEASE);
+        return loss;
+    }
+
+    /** Times each phase of every step from now on into {@code phases} (benchmarks); null stops. */
+    public void measurePhases(StepPhases phases) {
+        this.phases = phases;
+    }
+
+    private void lap(StepPhases.Phase phase) {
+        if (phases != null) {
+            phases.lap(phase);
         }
     }
 

@@ -19,6 +19,7 @@ import java.io.Serializable;
  * @param executor       the Spark executor id
  * @param host           the executor's host, as Spark's block manager knows it
  * @param device         the PyTorch device it computed on
+ * @param threads        PyTorch intra-op threads it computed with
  * @param gpu            the GPU address Spark assigned to its task, or null
  * @param deviceNote     why that GPU was not used (no CUDA), or null
  * @param dropped        its outer gradient was lost (simulated); the driver did not receive it
@@ -27,14 +28,14 @@ import java.io.Serializable;
  */
 public record WorkerReport(int worker, int round, long tokens, double meanLoss, double deltaNorm, double lrEnd,
         StateSource stateSource, long startMs, long endMs, double secWaiting, double secStateSync, String executor,
-        String host, String device, Integer gpu, String deviceNote, boolean dropped, boolean startedFromOwn,
+        String host, String device, int threads, Integer gpu, String deviceNote, boolean dropped, boolean startedFromOwn,
         String rejected) implements Serializable {
 
     /** A worker that gave up: its task failed on every allowed attempt (--on-worker-failure drop). */
     public static WorkerReport failed(int worker, int round, String reason, String executor) {
         long now = System.currentTimeMillis();
         return new WorkerReport(worker, round, 0, Double.NaN, Double.NaN, Double.NaN, StateSource.fresh(), now, now, 0, 0,
-                executor, null, "none", null, null, false, false, reason);
+                executor, null, "none", 0, null, null, false, false, reason);
     }
 
     /** Seconds of inner steps (including an every-round state write). */

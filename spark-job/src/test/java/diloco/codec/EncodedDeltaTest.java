@@ -128,7 +128,7 @@ class EncodedDeltaTest {
     }
 
     static WorkerUpdate update(float[] d, OuterGradDtype dtype) {
-        WorkerReport r = new WorkerReport(0, 1, 0, 0, 0, 0, StateSource.fresh(), 0, 0, 0, 0, "e", "h", "cpu()", null, null,
+        WorkerReport r = new WorkerReport(0, 1, 0, 0, 0, 0, StateSource.fresh(), 0, 0, 0, 0, "e", "h", "cpu()", 1, null, null,
                 false, false, null);
         return new WorkerUpdate(EncodedDelta.encode(d, dtype, false, null), r);
     }

@@ -103,25 +103,22 @@ class GptTest {
     void fitsOneBatch() {
         Gpt gpt = new Gpt(CFG);
         try (NDManager m = manager.newSubManager()) {
-            NDList p = gpt.layout().toArrays(gpt.initialParameters(3), m);
-            for (NDArray a : p) {
-                a.setRequiresGradient(true);
-            }
+            FlatParameters p = FlatParameters.of(gpt.layout(), gpt.initialParameters(3), m);
             long[] x = new long[2 * 16];
             long[] y = new long[2 * 16];
             for (int i = 0; i < x.length; i++) {
                 x[i] = "the quick brown fox jumps over the lazy dog.".charAt(i % 44);
                 y[i] = "the quick brown fox jumps over the lazy dog.".charAt((i + 1) % 44);
             }
-            AdamW opt = new AdamW(gpt.layout(), 0.9f, 0.95f, 1e-8f, 0f, 1f, false);
+            AdamW opt = new AdamW(0.9f, 0.95f, 1e-8f, 0f, 1f, false);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
             float first = 0;
             float last = 0;
             for (int s = 0; s < 30; s++) {
                 try (NDManager sm = m.newSubManager()) {
-                    sm.tempAttachAll(p);
+                    sm.tempAttachAll(p.array());
                     try (GradientCollector gc = engine.newGradientCollector()) {
-                        NDArray loss = gpt.loss(p, sm.create(x, new Shape(2, 16)), sm.create(y, new Shape(2, 16)), true);
+                        NDArray loss = gpt.loss(p.views(), sm.create(x, new Shape(2, 16)), sm.create(y, new Shape(2, 16)), true);
                         gc.backward(loss);
                         last = loss.getFloat();
                         first = s == 0 ? last : first;

@@ -5,8 +5,10 @@ The same GPT as diloco.model.Gpt (GPT-2 shape: token and position embeddings, pr
 blocks with a fused qkv projection and causal softmax attention written out, a GELU MLP of
 width 4d, a final LayerNorm, the head tied to the token embedding), the same batch of random
 windows of random bytes, cross-entropy, global-norm clipping at 1.0, and torch.optim.AdamW with
-the job's betas, epsilon and weight decay (matrices and embeddings only). No compilation.
-Prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec", "torch"}.
+the job's learning rate, betas, epsilon and weight decay (matrices and embeddings only), its
+implementation chosen by PyTorch's defaults. No compilation. diloco.bench.Bench runs it with the
+job's values; prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec", "torch", "phases"}
+(phases: milliseconds per step of sample, forward, backward, optimizer).
 
     python3 torch_inner_step.py --threads 1 --layers 2 --d-model 96 --heads 4 --context 64 --batch 16 --steps 30
 """
@@ -66,6 +68,9 @@ def main():
     for name, default in [("threads", 1), ("layers", 2), ("d-model", 96), ("heads", 4), ("context", 64),
                           ("batch", 16), ("steps", 30), ("warmup", 3)]:
         p.add_argument("--" + name, type=int, default=default)
+    for name, default in [("lr", 1e-3), ("beta1", 0.9), ("beta2", 0.95), ("eps", 1e-8), ("weight-decay", 0.1),
+                          ("clip", 1.0)]:
+        p.add_argument("--" + name, type=float, default=default)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -74,30 +79,48 @@ def main():
     model = Gpt(vocab, a.context, a.layers, a.d_model, a.heads)
     decay = [q for q in model.parameters() if q.dim() >= 2]
     no_decay = [q for q in model.parameters() if q.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=1e-3, betas=(0.9, 0.95), eps=1e-8)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(a.beta1, a.beta2), eps=a.eps)
     data = torch.randint(0, vocab, (1 << 20,), dtype=torch.uint8)
 
+    phases = {"sample": 0.0, "forward": 0.0, "backward": 0.0, "optimizer": 0.0}
+
+    def lap(phase, since):
+        now = time.perf_counter()
+        phases[phase] += now - since
+        return now
+
     def step():
+        t = time.perf_counter()
         starts = torch.randint(0, data.numel() - a.context - 1, (a.batch,))
         idx = starts[:, None] + torch.arange(a.context + 1)
         w = data[idx].long()
         x, y = w[:, :-1], w[:, 1:]
+        t = lap("sample", t)
         loss = F.cross_entropy(model(x).reshape(-1, vocab), y.reshape(-1))
+        t = lap("forward", t)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        value = loss.item()
+        t = lap("backward", t)
+        if a.clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
         opt.step()
-        return loss.item()
+        lap("optimizer", t)
+        return value
 
     for _ in range(a.warmup):
         step()
+    for k in phases:
+        phases[k] = 0.0
     t0 = time.perf_counter()
     for _ in range(a.steps):
         step()
     sec = time.perf_counter() - t0
     print(json.dumps({"threads": a.threads, "ms_per_step": 1000 * sec / a.steps,
-                      "tokens_per_sec": a.steps * a.batch * a.context / sec, "torch": torch.__version__}))
+                      "tokens_per_sec": a.steps * a.batch * a.context / sec, "torch": torch.__version__,
+                      "phases": {k: 1000 * v / a.steps for k, v in phases.items()}}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,105 @@
+package diloco.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.TestSupport;
+import diloco.io.Json;
+import diloco.io.RunOutput;
+import diloco.io.SafeTensors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./submit.sh local} trains its workers at once, one executor JVM each (Spark's
+ * local-cluster master, from a Spark home linked from the Maven jars) with one PyTorch thread each,
+ * and ends where the same run ends with its workers one after another in one JVM.
+ */
+class LocalWorkersIT {
+    @TempDir
+    Path tmp;
+
+    static List<String> args(Path corpus, Path out) {
+        return new ArrayList<>(List.of("--data", corpus.toString(), "--out", out.toString(), "--preset", "tiny",
+                "--workers", "2", "--inner-steps", "300", "--rounds", "2", "--batch-size", "8", "--inner-lr", "3e-3",
+                "--warmup-steps", "20", "--val-fraction", "0.2", "--val-windows", "8"));
+    }
+
+    /** Runs {@code ./submit.sh local train} with {@code cores} cores, {@code perWorker} each; returns its log. */
+    private String submit(List<String> jobArgs, int perWorker) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", Paths.get("..", "submit.sh").toAbsolutePath().normalize().toString(),
+                "local", "train"));
+        cmd.addAll(jobArgs);
+        Path log = tmp.resolve("submit-" + perWorker + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("DILOCO_LOCAL_CORES", "2");
+        pb.environment().put("DILOCO_LOCAL_WORKER_CORES", Integer.toString(perWorker));
+        pb.environment().put("DILOCO_LOCAL_EXECUTOR_MEMORY", "1024");
+        pb.environment().put("DRIVER_MEMORY", "1g");
+        Process p = pb.start();
+        assertTrue(p.waitFor(6, TimeUnit.MINUTES), "./submit.sh local did not finish");
+        String text = Files.readString(log);
+        assertEquals(0, p.exitValue(), text.length() > 4000 ? text.substring(text.length() - 4000) : text);
+        return text;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void workersTrainAtOnceAndEndAsOneAfterAnother() throws Exception {
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        submit(args(corpus, tmp.resolve("at-once")), 1);
+        Map<String, Object> run = Json.parseObject(Files.readString(tmp.resolve("at-once").resolve(RunOutput.RUN_JSON)));
+        assertTrue(String.valueOf(((Map<String, Object>) run.get("spark")).get("master")).startsWith("local-cluster[2,1,"),
+                "two executors of one core: " + run.get("spark"));
+        boolean built = Files.isRegularFile(Paths.get("target", "libdiloco_mkl_fast_paths.so"));
+        assertEquals(built, ((Map<String, Object>) run.get("build")).get("mkl_fast_paths"),
+                "submit.sh preloads the MKL library whenever it was built");
+        Set<String> executors = new HashSet<>();
+        boolean overlapped = false;
+        for (String line : Files.readAllLines(tmp.resolve("at-once").resolve(RunOutput.METRICS))) {
+            Map<String, Object> m = Json.parseObject(line);
+            for (Map<String, Object> s : (List<Map<String, Object>>) m.get("state_source")) {
+                executors.add(String.valueOf(s.get("executor")));
+                // --threads-per-worker 0: the executor's one core, not every core of the machine
+                assertEquals(1, ((Number) s.get("threads")).intValue(), "PyTorch threads of " + s);
+            }
+            double inner = ((Number) m.get("sec_inner_mean")).doubleValue() * ((Number) m.get("workers")).intValue();
+            overlapped |= inner > ((Number) m.get("sec_round")).doubleValue(); // impossible one after another
+        }
+        assertEquals(2, executors.size(), "one executor JVM per worker: " + executors);
+        assertTrue(overlapped, "the two workers computed at the same time in some round");
+
+        // the same run in one JVM (local[2], one task of 2 cores at a time), each worker on one thread
+        List<String> oneJvm = args(corpus, tmp.resolve("one-jvm"));
+        oneJvm.addAll(List.of("--threads-per-worker", "1"));
+        submit(oneJvm, 2);
+        Map<String, Object> run1 = Json.parseObject(Files.readString(tmp.resolve("one-jvm").resolve(RunOutput.RUN_JSON)));
+        assertEquals("local[2]", ((Map<String, Object>) run1.get("spark")).get("master"));
+        // Each worker computes alone on one thread in both layouts, so its Δ is the same to the bit;
+        // and with two workers the sum is too (a + b = b + a exactly, whichever meets first).
+        assertArrayEquals(flat(tmp.resolve("one-jvm")), flat(tmp.resolve("at-once")));
+    }
+
+    static float[] flat(Path run) throws Exception {
+        List<float[]> parts = new ArrayList<>(SafeTensors.read(Files.readAllBytes(run.resolve(RunOutput.MODEL))).tensors.values());
+        float[] flat = new float[parts.stream().mapToInt(t -> t.length).sum()];
+        int at = 0;
+        for (float[] t : parts) {
+            System.arraycopy(t, 0, flat, at, t.length);
+            at += t.length;
+        }
+        return flat;
+    }
+}
