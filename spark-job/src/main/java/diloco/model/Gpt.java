@@ -131,12 +131,14 @@ public final class Gpt {
     private NDArray attention(NDArray x, Params p, NDArray mask, NDArray scale, long batch, long t, boolean training) {
         int heads = cfg.heads();
         int hd = cfg.headDim();
-        NDArray qkv = linear(x, p.next(), p.next())
+        // split, not get(0..2): a split's backward is one concatenation, a select's a zeroed copy of all of qkv
+        NDList qkv = linear(x, p.next(), p.next())
                 .reshape(batch, t, 3, heads, hd)
-                .transpose(2, 0, 3, 1, 4); // (3, B, H, T, hd)
-        NDArray q = qkv.get(0);
-        NDArray k = qkv.get(1);
-        NDArray v = qkv.get(2);
+                .transpose(2, 0, 3, 1, 4) // (3, B, H, T, hd)
+                .split(3, 0);
+        NDArray q = qkv.get(0).squeeze(0);
+        NDArray k = qkv.get(1).squeeze(0);
+        NDArray v = qkv.get(2).squeeze(0);
         NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
         att = dropout(att.softmax(-1), training);
         NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, cfg.dModel());

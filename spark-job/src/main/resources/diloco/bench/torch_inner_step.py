@@ -8,7 +8,8 @@ windows of random bytes, cross-entropy, global-norm clipping at 1.0, and torch.o
 the job's learning rate, betas, epsilon and weight decay (matrices and embeddings only), its
 implementation chosen by PyTorch's defaults. No compilation. diloco.bench.Bench runs it with the
 job's values; prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec", "torch", "phases"}
-(phases: milliseconds per step of sample, forward, backward, optimizer).
+(phases: milliseconds per step of sample, forward, backward, optimizer), for the fastest of
+--repeats timed runs of --steps steps.
 
     python3 torch_inner_step.py --threads 1 --layers 2 --d-model 96 --heads 4 --context 64 --batch 16 --steps 30
 """
@@ -66,7 +67,7 @@ class Gpt(nn.Module):
 def main():
     p = argparse.ArgumentParser()
     for name, default in [("threads", 1), ("layers", 2), ("d-model", 96), ("heads", 4), ("context", 64),
-                          ("batch", 16), ("steps", 30), ("warmup", 3)]:
+                          ("batch", 16), ("steps", 30), ("warmup", 3), ("repeats", 1)]:
         p.add_argument("--" + name, type=int, default=default)
     for name, default in [("lr", 1e-3), ("beta1", 0.9), ("beta2", 0.95), ("eps", 1e-8), ("weight-decay", 0.1),
                           ("clip", 1.0)]:
@@ -112,15 +113,19 @@ def main():
 
     for _ in range(a.warmup):
         step()
-    for k in phases:
-        phases[k] = 0.0
-    t0 = time.perf_counter()
-    for _ in range(a.steps):
-        step()
-    sec = time.perf_counter() - t0
-    print(json.dumps({"threads": a.threads, "ms_per_step": 1000 * sec / a.steps,
-                      "tokens_per_sec": a.steps * a.batch * a.context / sec, "torch": torch.__version__,
-                      "phases": {k: 1000 * v / a.steps for k, v in phases.items()}}))
+    best, best_phases = float("inf"), None
+    for _ in range(a.repeats):  # the fastest of several timed runs
+        for k in phases:
+            phases[k] = 0.0
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            step()
+        sec = time.perf_counter() - t0
+        if sec < best:
+            best, best_phases = sec, dict(phases)
+    print(json.dumps({"threads": a.threads, "ms_per_step": 1000 * best / a.steps,
+                      "tokens_per_sec": a.steps * a.batch * a.context / best, "torch": torch.__version__,
+                      "phases": {k: 1000 * v / a.steps for k, v in best_phases.items()}}))
 
 
 if __name__ == "__main__":
