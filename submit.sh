@@ -23,7 +23,7 @@ DEMO_ARGS=(--workers 4 --preset small --inner-steps 50 --rounds 6 --batch-size 1
 
 usage() {
   cat <<'USAGE'
-Usage: ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate] [OPTIONS]
+Usage: ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate|overhead] [OPTIONS]
 
 Modes (default: local):
   local   Spark on this machine, no installation needed: Spark's own SparkSubmit from the Maven
@@ -44,6 +44,8 @@ Actions (default: train):
                DiLoCoModel. Prints the continuation.
   evaluate     perplexity per byte of a trained model over any corpus, scored on the executors
                (diloco.cli.Evaluate): --model DIR --data PATH [--text-column C] [--out DIR]
+  overhead     the training job with Spark's part of each round measured (diloco.bench.RoundOverhead):
+               --report FILE -- TRAIN-OPTIONS; prints a table per round, writes FILE (docs/benchmarks.md).
 
 With no arguments at all, runs the demo:
   ./submit.sh local train --data datasets/cache/sotu --workers 4 --preset small --inner-steps 50 \
@@ -118,13 +120,14 @@ else
   demo=0
 fi
 case "${1:-}" in local|yarn|k8s) mode="$1"; shift ;; esac
-case "${1:-}" in train|experiments|generate|evaluate) action="$1"; shift ;; esac
+case "${1:-}" in train|experiments|generate|evaluate|overhead) action="$1"; shift ;; esac
 
 case "$action" in
   train) main_class=diloco.cli.Train ;;
   experiments) main_class=diloco.experiments.Experiments ;;
   generate) main_class=diloco.cli.Generate ;;
   evaluate) main_class=diloco.cli.Evaluate ;;
+  overhead) main_class=diloco.bench.RoundOverhead ;;
 esac
 
 if has_option --help "$@" || has_option -h "$@"; then
@@ -169,8 +172,11 @@ case "$mode" in
         export SPARK_HOME
       fi
       export SPARK_SCALA_VERSION=2.13
-      master="local-cluster[$at_once,$per_worker,${DILOCO_LOCAL_EXECUTOR_MEMORY:-2048}]"
-      sized=(--conf spark.executor.cores="$per_worker") # else PyTorch in each takes every core
+      executor_mb="${DILOCO_LOCAL_EXECUTOR_MEMORY:-2048}"
+      master="local-cluster[$at_once,$per_worker,$executor_mb]"
+      # the worker's memory bounds its executor's; the executor's own heap is spark.executor.memory.
+      # spark.executor.cores: else PyTorch in each takes every core
+      sized=(--conf spark.executor.cores="$per_worker" --conf spark.executor.memory="${executor_mb}m")
     else
       master="local[$cores]"
       sized=()

@@ -59,14 +59,16 @@ public record RoundMetrics(int round, int workers, int deltasReceived, int delta
      * @param device   the PyTorch device it computed on
      * @param threads  the PyTorch intra-op threads it computed with
      * @param rejected why its Δ was excluded, or null
+     * @param secInner seconds of its inner steps (its task's compute, without Spark's part)
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            Integer gpu, String device, int threads, String rejected) {
+            Integer gpu, String device, int threads, String rejected, double secInner) {
 
         static WorkerSource of(WorkerReport w) {
             return new WorkerSource(w.worker(), w.stateSource().label(),
                     w.stateSource().kind() == diloco.worker.StateSource.Kind.FRESH ? null : w.stateSource().round(),
-                    w.startedFromOwn() ? "own" : "global", w.dropped(), w.executor(), w.gpu(), w.device(), w.threads(), w.rejected());
+                    w.startedFromOwn() ? "own" : "global", w.dropped(), w.executor(), w.gpu(), w.device(), w.threads(), w.rejected(),
+                    w.secInner());
         }
     }
 

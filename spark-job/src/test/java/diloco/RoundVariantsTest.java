@@ -1,6 +1,7 @@
 package diloco;
 
 import static diloco.config.Options.DROP_PROBABILITY;
+import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.INIT_FROM;
 import static diloco.config.Options.OUTER_GRAD_DTYPE;
 import static diloco.config.Options.LAYERS;
@@ -73,6 +74,29 @@ class RoundVariantsTest {
         float[] plain = run(TestSupport.tinyConfig(corpus, tmp.resolve("plain")).set(ROUNDS, 2)).theta();
         float[] zero = run(TestSupport.tinyConfig(corpus, tmp.resolve("drop0")).set(ROUNDS, 2).set(DROP_PROBABILITY, 0.0)).theta();
         assertArrayEquals(plain, zero, 0f);
+    }
+
+    /**
+     * The tree's last sum taken on an executor: the same θ (two workers' Δs summed in either order
+     * give the same floats), and the driver receives one fp32 sum per round (4 bytes per
+     * parameter, counted in bytes_up_partials) instead of the two workers' Δs.
+     */
+    @Test
+    void finalCombineOnAnExecutorSendsOneSumToTheDriver() throws Exception {
+        DiLoCoTrainer.Result driver = run(TestSupport.tinyConfig(corpus, tmp.resolve("combine-driver")).set(ROUNDS, 2)
+                .set(FINAL_COMBINE, TrainConfig.FinalCombine.DRIVER));
+        DiLoCoTrainer.Result executor = run(TestSupport.tinyConfig(corpus, tmp.resolve("combine-executor")).set(ROUNDS, 2)
+                .set(FINAL_COMBINE, TrainConfig.FinalCombine.EXECUTOR));
+        assertArrayEquals(driver.theta(), executor.theta(), 0f);
+        long parameters = driver.theta().length;
+        for (int i = 0; i < 2; i++) {
+            RoundMetrics d = driver.metrics().get(i);
+            RoundMetrics e = executor.metrics().get(i);
+            assertEquals(2, e.deltasReceived());
+            assertEquals(d.bytesUp(), e.bytesUp(), "the same Δs leave the workers");
+            assertEquals(0L, d.bytesUpPartials(), "on the driver: the two Δs arrive as they left");
+            assertEquals(4L * parameters, e.bytesUpPartials(), "on an executor: one fp32 sum travels to the driver");
+        }
     }
 
     /** A round in which nothing arrives leaves θ and the outer momentum exactly as they were. */

@@ -169,6 +169,12 @@ public final class Options {
     public static final Option<Integer> AGGREGATION_DEPTH = add(Option.integer("aggregationDepth").placeholder("N")
             .byDefault(2).check(atLeast(1)).onResume(OnResume.FREE)
             .doc("treeAggregate depth for summing outer gradients"));
+    public static final Option<TrainConfig.FinalCombine> FINAL_COMBINE = add(Option.choice("finalCombine",
+            TrainConfig.FinalCombine.class).byDefault(TrainConfig.FinalCombine.AUTO).onResume(OnResume.FREE)
+            .doc("where the tree's last sum of outer gradients is taken: on the driver, which then receives the top "
+                    + "partial sums (k of them up to k=6 at depth 2); on an executor, so the driver receives one sum whatever k "
+                    + "(one more stage, a shuffle); auto: on an executor when more than one partial sum of at least "
+                    + "64 MiB would reach the driver"));
     public static final Option<Integer> EVAL_EVERY = add(Option.integer("evalEvery").placeholder("N").byDefault(1)
             .check(atLeast(0, "0 = only at the end")).onResume(OnResume.FREE)
             .doc("validate every N rounds (and always after the last); 0 = only at the end"));

@@ -50,6 +50,9 @@ public final class TrainConfig implements Serializable {
     /** How compressed outer gradients are rounded. */
     public enum Rounding { NEAREST, STOCHASTIC }
 
+    /** Where treeAggregate takes its last sum (see {@code Options.FINAL_COMBINE}). */
+    public enum FinalCombine { AUTO, DRIVER, EXECUTOR }
+
     /** The byte tokenizer's vocabulary. */
     public static final int VOCAB_SIZE = 256;
 

@@ -646,6 +646,19 @@ public final class DiLoCo extends Estimator<DiLoCoModel> implements DefaultParam
         return set(Options.AGGREGATION_DEPTH, value);
     }
 
+    /** where the tree's last sum of outer gradients is taken: on the driver, which then receives the top partial sums (k of them up to k=6 at depth 2); on an executor, so the driver receives one sum whatever k (one more stage, a shuffle); auto: on an executor when more than one partial sum of at least 64 MiB would reach the driver (auto|driver|executor) (command line: --final-combine) */
+    public Param<String> finalCombine() {
+        return (Param<String>) options.get(Options.FINAL_COMBINE);
+    }
+
+    public String getFinalCombine() {
+        return (String) getOrDefault(finalCombine());
+    }
+
+    public DiLoCo setFinalCombine(String value) {
+        return set(Options.FINAL_COMBINE, value);
+    }
+
     /** validate every N rounds (and always after the last); 0 = only at the end (command line: --eval-every) */
     public IntParam evalEvery() {
         return (IntParam) options.get(Options.EVAL_EVERY);

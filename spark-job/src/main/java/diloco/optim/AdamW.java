@@ -1,6 +1,7 @@
 package diloco.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -28,6 +29,12 @@ public final class AdamW {
     private final float weightDecay;
     private final float gradClip;
     private final boolean decayAll;
+    /**
+     * Elements per slice of the update. The kernel makes several temporaries the size of what it
+     * updates; slices keep them small enough for the allocator to reuse (a whole-buffer temporary
+     * of a 10M-parameter model is fresh pages every step) and cache-resident.
+     */
+    static final long CHUNK = 1L << 18;
 
     public AdamW(float beta1, float beta2, float eps, float weightDecay, float gradClip, boolean decayAll) {
         this.beta1 = beta1;
@@ -62,16 +69,25 @@ public final class AdamW {
         double coef1 = 1.0 - StrictMath.pow(beta1, state.step);
         double coef2 = 1.0 - StrictMath.pow(beta2, state.step);
         float lrBiasCorrected = (float) (lr * Math.sqrt(coef2) / coef1);
-        float kernelDecay = weightDecay;
-        if (!decayAll && weightDecay > 0f) {
-            // the kernel's decay is one scalar for the whole buffer: masked decay goes first, as in the kernel
-            try (NDArray data = w.stopGradient(); NDArray decay = data.mul(params.decayMask())) {
-                data.subi(decay.muli(lr * weightDecay));
+        boolean masked = !decayAll && weightDecay > 0f;
+        // the kernel's decay is one scalar for the whole buffer: masked decay goes first, as in the kernel
+        float kernelDecay = masked ? 0f : weightDecay;
+        try (NDArray data = w.stopGradient()) { // w's storage, outside autograd
+            long n = data.size();
+            for (long from = 0; from < n; from += CHUNK) {
+                NDIndex slice = new NDIndex("{}:{}", from, Math.min(n, from + CHUNK));
+                try (NDArray wc = data.get(slice); NDArray gc = grad.get(slice); NDArray mc = state.means.get(slice);
+                        NDArray vc = state.variances.get(slice)) {
+                    if (masked) {
+                        try (NDArray mask = params.decayMask().get(slice); NDArray decay = wc.mul(mask)) {
+                            wc.subi(decay.muli(lr * weightDecay));
+                        }
+                    }
+                    JniUtils.adamUpdate((PtNDArray) wc, (PtNDArray) gc, (PtNDArray) mc, (PtNDArray) vc,
+                            lr, lrBiasCorrected, kernelDecay, rescale, -1f, beta1, beta2, eps, true);
+                }
             }
-            kernelDecay = 0f;
         }
-        JniUtils.adamUpdate((PtNDArray) w, (PtNDArray) grad, (PtNDArray) state.means, (PtNDArray) state.variances,
-                lr, lrBiasCorrected, kernelDecay, rescale, -1f, beta1, beta2, eps, true);
         JniUtils.zeroGrad((PtNDArray) w); // PyTorch accumulates gradients otherwise
         return norm;
     }

@@ -1,6 +1,7 @@
 package diloco.run;
 
 import static diloco.config.Options.AGGREGATION_DEPTH;
+import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.CHECKPOINT_EVERY;
 import static diloco.config.Options.EVAL_EVERY;
 import static diloco.config.Options.INIT_FROM;
@@ -145,7 +146,9 @@ public final class DiLoCoTrainer {
         Path outDir = qualified(sc, requested.get(OUT));
         Gpt model = new Gpt(requested.model());
         int parameters = model.layout().size();
-        ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.get(AGGREGATION_DEPTH));
+        ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.get(AGGREGATION_DEPTH),
+                ResourceCheck.finalCombineOnExecutor(requested.get(FINAL_COMBINE), parameters, requested.get(WORKERS),
+                        requested.get(AGGREGATION_DEPTH)));
         Checkpoints checkpoints = new Checkpoints(sc.hadoopConfiguration(), outDir);
         Checkpoints.Loaded resumeFrom = resuming ? findCheckpoint(checkpoints, model) : null;
         List<String> notes = new ArrayList<>();

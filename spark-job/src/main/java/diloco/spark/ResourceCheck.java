@@ -1,5 +1,6 @@
 package diloco.spark;
 
+import diloco.config.TrainConfig;
 import diloco.config.UserError;
 
 import org.apache.spark.SparkConf;
@@ -19,22 +20,38 @@ public final class ResourceCheck {
 
     private ResourceCheck() {}
 
-    public static void check(JavaSparkContext sc, int parameters, int workers, int depth) {
+    /** Partial sums at least this large are combined on an executor under {@code --final-combine auto}. */
+    static final long AUTO_EXECUTOR_BYTES = 64L << 20;
+
+    public static void check(JavaSparkContext sc, int parameters, int workers, int depth, boolean finalOnExecutor) {
         SparkConf conf = sc.getConf();
-        check(parameters, workers, depth, conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
+        check(parameters, workers, depth, finalOnExecutor, conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
                 Runtime.getRuntime().maxMemory(), conf.getSizeAsBytes("spark.executor.memory", "1g"), sc.sc().isLocal());
     }
 
+    /**
+     * Whether treeAggregate takes its last sum on an executor ({@code finalAggregateOnExecutor}), so
+     * that the driver receives one partial sum instead of {@link #resultsAtDriver}.
+     */
+    public static boolean finalCombineOnExecutor(TrainConfig.FinalCombine choice, int parameters, int workers, int depth) {
+        return switch (choice) {
+            case DRIVER -> false;
+            case EXECUTOR -> true;
+            case AUTO -> resultsAtDriver(workers, depth) > 1 && 4L * parameters >= AUTO_EXECUTOR_BYTES;
+        };
+    }
+
     /** The check itself, on explicit limits; throws {@link UserError} with advice. */
-    static void check(int parameters, int workers, int depth, long maxResultSize, long driverHeap, long executorHeap,
-            boolean local) {
+    static void check(int parameters, int workers, int depth, boolean finalOnExecutor, long maxResultSize, long driverHeap,
+            long executorHeap, boolean local) {
         long vector = 4L * parameters;
-        int partials = resultsAtDriver(workers, depth);
+        int partials = finalOnExecutor ? 1 : resultsAtDriver(workers, depth);
         if (maxResultSize > 0 && vector * partials > maxResultSize) {
             throw new UserError(String.format(Locale.ROOT,
                     "the driver would receive %d outer gradients of %s each (%s) per round, over spark.driver.maxResultSize=%s: "
-                            + "raise it (--conf spark.driver.maxResultSize=%s) or raise --aggregation-depth",
-                    partials, mib(vector), mib(vector * partials), mib(maxResultSize), gib(vector * partials * 2)));
+                            + "raise it (--conf spark.driver.maxResultSize=%s)%s",
+                    partials, mib(vector), mib(vector * partials), mib(maxResultSize), gib(vector * partials * 2),
+                    partials > 1 ? ", or combine on an executor (--final-combine executor)" : ""));
         }
         long driverNeed = vector * (DRIVER_COPIES + partials) + (local ? vector * EXECUTOR_COPIES : 0);
         if (driverNeed > driverHeap * 0.8) {

@@ -3,6 +3,7 @@ package diloco.spark;
 import static diloco.config.Options.AGGREGATION_DEPTH;
 import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.DEVICE;
+import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.INNER_STEPS;
 import static diloco.config.Options.THREADS_PER_WORKER;
 import static diloco.config.Options.WORKERS;
@@ -26,6 +27,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.PartitionPruningRDD;
 
+import scala.Function2;
+import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
@@ -39,7 +42,8 @@ import java.util.Map;
 /**
  * DiLoCo workers as Spark partitions, in MLlib's pattern (as in {@code RDDLossFunction}):
  * broadcast θ → each partition (= worker) computes → {@code treeAggregate} → driver; the
- * broadcast is destroyed after use. Each round is one job in its own job group, so it can be
+ * broadcast is destroyed after use. With {@code --final-combine executor} the tree's last sum is
+ * taken on an executor, so the driver receives one partial sum whatever the number of workers. Each round is one job in its own job group, so it can be
  * cancelled.
  */
 public final class SparkWorkerPool implements WorkerPool {
@@ -73,10 +77,20 @@ public final class SparkWorkerPool implements WorkerPool {
         sc.setJobGroup(jobGroup(plan.round), "DiLoCo round " + plan.round + ": " + plan.activeCount()
                 + " workers × " + c.get(INNER_STEPS) + " inner steps", true); // interruptible: timeouts cancel it
         try {
-            DeltaSum sum = activeShards(plan).treeAggregate(new DeltaSum(),
-                    (acc, shard) -> acc.add(new InnerLoop(c).run(shard, global.value(), plan, s)),
-                    DeltaSum::merge,
-                    c.get(AGGREGATION_DEPTH));
+            int depth = c.get(AGGREGATION_DEPTH);
+            boolean finalOnExecutor = ResourceCheck.finalCombineOnExecutor(c.get(FINAL_COMBINE), theta.length,
+                    plan.activeCount(), depth);
+            // the Scala RDD's treeAggregate: only it can take the last sum on an executor
+            DeltaSum sum = activeShards(plan).rdd().treeAggregate(new DeltaSum(),
+                    (Function2<DeltaSum, Shard, DeltaSum> & Serializable) (acc, shard) -> {
+                        try {
+                            return acc.add(new InnerLoop(c).run(shard, global.value(), plan, s));
+                        } catch (Exception e) {
+                            throw SparkWorkerPool.<RuntimeException>rethrow(e);
+                        }
+                    },
+                    (Function2<DeltaSum, DeltaSum, DeltaSum> & Serializable) DeltaSum::merge,
+                    depth, finalOnExecutor, ClassTag$.MODULE$.apply(DeltaSum.class));
             double secStage = (System.nanoTime() - t1) / 1e9;
             for (WorkerReport r : sum.reports) {
                 if (r.rejected() == null && r.host() != null) { // it committed its state on that executor
@@ -89,6 +103,12 @@ public final class SparkWorkerPool implements WorkerPool {
             sc.clearJobGroup();
             global.destroy();
         }
+    }
+
+    /** Throws {@code e} unchanged from a Scala function, whose {@code apply} declares nothing (as a Java RDD task may). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E rethrow(Throwable e) throws E {
+        throw (E) e;
     }
 
     @Override

@@ -2,6 +2,7 @@ package diloco.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -28,6 +29,9 @@ class AdamWTest {
     private static NDManager manager;
     private static final ParamLayout LAYOUT = new ParamLayout.Builder()
             .add("w", true, 3, 4).add("b", false, 4).build();
+    /** Larger than two of the update's slices ({@link AdamW#CHUNK}), with a bias inside the second. */
+    private static final ParamLayout LARGE = new ParamLayout.Builder()
+            .add("w", true, 400, 1000).add("b", false, 1000).add("w2", true, 200, 1000).build();
 
     @BeforeAll
     static void start() {
@@ -62,6 +66,10 @@ class AdamWTest {
     }
 
     private static void compareWithDjl(float gradClip, float gradScale) {
+        compareWithDjl(LAYOUT, gradClip, gradScale);
+    }
+
+    private static void compareWithDjl(ParamLayout LAYOUT, float gradClip, float gradScale) {
         Random rng = new Random(7);
         float lr = 0.01f;
         float wd = 0.1f;
@@ -108,6 +116,30 @@ class AdamWTest {
     @Test
     void clipsByGlobalNormLikeDjlOnPreScaledGradients() {
         compareWithDjl(0.5f, 3f); // ‖g‖ ≈ 3·√16 ≫ 0.5: every step is clipped
+    }
+
+    @Test
+    void updatesEverySliceOfALargeBuffer() {
+        assertTrue(LARGE.size() > 2 * AdamW.CHUNK);
+        compareWithDjl(LARGE, 0.5f, 1f);
+    }
+
+    /** With zero gradients only decay moves weights: w ← w(1 − lr·wd), and biases stay put, in every slice. */
+    @Test
+    void noWeightDecayOnBiasesOfALargeBuffer() {
+        float[] theta = new float[LARGE.size()];
+        java.util.Arrays.fill(theta, 2f);
+        try (NDManager m = manager.newSubManager()) {
+            FlatParameters params = FlatParameters.of(LARGE, theta, m);
+            setGradients(params, LARGE.toArrays(new float[LARGE.size()], m));
+            new AdamW(0.9f, 0.95f, 1e-8f, 0.5f, 0f, false).step(params, AdamWState.fresh(LARGE, m), 0.1f);
+            float[] after = params.toHost();
+            int bias = LARGE.get("b").offset;
+            for (int i = 0; i < after.length; i++) {
+                boolean isBias = i >= bias && i < bias + 1000;
+                assertEquals(isBias ? 2f : 2f * (1 - 0.1f * 0.5f), after[i], 1e-6f, "element " + i);
+            }
+        }
     }
 
     /** With zero gradients only decay moves weights: w ← w(1 − lr·wd), and biases stay put. */
