@@ -144,7 +144,7 @@ fi
 args=("$@")
 if [ "$demo" = 1 ]; then
   args=("${DEMO_ARGS[@]}")
-  echo "[submit] demo: DiLoCo with 4 workers on the State of the Union corpus (about 3-5 minutes on 2 cores)" >&2
+  echo "[submit] demo: DiLoCo with 4 workers on the State of the Union corpus (about 1-2 minutes on 2 cores)" >&2
 fi
 
 case "$mode" in

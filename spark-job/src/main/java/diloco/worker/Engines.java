@@ -23,7 +23,8 @@ import java.util.concurrent.Future;
  *
  * <p>Why one thread: DJL 0.36 allows one {@code GradientCollector} per JVM at a time (a static
  * flag), and intra-op threads are a per-process setting, so a DiLoCo worker owns its executor JVM
- * while it computes; in {@code local[N]} mode the workers run one after another. And PyTorch keeps
+ * while it computes; in {@code local[N]} mode the workers run one after another
+ * ({@code ./submit.sh local} runs them at once as separate executor JVMs instead). And PyTorch keeps
  * per-thread state: running workers on whichever Spark task thread they landed on made results
  * differ in the last bits from run to run (measured: 1 run in 5 with local[2]); one thread makes
  * them repeatable. Give each executor one task slot ({@code spark.task.cpus = spark.executor.cores})
