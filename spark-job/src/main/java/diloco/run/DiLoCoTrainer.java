@@ -1,9 +1,9 @@
 package diloco.run;
 
 import static diloco.config.Options.AGGREGATION_DEPTH;
-import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.CHECKPOINT_EVERY;
 import static diloco.config.Options.EVAL_EVERY;
+import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.INIT_FROM;
 import static diloco.config.Options.INNER_STATE_SYNC;
 import static diloco.config.Options.INNER_STEPS;
@@ -147,8 +147,7 @@ public final class DiLoCoTrainer {
         Gpt model = new Gpt(requested.model());
         int parameters = model.layout().size();
         ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.get(AGGREGATION_DEPTH),
-                ResourceCheck.finalCombineOnExecutor(requested.get(FINAL_COMBINE), parameters, requested.get(WORKERS),
-                        requested.get(AGGREGATION_DEPTH)));
+                requested.get(FINAL_COMBINE));
         Checkpoints checkpoints = new Checkpoints(sc.hadoopConfiguration(), outDir);
         Checkpoints.Loaded resumeFrom = resuming ? findCheckpoint(checkpoints, model) : null;
         List<String> notes = new ArrayList<>();

@@ -23,9 +23,10 @@ public final class ResourceCheck {
     /** Partial sums at least this large are combined on an executor under {@code --final-combine auto}. */
     static final long AUTO_EXECUTOR_BYTES = 64L << 20;
 
-    public static void check(JavaSparkContext sc, int parameters, int workers, int depth, boolean finalOnExecutor) {
+    public static void check(JavaSparkContext sc, int parameters, int workers, int depth, TrainConfig.FinalCombine combine) {
         SparkConf conf = sc.getConf();
-        check(parameters, workers, depth, finalOnExecutor, conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
+        check(parameters, workers, depth, finalCombineOnExecutor(combine, parameters, workers, depth),
+                conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
                 Runtime.getRuntime().maxMemory(), conf.getSizeAsBytes("spark.executor.memory", "1g"), sc.sc().isLocal());
     }
 

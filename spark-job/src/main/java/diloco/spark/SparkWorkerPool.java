@@ -43,8 +43,8 @@ import java.util.Map;
  * DiLoCo workers as Spark partitions, in MLlib's pattern (as in {@code RDDLossFunction}):
  * broadcast θ → each partition (= worker) computes → {@code treeAggregate} → driver; the
  * broadcast is destroyed after use. With {@code --final-combine executor} the tree's last sum is
- * taken on an executor, so the driver receives one partial sum whatever the number of workers. Each round is one job in its own job group, so it can be
- * cancelled.
+ * taken on an executor, so the driver receives one partial sum whatever the number of workers.
+ * Each round is one job in its own job group, so it can be cancelled.
  */
 public final class SparkWorkerPool implements WorkerPool {
     private final JavaSparkContext sc;
