@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The compression row of docs/experiments.md: the table2 setting (k=8, H=50, 3,000 inner steps per
-# worker, seed 0) with the outer gradients sent as fp32, bf16 and int8, in two lanes on 2 cores.
+# worker, seed 0) with the outer gradients sent as fp32, bf16 and int8, and as fp32 with 25/50/75% of
+# each block's values pruned, in two lanes on 2 cores.
 # Resumable; REPORT_ONLY=1 only draws the report (into docs/results/compress).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"

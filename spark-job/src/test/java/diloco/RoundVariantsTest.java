@@ -187,6 +187,28 @@ class RoundVariantsTest {
         }
     }
 
+    /**
+     * Pruned outer gradients on a real run: each Δ travels as the kept half of each block of 1024
+     * values plus a bit per value (bytes_up = received × (4·kept + P/8 rounded up to 8-byte words)),
+     * and the run still learns.
+     */
+    @Test
+    void prunedOuterGradientsSendTheKeptValuesAndABitmap() throws Exception {
+        DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("prune")).set(ROUNDS, 2)
+                .set(diloco.config.Options.OUTER_GRAD_PRUNE, 0.5));
+        int p = r.theta().length;
+        long kept = 0;
+        for (int from = 0; from < p; from += 1024) {
+            int n = Math.min(1024, p - from);
+            kept += n - n / 2;
+        }
+        long each = 4 * kept + 8L * ((p + 63) / 64);
+        for (RoundMetrics m : r.metrics()) {
+            assertEquals(2 * each, m.bytesUp(), "round " + m.round());
+        }
+        assertTrue(r.finalValLoss() < r.initialValLoss() - 0.05, "learns: " + r.initialValLoss() + " -> " + r.finalValLoss());
+    }
+
     @Test
     void poolScheduleChangesTheWorkersPerRound() throws Exception {
         DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("pool")).set(WORKERS, 3).set(ROUNDS, 3)

@@ -96,6 +96,12 @@ public final class Options {
             TrainConfig.Rounding.class).byDefault(TrainConfig.Rounding.NEAREST)
             .doc("how bf16/int8 outer gradients are rounded: to nearest, or stochastically (unbiased; seeded by seed, "
                     + "worker and round)"));
+    public static final Option<Double> OUTER_GRAD_PRUNE = add(Option.decimal("outerGradPrune").placeholder("FRACTION")
+            .byDefault(0.0).check(unit(false))
+            .doc("fraction of each worker's outer gradient left out before it is sent: in every block of 1024 values "
+                    + "the smallest in magnitude count as 0 and a bitmap marks the rest, which keep their sign and size "
+                    + "(a magnitude pruning in the spirit of the paper's Table 6; workers' values are averaged as usual, "
+                    + "no sign election); 0 sends all"));
 
     static {
         section = "Model";

@@ -106,10 +106,14 @@ public final class Suites {
                         "--pool-schedule", "ramp:" + k + ":" + low));
                 return runs;
             }
-            case "compress": // the outer gradients' number format: fp32 (as sent so far), bf16, int8
+            case "compress": // the outer gradients' number format: fp32 (as sent so far), bf16, int8; then pruned fp32
                 for (String dtype : new String[] {"fp32", "bf16", "int8"}) {
                     runs.add(diloco("DiLoCo k=" + k + ", " + dtype, "compress", Double.NaN, k, b.innerSteps, n,
                             "--outer-grad-dtype", dtype));
+                }
+                for (int percent : new int[] {25, 50, 75}) {
+                    runs.add(diloco("DiLoCo k=" + k + ", fp32, " + percent + "% pruned", "compress", Double.NaN, k,
+                            b.innerSteps, n, "--outer-grad-prune", Double.toString(percent / 100.0)));
                 }
                 return runs;
             case "smoke": {

@@ -347,6 +347,19 @@ public final class DiLoCo extends Estimator<DiLoCoModel> implements DefaultParam
         return set(Options.OUTER_GRAD_ROUNDING, value);
     }
 
+    /** fraction of each worker's outer gradient left out before it is sent: in every block of 1024 values the smallest in magnitude count as 0 and a bitmap marks the rest, which keep their sign and size (a magnitude pruning in the spirit of the paper's Table 6; workers' values are averaged as usual, no sign election); 0 sends all (command line: --outer-grad-prune) */
+    public DoubleParam outerGradPrune() {
+        return (DoubleParam) options.get(Options.OUTER_GRAD_PRUNE);
+    }
+
+    public double getOuterGradPrune() {
+        return (Double) getOrDefault(outerGradPrune());
+    }
+
+    public DiLoCo setOuterGradPrune(double value) {
+        return set(Options.OUTER_GRAD_PRUNE, value);
+    }
+
     /** model shape; 60m/150m/400m use the paper's layers/width/heads (command line: --preset) */
     public Param<String> preset() {
         return (Param<String>) options.get(Options.PRESET);

@@ -12,6 +12,7 @@ import static diloco.config.Options.MAX_OUTER_GRAD_NORM;
 import static diloco.config.Options.MIN_LR_RATIO;
 import static diloco.config.Options.ON_WORKER_FAILURE;
 import static diloco.config.Options.OUTER_GRAD_DTYPE;
+import static diloco.config.Options.OUTER_GRAD_PRUNE;
 import static diloco.config.Options.OUTER_GRAD_ROUNDING;
 import static diloco.config.Options.SEED;
 import static diloco.config.Options.TASK_MAX_FAILURES;
@@ -144,10 +145,13 @@ public final class InnerLoop {
         });
     }
 
-    /** Δᵢ as it leaves the task, in {@code --outer-grad-dtype}; stochastic rounding seeded by (seed, worker, round). */
+    /**
+     * Δᵢ as it leaves the task, pruned by {@code --outer-grad-prune} and in {@code --outer-grad-dtype};
+     * stochastic rounding seeded by (seed, worker, round).
+     */
     private EncodedDelta encode(float[] delta, int worker, int round) {
         boolean stochastic = cfg.get(OUTER_GRAD_ROUNDING) == TrainConfig.Rounding.STOCHASTIC;
-        return EncodedDelta.encode(delta, cfg.get(OUTER_GRAD_DTYPE), stochastic,
+        return EncodedDelta.encode(delta, cfg.get(OUTER_GRAD_DTYPE), cfg.get(OUTER_GRAD_PRUNE), stochastic,
                 new SplittableRandom(Hashing.mix(cfg.get(SEED), worker, round, 0x71756e74L)));
     }
 

@@ -127,6 +127,97 @@ class EncodedDeltaTest {
         }
     }
 
+    /**
+     * Pruning f: in each block exactly n − ⌊f·n⌋ values survive, unchanged in fp32, and none of the
+     * dropped is larger in magnitude than a kept one of its block (checked against a sort of the block).
+     */
+    @Test
+    void pruningKeepsTheLargestValuesOfEachBlock() {
+        float[] d = delta();
+        for (double f : new double[] {0.25, 0.5, 0.75}) {
+            float[] back = EncodedDelta.encode(d, OuterGradDtype.FP32, f, false, null).decode();
+            for (int from = 0; from < d.length; from += EncodedDelta.BLOCK) {
+                int n = Math.min(EncodedDelta.BLOCK, d.length - from);
+                float[] magnitudes = new float[n];
+                int kept = 0;
+                float smallestKept = Float.POSITIVE_INFINITY;
+                float largestDropped = 0;
+                for (int i = from; i < from + n; i++) {
+                    magnitudes[i - from] = Math.abs(d[i]);
+                    if (back[i] != 0) {
+                        assertEquals(d[i], back[i], "a kept value travels as it was (fp32)");
+                        kept++;
+                        smallestKept = Math.min(smallestKept, Math.abs(d[i]));
+                    } else {
+                        largestDropped = Math.max(largestDropped, Math.abs(d[i]));
+                    }
+                }
+                if (from / EncodedDelta.BLOCK == 1) {
+                    assertEquals(0, kept, "the all-zero block stays zero");
+                    continue;
+                }
+                int drop = (int) Math.floor(f * n);
+                assertEquals(n - drop, kept, "block at " + from + ", f " + f);
+                java.util.Arrays.sort(magnitudes);
+                assertEquals(magnitudes[drop], smallestKept, "the smallest kept is the sorted block's entry ⌊f·n⌋");
+                assertTrue(largestDropped <= smallestKept, "f " + f + ": dropped " + largestDropped + " > kept " + smallestKept);
+            }
+        }
+    }
+
+    /** Equal magnitudes at the threshold: the earlier positions are kept, whatever their sign. */
+    @Test
+    void pruningBreaksTiesByPosition() {
+        float[] d = {3, -1, 1, -1, 1, 0.5f, -1, 2};
+        float[] back = EncodedDelta.encode(d, OuterGradDtype.FP32, 0.5, false, null).decode();
+        // ⌊0.5·8⌋ = 4 dropped: 0.5 and three of the five ±1s; kept: 3, 2 and the first two ±1s
+        assertArrayEquals(new float[] {3, -1, 1, 0, 0, 0, 0, 2}, back);
+    }
+
+    /** What travels when pruned: the kept values in the format, plus one bit per value of Δ. */
+    @Test
+    void prunedSizesAreTheKeptValuesPlusABitmap() {
+        float[] d = delta(); // 3.5 blocks: 3,584 values, 56 words of bitmap
+        int kept = 3 * 512 + 256;
+        assertEquals(4L * kept + 8 * 56, EncodedDelta.encode(d, OuterGradDtype.FP32, 0.5, false, null).bytes());
+        assertEquals(2L * kept + 8 * 56, EncodedDelta.encode(d, OuterGradDtype.BF16, 0.5, false, null).bytes());
+        assertEquals(kept + 4L * 2 + 8 * 56, EncodedDelta.encode(d, OuterGradDtype.INT8, 0.5, false, null).bytes(),
+                "int8 scales per block of the 1,792 packed values: 2");
+        for (OuterGradDtype dtype : OuterGradDtype.values()) {
+            EncodedDelta none = EncodedDelta.encode(d, dtype, 0.0, false, null);
+            assertEquals(EncodedDelta.encode(d, dtype, false, null).bytes(), none.bytes(), dtype + ": prune 0 sends all");
+            assertArrayEquals(EncodedDelta.encode(d, dtype, false, null).decode(), none.decode(), dtype + ": prune 0 is a no-op");
+        }
+    }
+
+    /** Pruning composes with int8: the same positions as fp32 pruning, each within int8's bound of its value. */
+    @Test
+    void prunedInt8KeepsTheSamePositionsWithinItsStep() {
+        float[] d = delta();
+        float[] fp32 = EncodedDelta.encode(d, OuterGradDtype.FP32, 0.75, false, null).decode();
+        float[] int8 = EncodedDelta.encode(d, OuterGradDtype.INT8, 0.75, false, null).decode();
+        float max = 0;
+        for (float x : d) {
+            max = Math.max(max, Math.abs(x));
+        }
+        for (int i = 0; i < d.length; i++) {
+            if (fp32[i] == 0) {
+                assertEquals(0f, int8[i], "pruned position " + i);
+            } else {
+                assertTrue(Math.abs(int8[i] - fp32[i]) <= max / 254.0 * (1 + 1e-6), "position " + i);
+            }
+        }
+    }
+
+    @Test
+    void pruneFractionOutsideTheUnitIntervalIsRefused() {
+        float[] d = delta();
+        for (double f : new double[] {-0.1, 1.0, Double.NaN}) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> EncodedDelta.encode(d, OuterGradDtype.FP32, f, false, null), "f " + f);
+        }
+    }
+
     static WorkerUpdate update(float[] d, OuterGradDtype dtype) {
         WorkerReport r = new WorkerReport(0, 1, 0, 0, 0, 0, StateSource.fresh(), 0, 0, 0, 0, "e", "h", "cpu()", 1, null, null,
                 false, false, null);
