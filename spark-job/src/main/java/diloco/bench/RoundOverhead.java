@@ -19,9 +19,14 @@ import org.apache.spark.scheduler.TaskInfo;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.sql.SparkSession;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.GcInfo;
+
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +35,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+import javax.management.ListenerNotFoundException;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
 
 /**
  * Spark's part of a DiLoCo round: runs the training job in this driver (the options after
@@ -49,7 +62,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * result's serialization and its fetch by the driver, the stage's time with no worker computing
  * ({@code sec_aggregate}), the outer step; bytes up (workers' Δs, partial sums) and down (θ to each
  * executor) and the bytes of results that reach the driver. For the run: the driver's peak heap
- * in use (sampled every 2 ms, garbage included) and its largest heap after a collection.
+ * in use (sampled every 2 ms, garbage included) and its largest heap right after a collection
+ * (from the collectors' notifications).
  */
 public final class RoundOverhead {
     private RoundOverhead() {}
@@ -103,7 +117,7 @@ public final class RoundOverhead {
         doc.put("final_combine_on_executor", onExecutor);
         doc.put("driver_heap_max_mib", Runtime.getRuntime().maxMemory() / (1 << 20));
         doc.put("driver_heap_peak_mib", heap.peakUsed / (1 << 20));
-        doc.put("driver_heap_after_gc_peak_mib", heap.peakAfterGc / (1 << 20));
+        doc.put("driver_heap_after_gc_peak_mib", heap.peakAfterGc.get() / (1 << 20));
         doc.put("rounds", rounds);
         Files.writeString(report, Json.pretty(doc));
         print(doc, rounds);
@@ -221,15 +235,43 @@ public final class RoundOverhead {
         }
     }
 
-    /** The driver's heap in use, sampled, and after each collection (the pools' collection usage). */
+    /**
+     * The driver's heap in use, sampled every 2 ms (garbage included), and right after each
+     * collection, from the collectors' notifications (what the collection left: the live objects
+     * plus old-generation garbage a young collection does not visit; an upper bound on the live
+     * heap at that moment).
+     */
     static final class HeapSampler extends Thread {
         volatile boolean running = true;
-        long peakUsed;
-        long peakAfterGc;
+        volatile long peakUsed;
+        final AtomicLong peakAfterGc = new AtomicLong();
+        private final List<NotificationEmitter> emitters = new ArrayList<>();
+        private final NotificationListener afterGc = (notification, handback) -> {
+            if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                GcInfo info = GarbageCollectionNotificationInfo
+                        .from((CompositeData) notification.getUserData()).getGcInfo();
+                long used = 0;
+                for (Map.Entry<String, MemoryUsage> pool : info.getMemoryUsageAfterGc().entrySet()) {
+                    if (HEAP_POOLS.contains(pool.getKey())) {
+                        used += pool.getValue().getUsed();
+                    }
+                }
+                peakAfterGc.accumulateAndGet(used, Math::max);
+            }
+        };
+        private static final Set<String> HEAP_POOLS = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName)
+                .collect(Collectors.toSet());
 
         HeapSampler() {
             super("diloco-heap-sampler");
             setDaemon(true);
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (gc instanceof NotificationEmitter emitter) {
+                    emitter.addNotificationListener(afterGc, null, null);
+                    emitters.add(emitter);
+                }
+            }
         }
 
         @Override
@@ -238,15 +280,10 @@ public final class RoundOverhead {
                     .filter(p -> p.getType() == MemoryType.HEAP).toList();
             while (running) {
                 long used = 0;
-                long afterGc = 0;
                 for (MemoryPoolMXBean p : pools) {
                     used += p.getUsage().getUsed();
-                    if (p.getCollectionUsage() != null) {
-                        afterGc += p.getCollectionUsage().getUsed();
-                    }
                 }
                 peakUsed = Math.max(peakUsed, used);
-                peakAfterGc = Math.max(peakAfterGc, afterGc);
                 try {
                     Thread.sleep(2);
                 } catch (InterruptedException e) {
@@ -258,6 +295,13 @@ public final class RoundOverhead {
         void stopSampling() throws InterruptedException {
             running = false;
             join();
+            for (NotificationEmitter emitter : emitters) {
+                try {
+                    emitter.removeNotificationListener(afterGc);
+                } catch (ListenerNotFoundException e) {
+                    // already gone: nothing to undo
+                }
+            }
         }
     }
 }
