@@ -10,35 +10,23 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
+import diloco.DjlEngine;
 import diloco.config.ModelConfig;
-import diloco.worker.Engines;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The flat buffer's views and gradient against the model trained on separate tensors. */
 class FlatParametersTest {
     private static final ModelConfig CFG = new ModelConfig(256, 16, 2, 32, 4, 0f);
-    private static Engine engine;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        engine = Engines.start(1);
-        manager = engine.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final DjlEngine DJL = new DjlEngine();
 
     @Test
     void viewsHaveTheLayoutsShapesAndValues() {
         Gpt gpt = new Gpt(CFG);
         float[] theta = gpt.initialParameters(4);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             NDList views = FlatParameters.of(gpt.layout(), theta, m).views();
             assertEquals(gpt.layout().entries().size(), views.size());
             for (int i = 0; i < views.size(); i++) {
@@ -59,7 +47,7 @@ class FlatParametersTest {
             x[i] = (i * 37) % 256;
             y[i] = (i * 11 + 3) % 256;
         }
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             NDList separate = gpt.layout().toArrays(theta, m);
             for (NDArray p : separate) {
                 p.setRequiresGradient(true);
@@ -67,10 +55,10 @@ class FlatParametersTest {
             FlatParameters flat = FlatParameters.of(gpt.layout(), theta, m);
             NDArray xs = HostArrays.of(m, x, new Shape(2, 16));
             NDArray ys = HostArrays.of(m, y, new Shape(2, 16));
-            try (GradientCollector gc = engine.newGradientCollector()) {
+            try (GradientCollector gc = DJL.engine().newGradientCollector()) {
                 gc.backward(gpt.loss(separate, xs, ys, true));
             }
-            try (GradientCollector gc = engine.newGradientCollector()) {
+            try (GradientCollector gc = DJL.engine().newGradientCollector()) {
                 gc.backward(gpt.loss(flat.views(), xs, ys, true));
             }
             NDList grads = new NDList();
@@ -87,7 +75,7 @@ class FlatParametersTest {
     @Test
     void decayMaskCoversExactlyTheDecayedTensors() {
         Gpt gpt = new Gpt(CFG);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             float[] mask = FlatParameters.of(gpt.layout(), gpt.initialParameters(6), m).decayMask().toFloatArray();
             for (ParamLayout.Entry e : gpt.layout().entries()) {
                 for (int i = e.offset; i < e.offset + e.size; i++) {

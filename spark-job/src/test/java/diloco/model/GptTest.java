@@ -13,30 +13,18 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
+import diloco.DjlEngine;
 import diloco.config.ModelConfig;
 import diloco.optim.AdamW;
 import diloco.optim.AdamWState;
-import diloco.worker.Engines;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class GptTest {
     private static final ModelConfig CFG = new ModelConfig(256, 16, 2, 32, 4, 0f);
-    private static Engine engine;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        engine = Engines.start(1);
-        manager = engine.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final DjlEngine DJL = new DjlEngine();
 
     @Test
     void parameterCountMatchesGpt2Formula() {
@@ -50,7 +38,7 @@ class GptTest {
     @Test
     void initialLossIsNearUniform() {
         Gpt gpt = new Gpt(CFG);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             NDList p = gpt.layout().toArrays(gpt.initialParameters(1), m);
             long[] x = new long[4 * 16];
             long[] y = new long[4 * 16];
@@ -67,7 +55,7 @@ class GptTest {
     @Test
     void attentionIsCausal() {
         Gpt gpt = new Gpt(CFG);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             NDList p = gpt.layout().toArrays(gpt.initialParameters(2), m);
             long[] a = new long[16];
             for (int i = 0; i < 16; i++) {
@@ -102,7 +90,7 @@ class GptTest {
     @Test
     void fitsOneBatch() {
         Gpt gpt = new Gpt(CFG);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             FlatParameters p = FlatParameters.of(gpt.layout(), gpt.initialParameters(3), m);
             long[] x = new long[2 * 16];
             long[] y = new long[2 * 16];
@@ -117,7 +105,7 @@ class GptTest {
             for (int s = 0; s < 30; s++) {
                 try (NDManager sm = m.newSubManager()) {
                     sm.tempAttachAll(p.array());
-                    try (GradientCollector gc = engine.newGradientCollector()) {
+                    try (GradientCollector gc = DJL.engine().newGradientCollector()) {
                         NDArray loss = gpt.loss(p.views(), sm.create(x, new Shape(2, 16)), sm.create(y, new Shape(2, 16)), true);
                         gc.backward(loss);
                         last = loss.getFloat();
@@ -138,7 +126,7 @@ class GptTest {
         try (NDManager step = m.newSubManager()) {
             step.tempAttachAll(p);
             Shape shape = new Shape(4, 16);
-            try (GradientCollector gc = engine.newGradientCollector()) {
+            try (GradientCollector gc = DJL.engine().newGradientCollector()) {
                 NDArray loss = gpt.loss(p, HostArrays.of(step, x, shape), HostArrays.of(step, y, shape), true);
                 betweenPasses.run();
                 gc.backward(loss);
@@ -160,7 +148,7 @@ class GptTest {
     @Test
     void gradientsSurviveAGarbageCollectionBetweenForwardAndBackward() throws Exception {
         Gpt gpt = new Gpt(CFG);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             NDList p = gpt.layout().toArrays(gpt.initialParameters(5), m);
             long[] x = new long[4 * 16];
             long[] y = new long[4 * 16];

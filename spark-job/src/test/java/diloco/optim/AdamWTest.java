@@ -14,35 +14,23 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
 import diloco.model.FlatParameters;
+import diloco.DjlEngine;
 import diloco.model.ParamLayout;
-import diloco.worker.Engines;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Random;
 
 /** Our AdamW against DJL's own AdamW on the same gradients. */
 class AdamWTest {
-    private static Engine engine;
-    private static NDManager manager;
+    @RegisterExtension
+    static final DjlEngine DJL = new DjlEngine();
     private static final ParamLayout LAYOUT = new ParamLayout.Builder()
             .add("w", true, 3, 4).add("b", false, 4).build();
     /** Larger than two of the update's slices ({@link AdamW#CHUNK}), with a bias inside the second. */
     private static final ParamLayout LARGE = new ParamLayout.Builder()
             .add("w", true, 400, 1000).add("b", false, 1000).add("w2", true, 200, 1000).build();
-
-    @BeforeAll
-    static void start() {
-        engine = Engines.start(1);
-        manager = engine.newBaseManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     private static float[] random(Random rng, int n, float scale) {
         float[] v = new float[n];
@@ -54,7 +42,7 @@ class AdamWTest {
 
     /** Gives each parameter exactly gradient g by back-propagating Σ p·g. */
     private static void setGradients(FlatParameters flat, NDList grads) {
-        try (GradientCollector gc = engine.newGradientCollector()) {
+        try (GradientCollector gc = DJL.engine().newGradientCollector()) {
             NDList params = flat.views();
             NDArray loss = null;
             for (int i = 0; i < params.size(); i++) {
@@ -74,7 +62,7 @@ class AdamWTest {
         float lr = 0.01f;
         float wd = 0.1f;
         float[] theta0 = random(rng, LAYOUT.size(), 1f);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             FlatParameters ours = FlatParameters.of(LAYOUT, theta0, m);
             NDList theirs = LAYOUT.toArrays(theta0, m);
             AdamW adamw = new AdamW(0.9f, 0.95f, 1e-8f, wd, gradClip, true);
@@ -128,7 +116,7 @@ class AdamWTest {
     private static void decaysAllButTheBias(ParamLayout layout, int biasSize) {
         float[] theta = new float[layout.size()];
         java.util.Arrays.fill(theta, 2f);
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             FlatParameters params = FlatParameters.of(layout, theta, m);
             setGradients(params, layout.toArrays(new float[layout.size()], m));
             new AdamW(0.9f, 0.95f, 1e-8f, 0.5f, 0f, false).step(params, AdamWState.fresh(layout, m), 0.1f);
@@ -154,7 +142,7 @@ class AdamWTest {
 
     @Test
     void stateCopyIsIndependent() {
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = DJL.manager().newSubManager()) {
             AdamWState a = AdamWState.fresh(LAYOUT, m);
             a.step = 3;
             AdamWState b = a.copy(m);
