@@ -21,6 +21,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 
 import diloco.config.ModelConfig;
 import diloco.config.TrainConfig;
@@ -55,7 +56,9 @@ import java.util.regex.Pattern;
  * with the same hyperparameters ({@code torch_inner_step.py}, run by a Python that imports
  * torch), and against the machine's measured matmul ceiling; with the time of each phase of a
  * step on both sides. Each side counts its fastest of {@link #REPEATS} timed stretches in each of
- * {@code --runs} (default 2) fresh processes, interleaved. Prints tables and writes JSON. No Spark: this is the worker's compute alone,
+ * {@code --runs} (default 2) fresh processes, interleaved; then counts, over {@link #OP_COUNT_STEPS}
+ * more steps under PyTorch's profiler, the engine operations a step calls ({@link OpCounts}), on
+ * both sides. Prints tables and writes JSON. No Spark: this is the worker's compute alone,
  * the part every round multiplies.
  *
  * <pre>
@@ -72,6 +75,8 @@ import java.util.regex.Pattern;
 public final class Bench {
     /** Timed runs per measurement, on both sides; the fastest counts. */
     static final int REPEATS = 3;
+    /** Steps profiled (untimed, after the timed ones) to count engine operations, on both sides. */
+    static final int OP_COUNT_STEPS = 2;
     private static final Pattern CUSTOM = Pattern.compile("L(\\d+)-D(\\d+)-H(\\d+)-T(\\d+)");
 
     private Bench() {}
@@ -120,6 +125,7 @@ public final class Bench {
                 row.put("torch_tokens_per_sec", e.get("tokens_per_sec"));
                 row.put("torch_ms_per_step", e.get("ms_per_step"));
                 row.put("torch_phases_ms", e.get("phases"));
+                row.put("torch_ops_per_step", e.get("ops_per_step"));
                 row.put("vs_torch", ((Number) row.get("tokens_per_sec")).doubleValue()
                         / ((Number) e.get("tokens_per_sec")).doubleValue());
             }
@@ -169,6 +175,17 @@ public final class Bench {
             }
             System.out.println(line);
         }
+        System.out.printf(Locale.ROOT, "%nATen operations per step: this job, all (called from Java) | PyTorch eager, all%n");
+        for (Map<String, Object> r : rows) {
+            @SuppressWarnings("unchecked")
+            Map<String, Number> ours = (Map<String, Number>) r.get("ops_per_step");
+            @SuppressWarnings("unchecked")
+            Map<String, Number> eager = (Map<String, Number>) r.get("torch_ops_per_step");
+            System.out.printf(Locale.ROOT, "%-16s %2d thr %-7s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
+                    Boolean.TRUE.equals(r.get("mkl_fast_paths")) ? "fast" : "default", ours.get("aten").doubleValue(),
+                    ours.get("host").doubleValue(), eager == null ? "-" : String.format(Locale.ROOT, "%6.0f",
+                            eager.get("aten").doubleValue()));
+        }
     }
 
     /**
@@ -213,6 +230,7 @@ public final class Bench {
                 "--layers", Integer.toString(m.layers()), "--d-model", Integer.toString(m.dModel()),
                 "--heads", Integer.toString(m.heads()), "--context", Integer.toString(m.context()),
                 "--batch", Integer.toString(batch), "--steps", Integer.toString(steps), "--repeats", Integer.toString(REPEATS),
+                "--count-ops", Integer.toString(OP_COUNT_STEPS),
                 "--lr", Float.toString(cfg.get(INNER_LR)), "--beta1", Float.toString(cfg.get(INNER_BETA1)),
                 "--beta2", Float.toString(cfg.get(INNER_BETA2)), "--eps", Float.toString(cfg.get(INNER_EPS)),
                 "--weight-decay", Float.toString(cfg.get(WEIGHT_DECAY)), "--clip", Float.toString(cfg.get(GRAD_CLIP)));
@@ -332,7 +350,8 @@ public final class Bench {
         return 6.0 * n + 12.0 * m.layers() * m.dModel() * m.context();
     }
 
-    private static Map<String, Object> measure(Engine engine, String model, int threads, int batch, int steps) {
+    private static Map<String, Object> measure(Engine engine, String model, int threads, int batch, int steps)
+            throws IOException {
         TrainConfig cfg = config(model, threads, batch, steps);
         Gpt gpt = new Gpt(cfg.model());
         byte[] text = new byte[1 << 20];
@@ -357,6 +376,13 @@ public final class Bench {
                     phases = run;
                 }
             }
+            loop.measurePhases(null);
+            Path trace = Files.createTempFile("diloco-ops", ".json");
+            JniUtils.startProfile(false, false, false);
+            loop.trainSteps(params, state, shard, 3 + (long) REPEATS * steps, OP_COUNT_STEPS, m, engine, null);
+            JniUtils.stopProfile(trace.toString());
+            OpCounts ops = OpCounts.of(trace);
+            Files.delete(trace);
             double tokens = (double) steps * batch * cfg.model().context();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("model", model);
@@ -373,6 +399,7 @@ public final class Bench {
             row.put("tokens_per_sec", tokens / sec);
             row.put("gflops", tokens * flopsPerToken(cfg.model(), gpt.layout().size()) / sec / 1e9);
             row.put("phases_ms", phases.msPerStep());
+            row.put("ops_per_step", ops.perStep(OP_COUNT_STEPS));
             return row;
         }
     }

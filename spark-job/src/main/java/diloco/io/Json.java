@@ -36,6 +36,11 @@ public final class Json {
         return MAPPER.readValue(json, new TypeReference<Map<String, Object>>() {});
     }
 
+    /** A JSON array of objects. */
+    public static java.util.List<Map<String, Object>> parseList(String json) throws IOException {
+        return MAPPER.readValue(json, new TypeReference<java.util.List<Map<String, Object>>>() {});
+    }
+
     /** {@link #parseObject} for JSON this program wrote itself. */
     public static Map<String, Object> parseObjectUnchecked(String json) {
         try {

@@ -9,7 +9,10 @@ the job's learning rate, betas, epsilon and weight decay (matrices and embedding
 implementation chosen by PyTorch's defaults. No compilation. diloco.bench.Bench runs it with the
 job's values; prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec", "torch", "phases"}
 (phases: milliseconds per step of sample, forward, backward, optimizer), for the fastest of
---repeats timed runs of --steps steps.
+--repeats timed runs of --steps steps; with --count-ops N, also "ops_per_step" over N more steps
+under PyTorch's profiler: {"aten": every ATen operation, nested ones included}, as
+diloco.bench.OpCounts counts the job's. (Which of them Python called itself is not counted: this
+profiler nests events by microsecond timestamps, and sub-microsecond operations land on either side.)
 
     python3 torch_inner_step.py --threads 1 --layers 2 --d-model 96 --heads 4 --context 64 --batch 16 --steps 30
 """
@@ -67,7 +70,7 @@ class Gpt(nn.Module):
 def main():
     p = argparse.ArgumentParser()
     for name, default in [("threads", 1), ("layers", 2), ("d-model", 96), ("heads", 4), ("context", 64),
-                          ("batch", 16), ("steps", 30), ("warmup", 3), ("repeats", 1)]:
+                          ("batch", 16), ("steps", 30), ("warmup", 3), ("repeats", 1), ("count-ops", 0)]:
         p.add_argument("--" + name, type=int, default=default)
     for name, default in [("lr", 1e-3), ("beta1", 0.9), ("beta2", 0.95), ("eps", 1e-8), ("weight-decay", 0.1),
                           ("clip", 1.0)]:
@@ -123,9 +126,16 @@ def main():
         sec = time.perf_counter() - t0
         if sec < best:
             best, best_phases = sec, dict(phases)
-    print(json.dumps({"threads": a.threads, "ms_per_step": 1000 * best / a.steps,
-                      "tokens_per_sec": a.steps * a.batch * a.context / best, "torch": torch.__version__,
-                      "phases": {k: 1000 * v / a.steps for k, v in best_phases.items()}}))
+    result = {"threads": a.threads, "ms_per_step": 1000 * best / a.steps,
+              "tokens_per_sec": a.steps * a.batch * a.context / best, "torch": torch.__version__,
+              "phases": {k: 1000 * v / a.steps for k, v in best_phases.items()}}
+    if a.count_ops > 0:
+        with torch.autograd.profiler.profile(use_kineto=False) as prof:
+            for _ in range(a.count_ops):
+                step()
+        aten = sum(1 for e in prof.function_events if e.name.startswith("aten::"))
+        result["ops_per_step"] = {"aten": aten / a.count_ops}
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
