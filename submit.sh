@@ -165,10 +165,17 @@ case "$mode" in
       # home; without one, link a Spark home from the Maven jars.
       if [ -z "$user_spark_home" ]; then
         SPARK_HOME="$ROOT/spark-job/target/spark-home"
-        mkdir -p "$SPARK_HOME/jars"
-        tr ':' '\n' < "$CLASSPATH_FILE" | while read -r jar; do
-          [ -e "$SPARK_HOME/jars/$(basename "$jar")" ] || ln -s "$jar" "$SPARK_HOME/jars/"
-        done
+        # exactly this build's jars: when the links were made from another classpath (-Pspark-3.5,
+        # another Spark version) they are made again, or executors start on two Spark versions and fail.
+        # The stamp is shared with the tests' MavenSparkHome.
+        if ! cmp -s "$CLASSPATH_FILE" "$SPARK_HOME/classpath.txt"; then
+          rm -rf "$SPARK_HOME/jars"
+          mkdir -p "$SPARK_HOME/jars"
+          tr ':' '\n' < "$CLASSPATH_FILE" | while read -r jar; do
+            [ -e "$SPARK_HOME/jars/$(basename "$jar")" ] || ln -s "$jar" "$SPARK_HOME/jars/"
+          done
+          cp "$CLASSPATH_FILE" "$SPARK_HOME/classpath.txt"
+        fi
         export SPARK_HOME
       fi
       export SPARK_SCALA_VERSION=2.13

@@ -59,7 +59,20 @@ class LocalWorkersIT {
     @SuppressWarnings("unchecked")
     void workersTrainAtOnceAndEndAsOneAfterAnother() throws Exception {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        // a Spark home left by another build of this tree (e.g. -Pspark-3.5): submit.sh must not add to it
+        Path classpath = Paths.get(System.getProperty("diloco.sparkClasspath"));
+        Path home = classpath.getParent().resolve("spark-home");
+        Files.createDirectories(home.resolve("jars"));
+        Files.writeString(home.resolve("classpath.txt"), "/another/build/spark-core_2.13-3.5.6.jar");
+        Path stale = home.resolve("jars").resolve("from-another-build.jar");
+        Files.deleteIfExists(stale);
+        try (java.util.jar.JarOutputStream empty = new java.util.jar.JarOutputStream(
+                Files.newOutputStream(tmp.resolve("empty.jar")))) {
+            Files.createSymbolicLink(stale, tmp.resolve("empty.jar"));
+        }
         submit(args(corpus, tmp.resolve("at-once")), 1);
+        assertTrue(!Files.exists(stale, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the other build's jar was removed");
+        assertEquals(-1L, Files.mismatch(home.resolve("classpath.txt"), classpath), "the Spark home is this build's");
         Map<String, Object> run = Json.parseObject(Files.readString(tmp.resolve("at-once").resolve(RunOutput.RUN_JSON)));
         assertTrue(String.valueOf(((Map<String, Object>) run.get("spark")).get("master")).startsWith("local-cluster[2,1,"),
                 "two executors of one core: " + run.get("spark"));

@@ -20,17 +20,33 @@ public final class MavenSparkHome {
     private MavenSparkHome() {}
 
     /**
-     * Assembles a Spark home in {@code dir} (a new folder) from the jars listed in
-     * {@code classpathFile} (one line, path-separated), for JVMs started with {@code javaOptions}.
+     * Assembles a Spark home in {@code dir} from the jars listed in {@code classpathFile} (one
+     * line, path-separated), for JVMs started with {@code javaOptions}. {@code jars/} holds exactly
+     * that classpath: when the folder was assembled from another one (another build of the same tree:
+     * {@code -Pspark-3.5}, another Spark version), it is rebuilt, as {@code submit.sh} does with the
+     * same stamp ({@code classpath.txt}, a copy of the file it was made from); jars of two Spark
+     * versions on one {@code jars/*} classpath start executors that fail.
      */
     public static Path assemble(Path dir, Path classpathFile, String javaOptions) throws IOException {
-        Path jars = Files.createDirectories(dir.resolve("jars"));
-        for (String jar : Files.readString(classpathFile).trim().split(File.pathSeparator)) {
-            Path target = Paths.get(jar);
-            Path link = jars.resolve(target.getFileName());
-            if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                Files.createSymbolicLink(link, target);
+        Path jars = dir.resolve("jars");
+        Path stamp = dir.resolve("classpath.txt");
+        if (!Files.exists(stamp) || Files.mismatch(stamp, classpathFile) != -1L) {
+            if (Files.exists(jars)) {
+                try (java.util.stream.Stream<Path> old = Files.walk(jars)) { // links are removed, not followed
+                    for (Path p : (Iterable<Path>) old.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                        Files.delete(p);
+                    }
+                }
             }
+            Files.createDirectories(jars);
+            for (String jar : Files.readString(classpathFile).trim().split(File.pathSeparator)) {
+                Path target = Paths.get(jar);
+                Path link = jars.resolve(target.getFileName());
+                if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createSymbolicLink(link, target);
+                }
+            }
+            Files.copy(classpathFile, stamp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
         Path submit = Files.createDirectories(dir.resolve("bin")).resolve("spark-submit");
