@@ -118,4 +118,16 @@ public final class TestSupport {
             }
         }
     }
+
+    /** Every value of a model.safetensors file, its tensors concatenated in file order (to compare two runs' θ). */
+    public static float[] modelValues(byte[] safetensors) throws IOException {
+        java.util.Collection<float[]> parts = diloco.io.SafeTensors.read(safetensors).tensors.values();
+        float[] flat = new float[parts.stream().mapToInt(t -> t.length).sum()];
+        int at = 0;
+        for (float[] t : parts) {
+            System.arraycopy(t, 0, flat, at, t.length);
+            at += t.length;
+        }
+        return flat;
+    }
 }

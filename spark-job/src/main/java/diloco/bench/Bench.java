@@ -151,12 +151,17 @@ public final class Bench {
         }
     }
 
+    /** A row's MKL setting, as the tables show it. */
+    private static String mkl(Map<String, Object> row) {
+        return Boolean.TRUE.equals(row.get("mkl_fast_paths")) ? "fast" : "default";
+    }
+
     private static void printTables(List<Map<String, Object>> rows, boolean torch) {
         System.out.printf(Locale.ROOT, "%n%-16s %7s %9s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
                 "MKL paths", "vs PyTorch", "tokens/s", "PyTorch", "ms/step", "GFLOP/s", "ceiling", "of ceiling");
         for (Map<String, Object> r : rows) {
             System.out.printf(Locale.ROOT, "%-16s %7d %9s %10s %12.0f %12s %9.2f %9.1f %9.1f %9.1f%%%n", r.get("model"),
-                    r.get("threads"), Boolean.TRUE.equals(r.get("mkl_fast_paths")) ? "fast" : "default", torch ? String.format(Locale.ROOT, "%.2fx", (Double) r.get("vs_torch")) : "-",
+                    r.get("threads"), mkl(r), torch ? String.format(Locale.ROOT, "%.2fx", (Double) r.get("vs_torch")) : "-",
                     r.get("tokens_per_sec"), torch ? String.format(Locale.ROOT, "%.0f", r.get("torch_tokens_per_sec")) : "-",
                     r.get("ms_per_step"), r.get("gflops"), r.get("matmul_gflops"), 100 * (Double) r.get("fraction_of_ceiling"));
         }
@@ -165,7 +170,7 @@ public final class Bench {
             @SuppressWarnings("unchecked")
             Map<String, Double> ours = (Map<String, Double>) r.get("phases_ms");
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-7s |", r.get("model"),
-                    r.get("threads"), Boolean.TRUE.equals(r.get("mkl_fast_paths")) ? "fast" : "default"));
+                    r.get("threads"), mkl(r)));
             ours.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
             if (torch) {
                 @SuppressWarnings("unchecked")
@@ -182,7 +187,7 @@ public final class Bench {
             @SuppressWarnings("unchecked")
             Map<String, Number> eager = (Map<String, Number>) r.get("torch_ops_per_step");
             System.out.printf(Locale.ROOT, "%-16s %2d thr %-7s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
-                    Boolean.TRUE.equals(r.get("mkl_fast_paths")) ? "fast" : "default", ours.get("aten").doubleValue(),
+                    mkl(r), ours.get("aten").doubleValue(),
                     ours.get("host").doubleValue(), eager == null ? "-" : String.format(Locale.ROOT, "%6.0f",
                             eager.get("aten").doubleValue()));
         }

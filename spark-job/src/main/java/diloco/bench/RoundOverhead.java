@@ -11,6 +11,7 @@ import diloco.config.TrainConfig;
 import diloco.io.Json;
 import diloco.model.Gpt;
 import diloco.spark.ResourceCheck;
+import diloco.spark.SparkWorkerPool;
 
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -100,7 +101,7 @@ public final class RoundOverhead {
         List<Map<String, Object>> rounds = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of(cfg.get(OUT), "metrics.jsonl"))) {
             Map<String, Object> m = Json.parseObject(line);
-            rounds.add(row(m, tasks.ofGroup("diloco-round-" + ((Number) m.get("round")).intValue())));
+            rounds.add(row(m, tasks.ofGroup(SparkWorkerPool.jobGroup(((Number) m.get("round")).intValue()))));
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("command", "RoundOverhead " + String.join(" ", args));
@@ -196,7 +197,7 @@ public final class RoundOverhead {
     record Task(int stage, int index, long deserializeMs, long runMs, long resultSerializationMs, long gettingResultMs,
             long schedulerDelayMs, long resultSize) {}
 
-    /** Spark's task metrics by job group (the job's rounds are groups {@code diloco-round-N}). */
+    /** Spark's task metrics by job group (each round's job has its own, {@link SparkWorkerPool#jobGroup}). */
     static final class TaskLog extends SparkListener {
         private final Map<Integer, String> groupOfStage = new ConcurrentHashMap<>();
         private final Map<String, List<Task>> tasks = new ConcurrentHashMap<>();

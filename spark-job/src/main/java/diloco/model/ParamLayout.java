@@ -111,12 +111,6 @@ public final class ParamLayout implements Serializable {
     /** Copies arrays (in layout order) back into one flat vector. */
     public float[] flatten(NDList arrays) {
         float[] flat = new float[totalSize];
-        flattenInto(arrays, flat);
-        return flat;
-    }
-
-    public void flattenInto(NDList arrays, float[] flat) {
-        checkLength(flat);
         if (arrays.size() != entries.size()) {
             throw new IllegalArgumentException("expected " + entries.size() + " arrays, got " + arrays.size());
         }
@@ -128,6 +122,7 @@ public final class ParamLayout implements Serializable {
             }
             System.arraycopy(values, 0, flat, e.offset, e.size);
         }
+        return flat;
     }
 
     private void checkLength(float[] flat) {

@@ -116,7 +116,8 @@ public final class SparkWorkerPool implements WorkerPool {
         sc.cancelJobGroup(jobGroup(round));
     }
 
-    private static String jobGroup(int round) {
+    /** The Spark job group of a round's job (benchmarks find its tasks by it). */
+    public static String jobGroup(int round) {
         return "diloco-round-" + round;
     }
 

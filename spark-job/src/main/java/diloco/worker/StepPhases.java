@@ -9,17 +9,11 @@ import java.util.Map;
  * points is the time of the calls between them. One per loop, one thread.
  */
 public final class StepPhases {
-    /** The phases of {@link InnerLoop#step}, in order. */
-    public enum Phase {
-        SAMPLE("batch sampling"), UPLOAD("batch to the engine"), FORWARD("forward and loss"), BACKWARD("backward"),
-        OPTIMIZER("clip and AdamW"), RELEASE("freeing the step's arrays");
-
-        public final String label;
-
-        Phase(String label) {
-            this.label = label;
-        }
-    }
+    /**
+     * The phases of {@link InnerLoop#step}, in order: batch sampling, the batch's copy to the
+     * engine, forward and loss, backward, clipping and AdamW, freeing the step's arrays.
+     */
+    public enum Phase { SAMPLE, UPLOAD, FORWARD, BACKWARD, OPTIMIZER, RELEASE }
 
     private final long[] nanos = new long[Phase.values().length];
     private long last;

@@ -8,7 +8,6 @@ import diloco.TestSupport;
 import diloco.cli.Train;
 import diloco.io.Json;
 import diloco.io.RunOutput;
-import diloco.io.SafeTensors;
 import diloco.worker.FaultInjection;
 
 import org.junit.jupiter.api.AfterAll;
@@ -104,18 +103,7 @@ class FaultToleranceIT {
     }
 
     static float[] model(String out) throws Exception {
-        SafeTensors.Contents c = SafeTensors.read(Files.readAllBytes(tmp.resolve(out).resolve(RunOutput.MODEL)));
-        int n = 0;
-        for (float[] t : c.tensors.values()) {
-            n += t.length;
-        }
-        float[] flat = new float[n];
-        int at = 0;
-        for (float[] t : c.tensors.values()) {
-            System.arraycopy(t, 0, flat, at, t.length);
-            at += t.length;
-        }
-        return flat;
+        return TestSupport.modelValues(Files.readAllBytes(tmp.resolve(out).resolve(RunOutput.MODEL)));
     }
 
     static double maxDiff(String a, String b) throws Exception {

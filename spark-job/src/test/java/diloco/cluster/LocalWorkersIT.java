@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import diloco.TestSupport;
 import diloco.io.Json;
 import diloco.io.RunOutput;
-import diloco.io.SafeTensors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,13 +105,6 @@ class LocalWorkersIT {
     }
 
     static float[] flat(Path run) throws Exception {
-        List<float[]> parts = new ArrayList<>(SafeTensors.read(Files.readAllBytes(run.resolve(RunOutput.MODEL))).tensors.values());
-        float[] flat = new float[parts.stream().mapToInt(t -> t.length).sum()];
-        int at = 0;
-        for (float[] t : parts) {
-            System.arraycopy(t, 0, flat, at, t.length);
-            at += t.length;
-        }
-        return flat;
+        return TestSupport.modelValues(Files.readAllBytes(run.resolve(RunOutput.MODEL)));
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.io.Json;
-import diloco.io.SafeTensors;
 import diloco.worker.FaultInjection;
 
 import org.apache.hadoop.conf.Configuration;
@@ -191,14 +190,7 @@ class YarnIT {
         try (InputStream in = hdfs.open(new org.apache.hadoop.fs.Path("/runs/" + out + "/model.safetensors"))) {
             file = in.readAllBytes();
         }
-        List<float[]> parts = new ArrayList<>(SafeTensors.read(file).tensors.values());
-        float[] flat = new float[parts.stream().mapToInt(t -> t.length).sum()];
-        int at = 0;
-        for (float[] t : parts) {
-            System.arraycopy(t, 0, flat, at, t.length);
-            at += t.length;
-        }
-        return flat;
+        return TestSupport.modelValues(file);
     }
 
     static double maxDiff(float[] a, float[] b) {
