@@ -220,8 +220,7 @@ public final class DiLoCoTrainer {
                 cfg.get(ON_WORKER_FAILURE) == TrainConfig.OnWorkerFailure.DROP, cfg.get(TASK_MAX_FAILURES), stop,
                 cfg.get(SHUTDOWN_GRACE), log));
         listeners.add(new BadRoundGuard(cfg.get(MAX_BAD_ROUNDS), log));
-        Map<String, String> modelMeta = new LinkedHashMap<>();
-        modelMeta.put("run_id", runId);
+        Map<String, String> modelMeta = new LinkedHashMap<>(); // what the model is, not which run made it (run.json says)
         modelMeta.put("rounds", Integer.toString(rounds));
         modelMeta.put("data_fingerprint", data.stats.fingerprint());
         listeners.add(new RunFiles(out, runInfo, model.layout(), cfg.model(), modelMeta, started, log));

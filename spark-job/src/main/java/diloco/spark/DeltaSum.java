@@ -9,20 +9,31 @@ import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The treeAggregate accumulator: Σ Δᵢ, the count, and the workers' reports. It starts empty (no
  * array): the zero value travels inside every task, so it must cost nothing. A worker's Δᵢ stays
- * as it left the worker ({@code --outer-grad-dtype}) until it meets another, where both are
- * decoded into an fp32 sum; so what leaves a worker's task is exactly its encoded Δᵢ.
+ * as it left the worker ({@code --outer-grad-dtype}) until it is summed, so what leaves a worker's
+ * task is exactly its encoded Δᵢ.
+ *
+ * <p><b>The sum does not depend on task timing.</b> Floating-point addition is not associative, and
+ * treeAggregate merges partial results in the order their tasks finish (the driver folds them as
+ * they arrive). So nothing is added on a merge: the accumulator keeps its parts, each keyed by the
+ * lowest worker it covers, and sums them in ascending worker order only when a partial is complete.
+ * A partial is complete where treeAggregate merges it into a fresh zero value, which it does to
+ * every partial before it travels further (foldByKey's map-side combiner, fold's per-partition
+ * fold), and when the driver asks for the {@link #total}. Which workers a partial holds is fixed by
+ * the partition indices (treeAggregate groups partition i with i mod n), so every sum, and θ, is
+ * the same bit for bit whatever order the tasks finish in. No more bytes travel than before: a
+ * complete partial is one fp32 sum (one worker's Δ alone stays encoded).
  */
 public final class DeltaSum implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
-    /** A worker's Δ not yet summed (at most one: two meeting are summed). */
-    private EncodedDelta pending;
-    /** The fp32 sum of the Δs merged so far; null while there is none. */
-    private float[] sum;
+    /** Not yet summed, by the lowest worker each covers: a worker's encoded Δ, or an fp32 sum of several. */
+    private final TreeMap<Integer, Object> parts = new TreeMap<>();
     int count;
     final List<WorkerReport> reports = new ArrayList<>();
     /** Bytes of the workers' encoded Δs, as they left their tasks. */
@@ -35,51 +46,63 @@ public final class DeltaSum implements Serializable {
         if (u.delta() != null) { // null: a lost outer gradient, reported, not averaged
             bytesUp += u.delta().bytes();
             count++;
-            take(u.delta());
+            parts.put(u.report().worker(), u.delta());
         }
         return this;
     }
 
+    /**
+     * Merges {@code other} into this; a fresh accumulator (treeAggregate's zero value) takes
+     * {@code other} as a complete partial and sums its parts.
+     */
     public DeltaSum merge(DeltaSum other) {
-        if (other.pending != null) {
-            take(other.pending);
-        }
-        if (other.sum != null) {
-            if (sum == null && pending == null) {
-                sum = other.sum;
-            } else {
-                addInto(sumWithPending(), other.sum);
-            }
-        }
+        boolean fresh = parts.isEmpty() && reports.isEmpty();
+        parts.putAll(other.parts);
         count += other.count;
         bytesUp += other.bytesUp;
         partialsSent += other.partialsSent;
         reports.addAll(other.reports);
+        if (fresh) {
+            collapse();
+        }
         return this;
     }
 
-    private void take(EncodedDelta d) {
-        if (sum == null && pending == null) {
-            pending = d; // alone so far: keep it as it travels
-        } else {
-            d.addTo(sumWithPending());
+    /** Sums the parts, in ascending order of their lowest worker, into one (a lone part stays as it is). */
+    private void collapse() {
+        if (parts.size() < 2) {
+            return;
         }
+        float[] sum = new float[length(parts.firstEntry().getValue())];
+        for (Object part : parts.values()) {
+            if (part instanceof EncodedDelta d) {
+                d.addTo(sum);
+            } else {
+                addInto(sum, (float[]) part);
+            }
+        }
+        int first = parts.firstKey();
+        parts.clear();
+        parts.put(first, sum);
     }
 
-    /** The fp32 sum, with a pending Δ decoded into it. */
-    private float[] sumWithPending() {
-        if (pending != null) {
-            float[] s = sum != null ? sum : new float[pending.length()];
-            pending.addTo(s);
-            sum = s;
-            pending = null;
-        }
-        return sum;
+    private static int length(Object part) {
+        return part instanceof EncodedDelta d ? d.length() : ((float[]) part).length;
     }
 
     /** Σ Δᵢ in fp32, or null when no Δ arrived. */
     public float[] total() {
-        return sum == null && pending == null ? null : sumWithPending();
+        if (parts.isEmpty()) {
+            return null;
+        }
+        Map.Entry<Integer, Object> only = parts.firstEntry();
+        if (parts.size() == 1 && only.getValue() instanceof EncodedDelta d) { // one worker's Δ: decode it
+            float[] sum = new float[d.length()];
+            d.addTo(sum);
+            return sum;
+        }
+        collapse();
+        return (float[]) parts.firstEntry().getValue();
     }
 
     private static void addInto(float[] acc, float[] x) {
@@ -93,12 +116,9 @@ public final class DeltaSum implements Serializable {
 
     /** A partial holding an fp32 sum is about to travel up the tree: count it in what it carries. */
     private void writeObject(ObjectOutputStream out) throws IOException {
-        if (sum != null) {
-            partialsSent++;
-        }
+        long sums = parts.values().stream().filter(p -> p instanceof float[]).count();
+        partialsSent += sums;
         out.defaultWriteObject();
-        if (sum != null) {
-            partialsSent--; // the sender's own copy is unchanged
-        }
+        partialsSent -= sums; // the sender's own copy is unchanged
     }
 }

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code ./submit.sh local} trains its workers at once, one executor JVM each (Spark's
  * local-cluster master, from a Spark home linked from the Maven jars) with one PyTorch thread each,
- * and ends where the same run ends with its workers one after another in one JVM.
+ * and ends where the same run ends with its workers one after another in one JVM; and the same
+ * command gives the same model file, byte for byte, however its tasks happen to finish.
  */
 class LocalWorkersIT {
     @TempDir
@@ -32,7 +33,7 @@ class LocalWorkersIT {
 
     static List<String> args(Path corpus, Path out) {
         return new ArrayList<>(List.of("--data", corpus.toString(), "--out", out.toString(), "--preset", "tiny",
-                "--workers", "2", "--inner-steps", "300", "--rounds", "2", "--batch-size", "8", "--inner-lr", "3e-3",
+                "--workers", "4", "--inner-steps", "300", "--rounds", "2", "--batch-size", "8", "--inner-lr", "3e-3",
                 "--warmup-steps", "20", "--val-fraction", "0.2", "--val-windows", "8"));
     }
 
@@ -91,7 +92,7 @@ class LocalWorkersIT {
             overlapped |= inner > ((Number) m.get("sec_round")).doubleValue(); // impossible one after another
         }
         assertEquals(2, executors.size(), "one executor JVM per worker: " + executors);
-        assertTrue(overlapped, "the two workers computed at the same time in some round");
+        assertTrue(overlapped, "workers computed at the same time in some round");
 
         // the same run in one JVM (local[2], one task of 2 cores at a time), each worker on one thread
         List<String> oneJvm = args(corpus, tmp.resolve("one-jvm"));
@@ -100,8 +101,33 @@ class LocalWorkersIT {
         Map<String, Object> run1 = Json.parseObject(Files.readString(tmp.resolve("one-jvm").resolve(RunOutput.RUN_JSON)));
         assertEquals("local[2]", ((Map<String, Object>) run1.get("spark")).get("master"));
         // Each worker computes alone on one thread in both layouts, so its Δ is the same to the bit;
-        // and with two workers the sum is too (a + b = b + a exactly, whichever meets first).
+        // and the sum of the four is taken in worker order whichever arrives first (DeltaSum).
         assertArrayEquals(flat(tmp.resolve("one-jvm")), flat(tmp.resolve("at-once")));
+    }
+
+    /**
+     * The same command twice, with 4 and with 8 workers on two executor JVMs: the workers' results
+     * reach the driver in whatever order their tasks finish, and the model files are byte-identical.
+     */
+    @Test
+    void theSameCommandGivesTheSameModelFile() throws Exception {
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        for (int workers : new int[] {4, 8}) {
+            byte[] first = null;
+            for (int run = 1; run <= 2; run++) {
+                Path out = tmp.resolve("w" + workers + "-" + run);
+                List<String> a = args(corpus, out);
+                a.addAll(List.of("--workers", Integer.toString(workers), "--inner-steps", "10", "--rounds", "4",
+                        "--val-fraction", "0.1"));
+                submit(a, 1);
+                byte[] model = Files.readAllBytes(out.resolve(RunOutput.MODEL));
+                if (first == null) {
+                    first = model;
+                } else {
+                    assertArrayEquals(first, model, workers + " workers: the second run's model.safetensors differs");
+                }
+            }
+        }
     }
 
     static float[] flat(Path run) throws Exception {
