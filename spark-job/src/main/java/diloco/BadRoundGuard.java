@@ -1,7 +1,8 @@
 package diloco;
 
-import diloco.worker.StateSource;
-import diloco.worker.WorkerReport;
+import diloco.exchange.RoundPlan;
+import diloco.exchange.StateSource;
+import diloco.exchange.WorkerReport;
 
 import java.util.Locale;
 
@@ -20,25 +21,23 @@ public final class BadRoundGuard implements RoundListener {
     }
 
     @Override
-    public void onRoundEnd(RoundEnd round, LoopState state) {
-        RoundPlan plan = round.plan();
-        int rejected = 0;
-        for (WorkerReport w : round.result().inner().reports()) {
+    public void onRoundEnd(RoundEnd end) {
+        RoundPlan plan = end.plan();
+        for (WorkerReport w : end.result().inner().reports()) {
             if (w.rejected() != null) {
-                rejected++;
                 log.say("warning: round %d: worker %d's outer gradient excluded (%s)", plan.round, w.worker(), w.rejected());
             } else if (plan.previousRound(w.worker()) > 0 && w.stateSource().kind() == StateSource.Kind.FRESH) {
                 log.say("warning: worker %d restarted round %d with fresh AdamW moments: its state from round %d was "
-                        + "neither on executor %s nor on disk", w.worker(), w.round(), plan.previousRound(w.worker()), w.executor());
+                        + "neither on executor %s nor on disk", w.worker(), w.round(), plan.previousRound(w.worker()),
+                        w.placement().executor());
             }
         }
-        boolean bad = round.result().inner().received() == 0 && rejected > 0;
-        state.consecutiveBadRounds = bad ? state.consecutiveBadRounds + 1 : 0;
-        if (state.consecutiveBadRounds >= maxBadRounds) {
+        int bad = end.state().consecutiveBadRounds();
+        if (bad >= maxBadRounds) {
             throw new IllegalStateException(String.format(Locale.ROOT,
                     "%d consecutive rounds in which every outer gradient was rejected (non-finite or over "
                             + "--max-outer-grad-norm): training diverged; lower --inner-lr or resume from an earlier checkpoint",
-                    state.consecutiveBadRounds));
+                    bad));
         }
     }
 }

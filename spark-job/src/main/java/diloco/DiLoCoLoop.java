@@ -1,7 +1,8 @@
 package diloco;
 
-import diloco.RoundListener.Ending;
-import diloco.RoundListener.Recovery;
+import diloco.LoopEnd.Ending;
+import diloco.RecoveryPolicy.Recovery;
+import diloco.exchange.RoundPlan;
 
 import java.util.List;
 
@@ -11,78 +12,100 @@ import java.util.List;
  * <pre>
  *   for round r = (last completed) + 1 .. R:
  *       plan r: which workers take part, from which state, whose Δ is lost   (RoundPlanner)
- *       θ ← DiLoCoRound(θ, plan)                                             (inner steps, Δ, outer step)
- *       listeners: validate, record, report, checkpoint
- *       stop here if asked to
+ *       θ ← DiLoCoRound(θ, plan)                  (inner steps, Δ, outer step; RecoveryPolicy on failure)
+ *       measure θ                                                             (Evaluation)
+ *       listeners: record, report, guard                                      (RoundListener)
+ *       keep what a resume needs                                              (Checkpointer)
+ *       stop here if asked to                                                 (StopSignal)
  * </pre>
  *
- * Spark-free: the workers are a {@link WorkerPool}. Everything around the rounds (validation,
- * metrics, checkpoints, progress, timeouts, the divergence guard) is a {@link RoundListener}.
+ * Spark-free: the workers are a {@link WorkerPool}. Everything around the rounds is plugged in:
+ * validation, checkpoints, the decision on a failed round, stop requests, and the listeners.
  */
 public final class DiLoCoLoop {
     private final DiLoCoRound round;
     private final RoundPlanner planner;
+    private final Evaluation evaluation;
+    private final Checkpointer checkpointer;
+    private final RecoveryPolicy recovery;
     private final StopSignal stop;
     private final List<RoundListener> listeners;
 
-    public DiLoCoLoop(DiLoCoRound round, RoundPlanner planner, StopSignal stop, List<RoundListener> listeners) {
+    public DiLoCoLoop(DiLoCoRound round, RoundPlanner planner, Evaluation evaluation, Checkpointer checkpointer,
+            RecoveryPolicy recovery, StopSignal stop, List<RoundListener> listeners) {
         this.round = round;
         this.planner = planner;
+        this.evaluation = evaluation;
+        this.checkpointer = checkpointer;
+        this.recovery = recovery;
         this.stop = stop;
         this.listeners = List.copyOf(listeners);
     }
 
-    /** Runs the rounds after {@code state.round()} up to the plan's last, updating θ in place. */
-    public Ending run(float[] theta, LoopState state) {
-        Ending ending = Ending.FAILED;
+    /** Runs the rounds after {@code from.round()} up to the plan's last, updating θ in place; returns how it ended. */
+    public LoopEnd run(float[] theta, LoopState from) {
+        LoopState state = from;
+        Ending ending = Ending.FINISHED;
         try {
-            listeners.forEach(l -> l.onStart(state, theta));
-            ending = Ending.FINISHED;
-            for (int r = state.round + 1; r <= planner.rounds(); r++) {
-                long start = System.nanoTime();
+            if (state.round() == 0) {
+                state = state.withInitialValLoss(evaluation.initial(theta));
+            }
+            LoopStart start = new LoopStart(state, theta);
+            listeners.forEach(l -> l.onStart(start));
+            for (int r = state.round() + 1; r <= planner.rounds() && ending == Ending.FINISHED; r++) {
+                long started = System.nanoTime();
                 RoundPlan plan = planner.plan(r, state);
                 DiLoCoRound.Result result = attempt(theta, plan);
                 if (result == null) { // abandoned on a stop request: θ is as after round r-1
                     ending = Ending.STOPPED;
-                    break;
-                }
-                RoundEnd end = new RoundEnd(plan, result, theta);
-                listeners.forEach(l -> l.afterRound(end));
-                end.metrics(RoundMetrics.of(plan, result, state.tokensTotal(), theta.length, end.valLoss(), end.secEval(),
-                        (System.nanoTime() - start) / 1e9));
-                state.advance(result, end.metrics());
-                listeners.forEach(l -> l.onRoundEnd(end, state));
-                if (stop.requested() && r < planner.rounds()) {
-                    ending = Ending.STOPPED;
-                    break;
+                } else {
+                    state = finish(plan, result, theta, state, started);
+                    ending = stop.requested() && r < planner.rounds() ? Ending.STOPPED : Ending.FINISHED;
                 }
             }
-            return ending;
+            if (ending == Ending.STOPPED && state.round() > 0) {
+                state = state.checkpointed(checkpointer.atStop(state, theta));
+            }
         } catch (RuntimeException | Error e) {
-            ending = Ending.FAILED;
+            try {
+                end(state, theta, Ending.FAILED);
+            } catch (RuntimeException | Error also) {
+                e.addSuppressed(also);
+            }
             throw e;
-        } finally {
-            Ending how = ending;
-            listeners.forEach(l -> l.onEnd(state, theta, how));
         }
+        return end(state, theta, ending);
     }
 
-    /** One round, attempted again or given up as the listeners decide when it fails; null = abandoned. */
+    /** A round's result measured, recorded, reported and kept; returns the state after it. */
+    private LoopState finish(RoundPlan plan, DiLoCoRound.Result result, float[] theta, LoopState before, long started) {
+        long evalStart = System.nanoTime();
+        Double valLoss = evaluation.afterRound(plan.round, theta);
+        double secEval = valLoss == null ? 0 : (System.nanoTime() - evalStart) / 1e9;
+        RoundMetrics metrics = RoundMetrics.of(plan, result, before.tokensTotal(), theta.length, valLoss,
+                new RoundMetrics.Clock(secEval, (System.nanoTime() - started) / 1e9));
+        LoopState after = before.after(metrics, result.inner().reports(), result.inner().received());
+        RoundEnd end = new RoundEnd(plan, result, metrics, after, theta);
+        listeners.forEach(l -> l.onRoundEnd(end));
+        return after.checkpointed(checkpointer.afterRound(after, theta));
+    }
+
+    private LoopEnd end(LoopState state, float[] theta, Ending ending) {
+        LoopEnd end = new LoopEnd(state, theta, ending);
+        listeners.forEach(l -> l.onEnd(end));
+        return end;
+    }
+
+    /** One round, attempted again or given up as the recovery policy decides when it fails; null = abandoned. */
     private DiLoCoRound.Result attempt(float[] theta, RoundPlan plan) {
         for (int attempt = 1; ; attempt++) {
-            int a = attempt;
-            listeners.forEach(l -> l.onRoundStart(plan, a));
+            RoundStart start = new RoundStart(plan, attempt);
+            listeners.forEach(l -> l.onRoundStart(start));
             try {
                 return round.run(theta, plan);
             } catch (Exception e) { // Spark's exceptions are checked in Java's eyes
-                Recovery recovery = Recovery.FAIL;
-                for (RoundListener l : listeners) {
-                    recovery = l.onRoundFailed(plan, attempt, e);
-                    if (recovery != Recovery.FAIL) {
-                        break;
-                    }
-                }
-                switch (recovery) {
+                Recovery decision = recovery.decide(new RecoveryPolicy.Failure(plan, attempt, e));
+                switch (decision) {
                     case RETRY:
                         continue;
                     case SKIP:

@@ -1,5 +1,6 @@
 package diloco;
 
+import diloco.exchange.RoundPlan;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
 

@@ -1,6 +1,6 @@
 package diloco;
 
-import diloco.worker.WorkerReport;
+import diloco.exchange.WorkerReport;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,7 +48,7 @@ public record InnerRound(float[] deltaSum, int received, List<WorkerReport> repo
     public double secAggregate() {
         List<long[]> spans = new ArrayList<>();
         for (WorkerReport r : reports) {
-            spans.add(new long[] {r.startMs(), r.endMs()});
+            spans.add(new long[] {r.timing().startMs(), r.timing().endMs()});
         }
         spans.sort((a, b) -> Long.compare(a[0], b[0]));
         long busy = 0;

@@ -1,119 +1,91 @@
 package diloco;
 
+import diloco.exchange.WorkerReport;
 import diloco.io.Records;
-import diloco.worker.WorkerReport;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The driver's progress through a run, besides θ and the outer optimizer: what the loop and its
- * listeners share, and what a checkpoint's {@code state.json} holds so that a resumed run
- * continues exactly where this one stopped.
+ * plug-ins read, and what a checkpoint's {@code state.json} holds so that a resumed run continues
+ * exactly where this one stopped (written and read by {@link Records}). Immutable: each round
+ * makes a new one.
+ *
+ * @param round                the last completed round (0 before the first)
+ * @param lastActive           per worker, the last round whose state it kept (0 = none yet): its next round
+ *                             continues from there
+ * @param checkpointRound      the newest complete checkpoint (0 = none): where a worker that lost its state finds it
+ * @param consecutiveBadRounds rounds in a row in which every outer gradient was rejected (the divergence guard's count)
+ * @param initialValLoss       the initial model's validation loss; null when not measured
+ * @param lastValLoss          the validation loss after the last validated round; null before one
+ * @param metrics              every round's metrics so far
  */
-public final class LoopState {
-    /** The last completed round (0 before the first). */
-    int round;
-    /** Per worker, the last round whose state it kept (0 = none yet): its next round continues from there. */
-    final int[] lastActive;
-    final List<RoundMetrics> metrics = new ArrayList<>();
-    /** The newest complete checkpoint (0 = none): where a worker that lost its state finds it. */
-    int checkpointRound;
-    /** Consecutive rounds in which every outer gradient was rejected (the divergence guard's count). */
-    public int consecutiveBadRounds;
-    Double initialValLoss;
-    Double lastValLoss;
+public record LoopState(int round, List<Integer> lastActive, int checkpointRound, int consecutiveBadRounds,
+        Double initialValLoss, Double lastValLoss, List<RoundMetrics> metrics) {
 
-    public LoopState(int workers) {
-        this.lastActive = new int[workers];
+    public LoopState {
+        lastActive = List.copyOf(lastActive);
+        metrics = List.copyOf(metrics);
     }
 
-    public int round() {
-        return round;
+    /** Before the first round of a run of {@code workers} workers. */
+    public static LoopState start(int workers) {
+        return new LoopState(0, Collections.nCopies(workers, 0), 0, 0, null, null, List.of());
     }
 
-    public int checkpointRound() {
-        return checkpointRound;
-    }
-
-    public void checkpointed(int r) {
-        checkpointRound = r;
-    }
-
-    /** Per worker, the last round whose state it kept (0 = none); a copy. */
-    public int[] lastActive() {
-        return lastActive.clone();
-    }
-
-    public List<RoundMetrics> metrics() {
-        return List.copyOf(metrics);
-    }
-
-    public Double initialValLoss() {
-        return initialValLoss;
-    }
-
-    /** The validation loss after the last validated round; null before one. */
-    public Double lastValLoss() {
-        return lastValLoss;
-    }
-
-    /** The initial model's validation loss (measured before round 1). */
-    void initialValidation(double loss) {
-        initialValLoss = loss;
-    }
-
+    /** Tokens trained on since the start of the run. */
     public long tokensTotal() {
-        return metrics.isEmpty() ? 0 : metrics.get(metrics.size() - 1).tokensTotal();
+        return metrics.isEmpty() ? 0 : metrics.get(metrics.size() - 1).participation().tokensTotal();
     }
 
-    /** Records a finished round: its metrics, and which workers kept a state of it. */
-    void advance(DiLoCoRound.Result result, RoundMetrics m) {
-        for (WorkerReport w : result.inner().reports()) {
+    /** The last round whose state {@code worker} kept (0 = none): its next round continues from there. */
+    public int lastActive(int worker) {
+        return lastActive.get(worker);
+    }
+
+    /** The initial model measured. */
+    LoopState withInitialValLoss(Double loss) {
+        return new LoopState(round, lastActive, checkpointRound, consecutiveBadRounds, loss, lastValLoss, metrics);
+    }
+
+    /** A checkpoint of round {@code r} is complete (or, when {@code r} is the old one, none was written). */
+    public LoopState checkpointed(int r) {
+        return new LoopState(round, lastActive, r, consecutiveBadRounds, initialValLoss, lastValLoss, metrics);
+    }
+
+    /**
+     * After round {@code m.round()}: its metrics recorded, each worker that kept a state of it noted
+     * (a rejected worker's state is suspect: it was not kept), and the divergence count updated (a
+     * round is bad when no outer gradient arrived and some were rejected).
+     */
+    LoopState after(RoundMetrics m, List<WorkerReport> reports, int received) {
+        List<Integer> active = new ArrayList<>(lastActive);
+        int rejected = 0;
+        for (WorkerReport w : reports) {
             if (w.rejected() == null) {
-                lastActive[w.worker()] = m.round(); // a rejected worker's state is suspect: it was not kept
+                active.set(w.worker(), m.round());
+            } else {
+                rejected++;
             }
         }
-        if (m.valLoss() != null) {
-            lastValLoss = m.valLoss();
-        }
-        metrics.add(m);
-        round = m.round();
+        boolean bad = received == 0 && rejected > 0;
+        List<RoundMetrics> all = new ArrayList<>(metrics);
+        all.add(m);
+        Double val = m.losses().valLoss() != null ? m.losses().valLoss() : lastValLoss;
+        return new LoopState(m.round(), active, checkpointRound, bad ? consecutiveBadRounds + 1 : 0, initialValLoss, val,
+                all);
     }
 
     /** For state.json. */
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("round", round);
-        m.put("last_active", lastActive);
-        m.put("consecutive_bad_rounds", consecutiveBadRounds);
-        m.put("initial_val_loss", initialValLoss);
-        m.put("last_val_loss", lastValLoss);
-        m.put("tokens_total", tokensTotal());
-        List<Map<String, Object>> lines = new ArrayList<>();
-        metrics.forEach(r -> lines.add(Records.toJson(r)));
-        m.put("metrics", lines);
-        return m;
+    public Map<String, Object> toJson() {
+        return Records.toJson(this);
     }
 
     /** The state a checkpoint of round {@code checkpointRound} holds. */
-    @SuppressWarnings("unchecked")
-    public static LoopState fromMap(Map<String, Object> m, int workers, int checkpointRound) {
-        LoopState s = new LoopState(workers);
-        s.round = ((Number) m.get("round")).intValue();
-        List<Number> active = (List<Number>) m.get("last_active");
-        for (int i = 0; i < workers; i++) {
-            s.lastActive[i] = active.get(i).intValue();
-        }
-        s.consecutiveBadRounds = ((Number) m.get("consecutive_bad_rounds")).intValue();
-        s.initialValLoss = m.get("initial_val_loss") == null ? null : ((Number) m.get("initial_val_loss")).doubleValue();
-        s.lastValLoss = m.get("last_val_loss") == null ? null : ((Number) m.get("last_val_loss")).doubleValue();
-        for (Map<String, Object> line : (List<Map<String, Object>>) m.get("metrics")) {
-            s.metrics.add(Records.fromJson(RoundMetrics.class, line));
-        }
-        s.checkpointRound = checkpointRound;
-        return s;
+    public static LoopState fromJson(Map<String, Object> json, int checkpointRound) {
+        return Records.fromJson(LoopState.class, json).checkpointed(checkpointRound);
     }
 }

@@ -1,6 +1,6 @@
 package diloco;
 
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,57 +1,16 @@
 package diloco;
 
+import diloco.exchange.RoundPlan;
+
 /**
- * A finished round as listeners see it: the plan, what the workers and the outer step did, θ
- * after it (read it, never change it), and, once measured, the validation loss and the round's
- * metrics.
+ * A finished round as listeners see it, complete before the first listener is called and never
+ * changed after.
+ *
+ * @param plan    the round's plan
+ * @param result  what the workers and the outer step did
+ * @param metrics the round's metrics, validation included
+ * @param state   the loop's state after the round
+ * @param theta   θ after the round; read it during the call, never change it (the next round does)
  */
-public final class RoundEnd {
-    private final RoundPlan plan;
-    private final DiLoCoRound.Result result;
-    private final float[] theta;
-    private Double valLoss;
-    private double secEval;
-    private RoundMetrics metrics;
-
-    RoundEnd(RoundPlan plan, DiLoCoRound.Result result, float[] theta) {
-        this.plan = plan;
-        this.result = result;
-        this.theta = theta;
-    }
-
-    public RoundPlan plan() {
-        return plan;
-    }
-
-    public DiLoCoRound.Result result() {
-        return result;
-    }
-
-    /** θ after the round; shared with the loop, not to be modified. */
-    public float[] theta() {
-        return theta;
-    }
-
-    /** Records the validation loss of θ after this round, measured in {@code seconds}. */
-    public void validated(double loss, double seconds) {
-        valLoss = loss;
-        secEval = seconds;
-    }
-
-    Double valLoss() {
-        return valLoss;
-    }
-
-    double secEval() {
-        return secEval;
-    }
-
-    void metrics(RoundMetrics m) {
-        metrics = m;
-    }
-
-    /** The round's metrics (available in {@link RoundListener#onRoundEnd}). */
-    public RoundMetrics metrics() {
-        return metrics;
-    }
+public record RoundEnd(RoundPlan plan, DiLoCoRound.Result result, RoundMetrics metrics, LoopState state, float[] theta) {
 }

@@ -1,50 +1,83 @@
 package diloco;
 
-import diloco.worker.WorkerReport;
+import diloco.exchange.RoundPlan;
+import diloco.exchange.StateSource;
+import diloco.exchange.WorkerReport;
+import diloco.io.Records.Inline;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One round as metrics.jsonl records it, one line per round; the Estimator's {@code summary()}
- * has the same columns. Component {@code secInnerMax} is the key {@code sec_inner_max}
- * ({@link diloco.io.Records}). Optional values are null where they do not apply (no validation
- * this round, no outer gradient arrived).
+ * has the same columns. The groups are for reading the code: in the file their fields stand at the
+ * line's top level ({@link Inline}), a component {@code secInnerMax} being the key
+ * {@code sec_inner_max} ({@link diloco.io.Records}). Optional values are null where they do not
+ * apply (no validation this round, no outer gradient arrived).
  *
- * @param round           the round, from 1
- * @param workers         workers that took part
- * @param deltasReceived  outer gradients averaged into the outer step
- * @param deltasDropped   outer gradients lost (--drop-probability)
- * @param deltasRejected  outer gradients excluded (non-finite, over --max-outer-grad-norm, failed task)
- * @param tokens          tokens trained on this round, all workers
- * @param tokensTotal     tokens trained on since the start of the run
- * @param innerLoss       mean inner training loss over the workers (nats per byte)
- * @param valLoss         validation loss after the outer step (nats per byte)
- * @param valPpl          validation perplexity per byte, exp(val_loss)
- * @param valBitsPerByte  validation loss in bits per byte
- * @param innerLrEnd      inner learning rate of the round's last step
- * @param outerGradNorm   ‖Δ‖ of the averaged outer gradient
- * @param outerLr         this round's outer learning rate (--outer-lr-schedule)
- * @param secBroadcast    time to broadcast θ
- * @param secInnerMax     longest worker's inner steps (including sec_state_sync)
- * @param secInnerMean    mean worker's inner steps
- * @param secStateSync    longest every-round state write
- * @param secAggregate    part of the distributed stage with no worker computing (scheduling, transfers, merging)
- * @param secOuter        the outer step
- * @param secEval         validation
- * @param secRound        the whole round
- * @param bytesUp         bytes of the outer gradients received, as they left the workers (4 × parameters each in
- *                        fp32; less with --outer-grad-dtype bf16/int8)
- * @param bytesUpPartials bytes of the fp32 partial sums that traveled above the first level of the aggregation tree
- * @param bytesDown       θ bytes broadcast (4 × parameters × workers)
- * @param stateReused     workers whose AdamW state was still in their executor's memory
- * @param stateSource     per worker: where its state came from, and what happened to its Δ
+ * @param round         the round, from 1
+ * @param participation who took part, what became of their outer gradients, how much they trained
+ * @param losses        training and validation losses
+ * @param rates         learning rates and the outer gradient's size
+ * @param timings       where the round's time went
+ * @param traffic       bytes sent and received
+ * @param stateSource   per worker: where its state came from, where it ran, what happened to its Δ
  */
-public record RoundMetrics(int round, int workers, int deltasReceived, int deltasDropped, int deltasRejected, long tokens,
-        long tokensTotal, Double innerLoss, Double valLoss, Double valPpl, Double valBitsPerByte, Double innerLrEnd,
-        Double outerGradNorm, Double outerLr, double secBroadcast, double secInnerMax, double secInnerMean,
-        double secStateSync, double secAggregate, double secOuter, double secEval, double secRound, long bytesUp,
-        long bytesUpPartials, long bytesDown, int stateReused, List<WorkerSource> stateSource) {
+public record RoundMetrics(int round, @Inline Participation participation, @Inline Losses losses, @Inline Rates rates,
+        @Inline Timings timings, @Inline Traffic traffic, List<WorkerSource> stateSource) {
+
+    /**
+     * @param workers        workers that took part
+     * @param deltasReceived outer gradients averaged into the outer step
+     * @param deltasDropped  outer gradients lost (--drop-probability)
+     * @param deltasRejected outer gradients excluded (non-finite, over --max-outer-grad-norm, failed task)
+     * @param stateReused    workers whose AdamW state was still in their executor's memory
+     * @param tokens         tokens trained on this round, all workers
+     * @param tokensTotal    tokens trained on since the start of the run
+     */
+    public record Participation(int workers, int deltasReceived, int deltasDropped, int deltasRejected, int stateReused,
+            long tokens, long tokensTotal) {}
+
+    /**
+     * @param innerLoss      mean inner training loss over the workers (nats per byte)
+     * @param valLoss        validation loss after the outer step (nats per byte)
+     * @param valPpl         validation perplexity per byte, exp(val_loss)
+     * @param valBitsPerByte validation loss in bits per byte
+     */
+    public record Losses(Double innerLoss, Double valLoss, Double valPpl, Double valBitsPerByte) {
+
+        static Losses of(Double innerLoss, Double valLoss) {
+            return new Losses(innerLoss, valLoss, valLoss == null ? null : Math.exp(valLoss),
+                    valLoss == null ? null : valLoss / Math.log(2));
+        }
+    }
+
+    /**
+     * @param innerLrEnd    inner learning rate of the round's last step
+     * @param outerGradNorm ‖Δ‖ of the averaged outer gradient
+     * @param outerLr       this round's outer learning rate (--outer-lr-schedule)
+     */
+    public record Rates(Double innerLrEnd, Double outerGradNorm, Double outerLr) {}
+
+    /**
+     * @param secBroadcast time to broadcast θ
+     * @param secInnerMax  longest worker's inner steps (including sec_state_sync)
+     * @param secInnerMean mean worker's inner steps
+     * @param secStateSync longest every-round state write
+     * @param secAggregate part of the distributed stage with no worker computing (scheduling, transfers, merging)
+     * @param secOuter     the outer step
+     * @param secEval      validation
+     * @param secRound     the whole round
+     */
+    public record Timings(double secBroadcast, double secInnerMax, double secInnerMean, double secStateSync,
+            double secAggregate, double secOuter, double secEval, double secRound) {}
+
+    /**
+     * @param bytesUp         bytes of the outer gradients received, as they left the workers (4 × parameters each in
+     *                        fp32; less with --outer-grad-dtype bf16/int8)
+     * @param bytesUpPartials bytes of the fp32 partial sums that traveled above the first level of the aggregation tree
+     * @param bytesDown       θ bytes broadcast (4 × parameters × workers)
+     */
+    public record Traffic(long bytesUp, long bytesUpPartials, long bytesDown) {}
 
     /**
      * One worker's part of a round.
@@ -65,55 +98,72 @@ public record RoundMetrics(int round, int workers, int deltasReceived, int delta
             Integer gpu, String device, int threads, String rejected, double secInner) {
 
         static WorkerSource of(WorkerReport w) {
-            return new WorkerSource(w.worker(), w.stateSource().label(),
-                    w.stateSource().kind() == diloco.worker.StateSource.Kind.FRESH ? null : w.stateSource().round(),
-                    w.startedFromOwn() ? "own" : "global", w.dropped(), w.executor(), w.gpu(), w.device(), w.threads(), w.rejected(),
-                    w.secInner());
+            StateSource s = w.stateSource();
+            WorkerReport.Placement at = w.placement();
+            return new WorkerSource(w.worker(), s.label(), s.kind() == StateSource.Kind.FRESH ? null : s.round(),
+                    w.outcome().startedFromOwn() ? "own" : "global", w.outcome().dropped(), at.executor(), at.gpu(),
+                    at.device(), at.threads(), w.rejected(), w.timing().secInner());
         }
     }
 
+    /** Times measured around a round by the loop. */
+    record Clock(double secEval, double secRound) {}
+
     /**
      * The metrics of round {@code plan.round}: its result, the validation loss after it (null if
-     * not validated), and timings measured around it.
+     * not validated), and the times measured around it.
      */
-    public static RoundMetrics of(RoundPlan plan, DiLoCoRound.Result res, long tokensBefore, int parameters, Double valLoss,
-            double secEval, double secRound) {
+    static RoundMetrics of(RoundPlan plan, DiLoCoRound.Result res, long tokensBefore, int parameters, Double valLoss,
+            Clock clock) {
         InnerRound in = res.inner();
+        List<WorkerReport> reports = in.reports();
         long tokens = 0;
         double loss = 0;
         int counted = 0;
-        double innerMax = 0;
-        double innerSum = 0;
-        double syncMax = 0;
         double lrEnd = Double.NaN;
-        int reused = 0;
-        int dropped = 0;
-        int rejected = 0;
-        List<WorkerSource> sources = new ArrayList<>();
-        for (WorkerReport w : in.reports()) {
-            tokens += w.tokens();
-            if (Double.isFinite(w.meanLoss())) {
-                loss += w.meanLoss();
+        for (WorkerReport w : reports) {
+            tokens += w.training().tokens();
+            if (Double.isFinite(w.training().meanLoss())) {
+                loss += w.training().meanLoss();
                 counted++;
             }
-            if (Double.isFinite(w.lrEnd())) {
-                lrEnd = w.lrEnd();
+            if (Double.isFinite(w.training().lrEnd())) {
+                lrEnd = w.training().lrEnd();
             }
-            innerMax = Math.max(innerMax, w.secInner());
-            innerSum += w.secInner();
-            syncMax = Math.max(syncMax, w.secStateSync());
-            reused += w.stateSource().kind() == diloco.worker.StateSource.Kind.MEMORY ? 1 : 0;
-            dropped += w.dropped() ? 1 : 0;
+        }
+        int n = reports.size();
+        return new RoundMetrics(plan.round, participation(in, tokens, tokensBefore),
+                Losses.of(counted == 0 ? null : loss / counted, valLoss),
+                new Rates(finite(lrEnd), finite(res.outerGradNorm()), finite(res.outerLr())),
+                timings(in, res.secOuter(), clock), new Traffic(in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n),
+                reports.stream().map(WorkerSource::of).toList());
+    }
+
+    private static Participation participation(InnerRound in, long tokens, long tokensBefore) {
+        int dropped = 0;
+        int rejected = 0;
+        int reused = 0;
+        for (WorkerReport w : in.reports()) {
+            dropped += w.outcome().dropped() ? 1 : 0;
             rejected += w.rejected() != null ? 1 : 0;
-            sources.add(WorkerSource.of(w));
+            reused += w.stateSource().kind() == StateSource.Kind.MEMORY ? 1 : 0;
+        }
+        return new Participation(in.reports().size(), in.received(), dropped, rejected, reused, tokens,
+                tokensBefore + tokens);
+    }
+
+    private static Timings timings(InnerRound in, double secOuter, Clock clock) {
+        double max = 0;
+        double sum = 0;
+        double syncMax = 0;
+        for (WorkerReport w : in.reports()) {
+            max = Math.max(max, w.timing().secInner());
+            sum += w.timing().secInner();
+            syncMax = Math.max(syncMax, w.timing().secStateSync());
         }
         int n = in.reports().size();
-        return new RoundMetrics(plan.round, n, in.received(), dropped, rejected, tokens, tokensBefore + tokens,
-                counted == 0 ? null : loss / counted, valLoss, valLoss == null ? null : Math.exp(valLoss),
-                valLoss == null ? null : valLoss / Math.log(2), finite(lrEnd), finite(res.outerGradNorm()),
-                finite(res.outerLr()), in.secBroadcast(), innerMax, n == 0 ? 0 : innerSum / n, syncMax, in.secAggregate(),
-                res.secOuter(), secEval, secRound, in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n, reused,
-                List.copyOf(sources));
+        return new Timings(in.secBroadcast(), max, n == 0 ? 0 : sum / n, syncMax, in.secAggregate(), secOuter,
+                clock.secEval(), clock.secRound());
     }
 
     private static Double finite(double v) {

@@ -1,12 +1,6 @@
 package diloco;
 
-import static diloco.config.Options.DROP_PROBABILITY;
-import static diloco.config.Options.POOL_SCHEDULE;
-import static diloco.config.Options.ROUNDS;
-import static diloco.config.Options.SEED;
-import static diloco.config.Options.WORKERS;
-
-import diloco.config.TrainConfig;
+import diloco.exchange.RoundPlan;
 
 /**
  * Plans each round: which workers take part (the pool schedule), the round each last took part in
@@ -14,17 +8,16 @@ import diloco.config.TrainConfig;
  */
 public final class RoundPlanner {
     private final PoolSchedule pool;
-    private final int workers;
     private final int rounds;
     private final long seed;
     private final double dropProbability;
 
-    public RoundPlanner(TrainConfig cfg) {
-        this.workers = cfg.get(WORKERS);
-        this.rounds = cfg.get(ROUNDS);
-        this.pool = cfg.get(POOL_SCHEDULE) == null ? PoolSchedule.all(workers) : PoolSchedule.parse(cfg.get(POOL_SCHEDULE), workers);
-        this.seed = cfg.get(SEED);
-        this.dropProbability = cfg.get(DROP_PROBABILITY);
+    /** Rounds 1 .. {@code rounds} with {@code pool}'s workers; Δs lost with {@code dropProbability}, seeded by {@code seed}. */
+    public RoundPlanner(PoolSchedule pool, int rounds, long seed, double dropProbability) {
+        this.pool = pool;
+        this.rounds = rounds;
+        this.seed = seed;
+        this.dropProbability = dropProbability;
     }
 
     /** The last round. */
@@ -33,10 +26,12 @@ public final class RoundPlanner {
     }
 
     public RoundPlan plan(int round, LoopState state) {
+        int workers = state.lastActive().size();
         boolean[] active = new boolean[workers];
         for (int w = 0; w < pool.active(round, rounds); w++) {
             active[w] = true;
         }
-        return new RoundPlan(round, active, state.lastActive, seed, dropProbability, state.checkpointRound);
+        int[] previous = state.lastActive().stream().mapToInt(Integer::intValue).toArray();
+        return new RoundPlan(round, active, previous, seed, dropProbability, state.checkpointRound());
     }
 }

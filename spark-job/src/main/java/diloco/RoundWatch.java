@@ -1,14 +1,17 @@
 package diloco;
 
+import diloco.exchange.RoundPlan;
+
 import java.util.Locale;
 
 /**
  * Watches each round and cancels it when it must not go on: past {@code --round-timeout} (a stuck
- * worker; the round is retried, or dropped with {@code --on-worker-failure drop}), or past
- * {@code --shutdown-grace} after a stop was requested (the run then stops after the previous
- * round). Rounds are never waited on forever.
+ * worker), or past {@code --shutdown-grace} after a stop was requested. Rounds are never waited on
+ * forever. As the loop's {@link RecoveryPolicy} it then decides what the cancelled round becomes:
+ * retried, or dropped with {@code --on-worker-failure drop}, after a timeout; abandoned after a stop
+ * request (the run then stops after the previous round). Any other failure fails the run.
  */
-public final class RoundWatch implements RoundListener {
+public final class RoundWatch implements RoundListener, RecoveryPolicy {
     private final WorkerPool workers;
     private final double timeoutSeconds;
     private final boolean dropOnTimeout;
@@ -21,19 +24,18 @@ public final class RoundWatch implements RoundListener {
     private volatile long startedAt;
     private volatile String cancelled; // why the watched round was cancelled: "timeout", "stop", or null
 
-    public RoundWatch(WorkerPool workers, double timeoutSeconds, boolean dropOnTimeout, int maxAttempts, StopSignal stop,
-            double graceSeconds, Log log) {
+    public RoundWatch(WorkerPool workers, FaultSettings faults, StopSignal stop, Log log) {
         this.workers = workers;
-        this.timeoutSeconds = timeoutSeconds;
-        this.dropOnTimeout = dropOnTimeout;
-        this.maxAttempts = maxAttempts;
+        this.timeoutSeconds = faults.roundTimeout();
+        this.dropOnTimeout = faults.dropFailedWorkers();
+        this.maxAttempts = faults.taskMaxFailures();
         this.stop = stop;
-        this.graceSeconds = graceSeconds;
+        this.graceSeconds = faults.shutdownGrace();
         this.log = log;
     }
 
     @Override
-    public void onStart(LoopState state, float[] theta) {
+    public void onStart(LoopStart start) {
         thread = new Thread(this::watch, "diloco-round-watch");
         thread.setDaemon(true);
         thread.start();
@@ -61,14 +63,16 @@ public final class RoundWatch implements RoundListener {
     }
 
     @Override
-    public void onRoundStart(RoundPlan plan, int attempt) {
+    public void onRoundStart(RoundStart start) {
         cancelled = null;
         startedAt = System.nanoTime();
-        watched = plan.round;
+        watched = start.plan().round;
     }
 
     @Override
-    public Recovery onRoundFailed(RoundPlan plan, int attempt, Exception error) {
+    public Recovery decide(Failure failure) {
+        RoundPlan plan = failure.plan();
+        int attempt = failure.attempt();
         String why = cancelled;
         watched = 0;
         if ("stop".equals(why)) {
@@ -94,12 +98,12 @@ public final class RoundWatch implements RoundListener {
     }
 
     @Override
-    public void afterRound(RoundEnd round) {
-        watched = 0; // validation is not watched, as before
+    public void onRoundEnd(RoundEnd end) {
+        watched = 0;
     }
 
     @Override
-    public void onEnd(LoopState state, float[] theta, Ending ending) {
+    public void onEnd(LoopEnd end) {
         watched = 0;
         if (thread != null) {
             thread.interrupt();

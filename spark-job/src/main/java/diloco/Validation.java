@@ -2,39 +2,28 @@ package diloco;
 
 /**
  * Validates θ on the fixed validation windows: before the first round (the initial model), every
- * {@code every} rounds and after the last. Its loss goes into the round's metrics.
+ * {@code every} rounds and after the last.
  */
-public final class Validation implements RoundListener {
+public final class Validation implements Evaluation {
     private final WorkerPool workers;
     private final int every;
     private final int lastRound;
-    private final Log log;
 
     /** {@code every} = 0: only after the last round. */
-    public Validation(WorkerPool workers, int every, int lastRound, Log log) {
+    public Validation(WorkerPool workers, int every, int lastRound) {
         this.workers = workers;
         this.every = every;
         this.lastRound = lastRound;
-        this.log = log;
     }
 
     @Override
-    public void onStart(LoopState state, float[] theta) {
-        if (state.round() == 0) {
-            state.initialValidation(loss(theta));
-            log.say("round 0/%d | val loss %.4f ppl %.2f (initial model)", lastRound, state.initialValLoss(),
-                    Math.exp(state.initialValLoss()));
-        }
+    public Double initial(float[] theta) {
+        return loss(theta);
     }
 
     @Override
-    public void afterRound(RoundEnd round) {
-        int r = round.plan().round;
-        if (r == lastRound || (every > 0 && r % every == 0)) {
-            long start = System.nanoTime();
-            double loss = loss(round.theta());
-            round.validated(loss, (System.nanoTime() - start) / 1e9);
-        }
+    public Double afterRound(int round, float[] theta) {
+        return round == lastRound || (every > 0 && round % every == 0) ? loss(theta) : null;
     }
 
     private double loss(float[] theta) {

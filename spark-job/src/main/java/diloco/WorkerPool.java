@@ -1,5 +1,6 @@
 package diloco;
 
+import diloco.exchange.RoundPlan;
 import diloco.io.FileEntry;
 
 import java.util.List;

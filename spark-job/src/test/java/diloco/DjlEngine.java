@@ -3,7 +3,7 @@ package diloco;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 
-import diloco.worker.Engines;
+import diloco.engine.Engines;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

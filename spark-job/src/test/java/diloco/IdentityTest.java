@@ -7,16 +7,16 @@ import static diloco.config.Options.INNER_BETA1;
 import static diloco.config.Options.INNER_BETA2;
 import static diloco.config.Options.INNER_EPS;
 import static diloco.config.Options.INNER_LR;
-import static diloco.config.Options.MIN_LR_RATIO;
-import static diloco.config.Options.SEED;
-import static diloco.config.Options.WARMUP_STEPS;
-import static diloco.config.Options.WEIGHT_DECAY;
 import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.MIN_LR_RATIO;
 import static diloco.config.Options.OUTER_LR;
 import static diloco.config.Options.OUTER_MOMENTUM;
 import static diloco.config.Options.OUTER_OPTIMIZER;
 import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.SEED;
 import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.WARMUP_STEPS;
+import static diloco.config.Options.WEIGHT_DECAY;
 import static diloco.config.Options.WORKERS;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,24 +28,25 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
-import diloco.run.DiLoCoTrainer;
 import diloco.config.TrainConfig;
-import diloco.config.TrainConfig.OuterOptimizerKind;
 import diloco.data.BatchSampler;
 import diloco.data.Shard;
 import diloco.data.TrainingData;
+import diloco.engine.Engines;
 import diloco.model.FlatParameters;
 import diloco.model.Gpt;
 import diloco.optim.AdamW;
+import diloco.optim.AdamWSettings;
 import diloco.optim.AdamWState;
 import diloco.optim.LearningRateSchedule;
-import diloco.worker.Engines;
+import diloco.optim.OuterOptimizerKind;
+import diloco.run.DiLoCoTrainer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
@@ -83,12 +84,12 @@ class IdentityTest {
 
     /** 20 steps of AdamW on the worker's shard, no Spark, no rounds, no outer optimizer. */
     private static float[] plainAdamW(TrainConfig c, int steps) throws Exception {
-        Shard shard = TrainingData.prepare(TestSupport.spark(), c).shards.first();
+        Shard shard = TrainingData.prepare(TestSupport.spark(), c.data(), c.model().context()).shards.first();
         Gpt gpt = new Gpt(c.model());
         Engine engine = Engines.start(1);
         LearningRateSchedule lr = new LearningRateSchedule(c.get(INNER_LR), c.get(WARMUP_STEPS), c.lrDecaySteps(), c.get(MIN_LR_RATIO));
-        AdamW adamw = new AdamW(c.get(INNER_BETA1), c.get(INNER_BETA2), c.get(INNER_EPS), c.get(WEIGHT_DECAY),
-                c.get(GRAD_CLIP), false);
+        AdamW adamw = new AdamW(new AdamWSettings(c.get(INNER_BETA1), c.get(INNER_BETA2), c.get(INNER_EPS),
+                c.get(WEIGHT_DECAY), c.get(GRAD_CLIP)), false);
         try (NDManager m = engine.newBaseManager()) {
             FlatParameters p = FlatParameters.of(gpt.layout(), gpt.initialParameters(c.get(SEED)), m);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);

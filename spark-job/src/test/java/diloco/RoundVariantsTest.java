@@ -3,8 +3,8 @@ package diloco;
 import static diloco.config.Options.DROP_PROBABILITY;
 import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.INIT_FROM;
-import static diloco.config.Options.OUTER_GRAD_DTYPE;
 import static diloco.config.Options.LAYERS;
+import static diloco.config.Options.OUTER_GRAD_DTYPE;
 import static diloco.config.Options.POOL_SCHEDULE;
 import static diloco.config.Options.ROUNDS;
 import static diloco.config.Options.WORKERS;
@@ -15,13 +15,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import diloco.run.DiLoCoTrainer;
+import diloco.codec.OuterGradDtype;
+import diloco.config.Options;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
-import diloco.io.RunOutput;
+import diloco.exchange.RoundPlan;
+import diloco.io.FileEntry;
 import diloco.model.Gpt;
 import diloco.optim.MomentumSgd;
 import diloco.optim.OuterLrSchedule;
+import diloco.option.UserError;
+import diloco.run.DiLoCoTrainer;
+import diloco.run.RunOutput;
+import diloco.spark.FinalCombine;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,13 +64,13 @@ class RoundVariantsTest {
         DiLoCoTrainer.Result r = run(b);
         assertArrayEquals(new Gpt(b.build().model()).initialParameters(0), r.theta(), 0f, "no outer step was taken");
         for (RoundMetrics line : r.metrics()) {
-            assertEquals(0, line.deltasReceived());
-            assertEquals(2, line.deltasDropped());
-            assertEquals(0L, line.bytesUp());
+            assertEquals(0, line.participation().deltasReceived());
+            assertEquals(2, line.participation().deltasDropped());
+            assertEquals(0L, line.traffic().bytesUp());
         }
         assertEquals("global", sources(r.metrics().get(0)).get(0).start());
         assertEquals("own", sources(r.metrics().get(1)).get(0).start(), "round 2 continues from θᵢ of round 1");
-        assertTrue(r.metrics().get(1).innerLoss() < r.metrics().get(0).innerLoss(),
+        assertTrue(r.metrics().get(1).losses().innerLoss() < r.metrics().get(0).losses().innerLoss(),
                 "workers kept learning on their own parameters");
     }
 
@@ -84,18 +89,18 @@ class RoundVariantsTest {
     @Test
     void finalCombineOnAnExecutorSendsOneSumToTheDriver() throws Exception {
         DiLoCoTrainer.Result driver = run(TestSupport.tinyConfig(corpus, tmp.resolve("combine-driver")).set(ROUNDS, 2)
-                .set(FINAL_COMBINE, TrainConfig.FinalCombine.DRIVER));
+                .set(FINAL_COMBINE, FinalCombine.DRIVER));
         DiLoCoTrainer.Result executor = run(TestSupport.tinyConfig(corpus, tmp.resolve("combine-executor")).set(ROUNDS, 2)
-                .set(FINAL_COMBINE, TrainConfig.FinalCombine.EXECUTOR));
+                .set(FINAL_COMBINE, FinalCombine.EXECUTOR));
         assertArrayEquals(driver.theta(), executor.theta(), 0f);
         long parameters = driver.theta().length;
         for (int i = 0; i < 2; i++) {
             RoundMetrics d = driver.metrics().get(i);
             RoundMetrics e = executor.metrics().get(i);
-            assertEquals(2, e.deltasReceived());
-            assertEquals(d.bytesUp(), e.bytesUp(), "the same Δs leave the workers");
-            assertEquals(0L, d.bytesUpPartials(), "on the driver: the two Δs arrive as they left");
-            assertEquals(4L * parameters, e.bytesUpPartials(), "on an executor: one fp32 sum travels to the driver");
+            assertEquals(2, e.participation().deltasReceived());
+            assertEquals(d.traffic().bytesUp(), e.traffic().bytesUp(), "the same Δs leave the workers");
+            assertEquals(0L, d.traffic().bytesUpPartials(), "on the driver: the two Δs arrive as they left");
+            assertEquals(4L * parameters, e.traffic().bytesUpPartials(), "on an executor: one fp32 sum travels to the driver");
         }
     }
 
@@ -145,7 +150,7 @@ class RoundVariantsTest {
             public void cancel(int round) {}
 
             @Override
-            public List<diloco.io.FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
+            public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
                 return List.of();
             }
 
@@ -168,18 +173,18 @@ class RoundVariantsTest {
     void compressedOuterGradientsSendFewerBytesAndStillLearn() throws Exception {
         DiLoCoTrainer.Result fp32 = run(TestSupport.tinyConfig(corpus, tmp.resolve("fp32")).set(ROUNDS, 2));
         int p = fp32.theta().length;
-        for (diloco.codec.OuterGradDtype dtype : diloco.codec.OuterGradDtype.values()) {
+        for (OuterGradDtype dtype : OuterGradDtype.values()) {
             DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("dtype-" + dtype)).set(ROUNDS, 2)
                     .set(OUTER_GRAD_DTYPE, dtype));
-            long each = dtype == diloco.codec.OuterGradDtype.INT8 ? p + 4L * ((p + 1023) / 1024) : (long) dtype.bytesPerValue() * p;
+            long each = dtype == OuterGradDtype.INT8 ? p + 4L * ((p + 1023) / 1024) : (long) dtype.bytesPerValue() * p;
             for (RoundMetrics m : r.metrics()) {
-                assertEquals(2 * each, m.bytesUp(), dtype + " round " + m.round());
-                assertEquals(0, m.bytesUpPartials(), "two workers at depth 2: both Δs reach the driver as they left");
+                assertEquals(2 * each, m.traffic().bytesUp(), dtype + " round " + m.round());
+                assertEquals(0, m.traffic().bytesUpPartials(), "two workers at depth 2: both Δs reach the driver as they left");
             }
             assertTrue(r.finalValLoss() < r.initialValLoss() - 0.05, dtype + " learns: " + r.initialValLoss() + " -> "
                     + r.finalValLoss());
             double diff = IdentityTest.maxAbsDiff(fp32.theta(), r.theta());
-            if (dtype == diloco.codec.OuterGradDtype.FP32) {
+            if (dtype == OuterGradDtype.FP32) {
                 assertEquals(0.0, diff, "fp32 is the default: bit for bit");
             } else {
                 assertTrue(diff > 0 && diff < 1e-2, dtype + " moves θ a little from fp32: " + diff);
@@ -195,7 +200,7 @@ class RoundVariantsTest {
     @Test
     void prunedOuterGradientsSendTheKeptValuesAndABitmap() throws Exception {
         DiLoCoTrainer.Result r = run(TestSupport.tinyConfig(corpus, tmp.resolve("prune")).set(ROUNDS, 2)
-                .set(diloco.config.Options.OUTER_GRAD_PRUNE, 0.5));
+                .set(Options.OUTER_GRAD_PRUNE, 0.5));
         int p = r.theta().length;
         long kept = 0;
         for (int from = 0; from < p; from += 1024) {
@@ -204,7 +209,7 @@ class RoundVariantsTest {
         }
         long each = 4 * kept + 8L * ((p + 63) / 64);
         for (RoundMetrics m : r.metrics()) {
-            assertEquals(2 * each, m.bytesUp(), "round " + m.round());
+            assertEquals(2 * each, m.traffic().bytesUp(), "round " + m.round());
         }
         assertTrue(r.finalValLoss() < r.initialValLoss() - 0.05, "learns: " + r.initialValLoss() + " -> " + r.finalValLoss());
     }
@@ -216,8 +221,8 @@ class RoundVariantsTest {
         int[] expected = {1, 3, 2};
         for (int i = 0; i < 3; i++) {
             RoundMetrics line = r.metrics().get(i);
-            assertEquals(expected[i], line.workers());
-            assertEquals(expected[i], line.deltasReceived());
+            assertEquals(expected[i], line.participation().workers());
+            assertEquals(expected[i], line.participation().deltasReceived());
             assertEquals(expected[i], sources(line).size());
         }
         // round 2: worker 0 continues its state, workers 1 and 2 join fresh from θ

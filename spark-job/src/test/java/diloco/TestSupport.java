@@ -14,6 +14,10 @@ import static diloco.config.Options.WARMUP_STEPS;
 import static diloco.config.Options.WORKERS;
 
 import diloco.config.TrainConfig;
+import diloco.engine.Engines;
+import diloco.io.SafeTensors;
+import diloco.model.Gpt;
+import diloco.model.ModelConfig;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -91,8 +95,8 @@ public final class TestSupport {
      * exp(mean next-byte NLL) of one window (T+1 bytes, T ≤ context) straight from the model's
      * token NLL: an independent reference for the scoring code.
      */
-    public static double directPerplexity(diloco.config.ModelConfig cfg, float[] theta, byte[] window) throws Exception {
-        diloco.model.Gpt gpt = new diloco.model.Gpt(cfg);
+    public static double directPerplexity(ModelConfig cfg, float[] theta, byte[] window) throws Exception {
+        Gpt gpt = new Gpt(cfg);
         int t = window.length - 1;
         long[] x = new long[t];
         long[] y = new long[t];
@@ -100,8 +104,8 @@ public final class TestSupport {
             x[i] = window[i] & 0xff;
             y[i] = window[i + 1] & 0xff;
         }
-        return diloco.worker.Engines.exclusive(() -> {
-            ai.djl.engine.Engine engine = diloco.worker.Engines.start(1);
+        return Engines.exclusive(() -> {
+            ai.djl.engine.Engine engine = Engines.start(1);
             try (ai.djl.ndarray.NDManager m = engine.newBaseManager()) {
                 ai.djl.ndarray.NDList p = gpt.layout().toArrays(theta, m);
                 ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(1, t);
@@ -121,7 +125,7 @@ public final class TestSupport {
 
     /** Every value of a model.safetensors file, its tensors concatenated in file order (to compare two runs' θ). */
     public static float[] modelValues(byte[] safetensors) throws IOException {
-        java.util.Collection<float[]> parts = diloco.io.SafeTensors.read(safetensors).tensors.values();
+        java.util.Collection<float[]> parts = SafeTensors.read(safetensors).tensors.values();
         float[] flat = new float[parts.stream().mapToInt(t -> t.length).sum()];
         int at = 0;
         for (float[] t : parts) {

@@ -9,12 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import diloco.run.DiLoCoTrainer;
 import diloco.config.TrainConfig;
 import diloco.io.Json;
-import diloco.io.RunOutput;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
+import diloco.report.RunCharts;
+import diloco.run.DiLoCoTrainer;
+import diloco.run.RunOutput;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,13 +86,13 @@ class TrainingRunTest {
         assertNotNull(((Map<?, ?>) run.get("data")).get("fingerprint"));
         assertEquals(2, ((Number) ((Map<?, ?>) run.get("config")).get("workers")).intValue());
         assertTrue(Files.exists(out.resolve(RunOutput.MODEL_CONFIG)));
-        for (String chart : new String[] {diloco.report.RunCharts.LOSS, diloco.report.RunCharts.TIME}) {
+        for (String chart : new String[] {RunCharts.LOSS, RunCharts.TIME}) {
             java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.resolve(chart).toFile());
             assertEquals(960, img.getWidth(), chart + " is a real picture");
         }
-        for (diloco.RoundMetrics m : result.metrics()) { // the time chart's parts add up to the round
-            double sum = java.util.Arrays.stream(diloco.report.RunCharts.parts(m)).sum();
-            assertEquals(m.secRound(), sum, 1e-9 + 1e-9 * m.secRound());
+        for (RoundMetrics m : result.metrics()) { // the time chart's parts add up to the round
+            double sum = java.util.Arrays.stream(RunCharts.parts(m)).sum();
+            assertEquals(m.timings().secRound(), sum, 1e-9 + 1e-9 * m.timings().secRound());
         }
         String progress = log.toString(StandardCharsets.UTF_8);
         assertTrue(progress.contains("round 4/4"), progress);

@@ -23,18 +23,22 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 
-import diloco.config.ModelConfig;
 import diloco.config.TrainConfig;
+import diloco.data.BatchSampler;
+import diloco.data.BatchSource;
 import diloco.data.Shard;
 import diloco.data.Tokens;
+import diloco.engine.Engines;
+import diloco.inner.InnerSettings;
+import diloco.inner.InnerTrainer;
+import diloco.inner.StepHooks;
+import diloco.inner.StepPhases;
 import diloco.io.BuildInfo;
 import diloco.io.Json;
 import diloco.model.FlatParameters;
 import diloco.model.Gpt;
+import diloco.model.ModelConfig;
 import diloco.optim.AdamWState;
-import diloco.worker.Engines;
-import diloco.worker.InnerLoop;
-import diloco.worker.StepPhases;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -361,30 +365,30 @@ public final class Bench {
         Gpt gpt = new Gpt(cfg.model());
         byte[] text = new byte[1 << 20];
         new SplittableRandom(1).nextBytes(text);
-        Shard shard = new Shard(0, 1, Tokens.ofBytes(text));
-        InnerLoop loop = new InnerLoop(cfg);
+        InnerSettings inner = cfg.inner();
+        BatchSource batches = BatchSampler.of(new Shard(0, 1, Tokens.ofBytes(text)), inner.seed(), batch,
+                cfg.model().context());
+        InnerTrainer trainer = new InnerTrainer(cfg.model(), inner); // the worker task's own loop
         try (NDManager m = engine.newBaseManager()) {
             FlatParameters params = FlatParameters.of(gpt.layout(), gpt.initialParameters(0), m);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
-            loop.trainSteps(params, state, shard, 0, 3, m, engine, null); // warm-up
+            trainer.train(params, state, batches, 0, 3, StepHooks.NONE); // warm-up
             // the best of REPEATS runs of `steps` steps: the machine is shared, noise only slows down
             double sec = Double.MAX_VALUE;
             StepPhases phases = null;
             for (int r = 0; r < REPEATS; r++) {
                 StepPhases run = new StepPhases();
-                loop.measurePhases(run);
                 long t0 = System.nanoTime();
-                loop.trainSteps(params, state, shard, 3 + (long) r * steps, steps, m, engine, null);
+                trainer.train(params, state, batches, 3 + (long) r * steps, steps, run);
                 double runSec = (System.nanoTime() - t0) / 1e9;
                 if (runSec < sec) {
                     sec = runSec;
                     phases = run;
                 }
             }
-            loop.measurePhases(null);
             Path trace = Files.createTempFile("diloco-ops", ".json");
             JniUtils.startProfile(false, false, false);
-            loop.trainSteps(params, state, shard, 3 + (long) REPEATS * steps, OP_COUNT_STEPS, m, engine, null);
+            trainer.train(params, state, batches, 3 + (long) REPEATS * steps, OP_COUNT_STEPS, StepHooks.NONE);
             JniUtils.stopProfile(trace.toString());
             OpCounts ops = OpCounts.of(trace);
             Files.delete(trace);

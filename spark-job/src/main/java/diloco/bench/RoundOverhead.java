@@ -5,23 +5,24 @@ import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.OUT;
 import static diloco.config.Options.WORKERS;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.GcInfo;
+
 import diloco.cli.CommandLine;
 import diloco.cli.Train;
+import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.io.Json;
 import diloco.model.Gpt;
 import diloco.spark.ResourceCheck;
 import diloco.spark.SparkWorkerPool;
 
+import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.TaskInfo;
-import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.sql.SparkSession;
-
-import com.sun.management.GarbageCollectionNotificationInfo;
-import com.sun.management.GcInfo;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -110,7 +111,7 @@ public final class RoundOverhead {
         doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
                 "memory_gib", ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                         .getTotalMemorySize() / (1L << 30)));
-        doc.put("preset", cfg.get(diloco.config.Options.PRESET));
+        doc.put("preset", cfg.get(Options.PRESET));
         doc.put("parameters", parameters);
         doc.put("delta_mib", 4.0 * parameters / (1 << 20));
         doc.put("workers", cfg.get(WORKERS));

@@ -1,12 +1,12 @@
 package diloco.checkpoint;
 
-import diloco.config.UserError;
 import diloco.io.FileEntry;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
 import diloco.io.SafeTensors;
 import diloco.model.ParamLayout;
 import diloco.optim.OuterOptimizer;
+import diloco.option.UserError;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;

@@ -1,6 +1,6 @@
 package diloco.checkpoint;
 
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 /**
  * A checkpoint whose files do not match its manifest (missing, truncated, altered) or cannot be

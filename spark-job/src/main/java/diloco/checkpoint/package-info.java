@@ -1,5 +1,5 @@
 /**
  * Checkpoints (a manifest written last, verified on load), resume rules, and the disk tier of the
- * workers' states ({@link diloco.checkpoint.KeptStates}).
+ * workers' states ({@link diloco.state.KeptStates}).
  */
 package diloco.checkpoint;

@@ -1,6 +1,6 @@
 package diloco.cli;
 
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import org.apache.spark.sql.SparkSession;
 

@@ -3,10 +3,10 @@ package diloco.cli;
 import static diloco.config.Options.DATA;
 import static diloco.config.Options.OUT;
 
-import diloco.config.Option;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
+import diloco.option.Option;
+import diloco.option.UserError;
 
 import java.util.Locale;
 import java.util.Map;

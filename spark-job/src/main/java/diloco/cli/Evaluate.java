@@ -3,6 +3,7 @@ package diloco.cli;
 import static diloco.config.ModelOptions.EVAL_DATA;
 import static diloco.config.ModelOptions.EVAL_OUT;
 import static diloco.config.ModelOptions.MODEL;
+import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.DATA;
 import static diloco.config.Options.DEVICE;
 import static diloco.config.Options.FORMAT;
@@ -11,17 +12,20 @@ import static diloco.config.Options.TEXT_COLUMN;
 import static diloco.config.Options.THREADS_PER_WORKER;
 
 import diloco.Log;
-import diloco.config.ModelConfig;
 import diloco.config.ModelOptions;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
 import diloco.data.Corpus;
 import diloco.data.Document;
+import diloco.engine.ComputeSettings;
+import diloco.engine.Inference;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
-import diloco.io.SavedModel;
+import diloco.model.ModelConfig;
+import diloco.option.UserError;
+import diloco.run.RunOutput;
+import diloco.run.SavedModel;
 import diloco.spark.Sessions;
-import diloco.worker.Inference;
+import diloco.spark.TaskResources;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -63,14 +67,15 @@ public final class Evaluate {
             String modelDir = v.required(MODEL);
             TrainConfig reading = TrainConfig.builder().set(DATA, v.required(EVAL_DATA)).set(FORMAT, v.get(FORMAT))
                     .set(TEXT_COLUMN, v.get(TEXT_COLUMN)).set(ID_COLUMN, v.get(ID_COLUMN)).build();
-            SparkSession spark = sessions.remember(Sessions.forJob("diloco-evaluate", reading));
+            SparkSession spark = sessions.remember(Sessions.forJob("diloco-evaluate", reading.faults()));
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             String outDir = v.get(EVAL_OUT);
             if (outDir != null) { // refuse a bad --out before the work, not after
-                diloco.io.RunOutput.check(spark.sparkContext().hadoopConfiguration(), outDir, true);
+                RunOutput.check(spark.sparkContext().hadoopConfiguration(), outDir, true);
             }
             SavedModel model = SavedModel.load(spark.sparkContext().hadoopConfiguration(), modelDir).model();
-            double[] total = score(spark, Corpus.load(spark, reading), model, v.get(THREADS_PER_WORKER), v.get(DEVICE));
+            double[] total = score(spark, Corpus.load(spark, reading.data().source()), model,
+                    new ComputeSettings(v.get(THREADS_PER_WORKER), v.get(DEVICE)));
             UserError.check(total[1] > 0, "nothing to score in --data %s: every document is shorter than two bytes",
                     v.get(EVAL_DATA));
             double nll = total[0] / total[1];
@@ -95,15 +100,16 @@ public final class Evaluate {
     }
 
     /** {Σ nll, bytes predicted, documents} of every document, summed over the executors. */
-    static double[] score(SparkSession spark, JavaRDD<Document> documents, SavedModel model, int threads, String device) {
+    static double[] score(SparkSession spark, JavaRDD<Document> documents, SavedModel model, ComputeSettings compute) {
         Broadcast<float[]> theta = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model.theta());
         ModelConfig cfg = model.config();
-        Object trained = model.trainingConfig().get(diloco.config.Options.BATCH_SIZE.recordKey());
-        int batch = trained instanceof Number n ? n.intValue() : diloco.config.Options.BATCH_SIZE.defaultValue();
+        Object trained = model.trainingConfig().get(BATCH_SIZE.recordKey());
+        int batch = trained instanceof Number n ? n.intValue() : BATCH_SIZE.defaultValue();
         try {
             return documents.mapPartitions(docs -> {
-                List<double[]> scores = Inference.chunked(docs, DOCUMENTS_PER_CHUNK, cfg, theta.value(), threads, device,
-                        batch, (inference, doc) -> inference.document(doc.tokens().bytes()));
+                List<double[]> scores = Inference.chunked(docs, DOCUMENTS_PER_CHUNK, cfg, theta.value(),
+                        TaskResources.resolve(compute), TaskResources.gpu(), batch,
+                        (inference, doc) -> inference.document(doc.tokens().bytes()));
                 double[] sum = new double[3];
                 for (double[] s : scores) {
                     sum[0] += s[0];

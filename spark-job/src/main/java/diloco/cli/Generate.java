@@ -10,8 +10,10 @@ import static diloco.config.Options.DEVICE;
 import static diloco.config.Options.THREADS_PER_WORKER;
 
 import diloco.config.ModelOptions;
-import diloco.io.SavedModel;
-import diloco.worker.Inference;
+import diloco.engine.ComputeSettings;
+import diloco.engine.Inference;
+import diloco.run.SavedModel;
+import diloco.spark.TaskResources;
 
 import org.apache.hadoop.conf.Configuration;
 
@@ -40,7 +42,8 @@ public final class Generate {
         return Command.run(args, help(), out, err, false, sessions -> {
             CommandLine.Values v = CommandLine.parse(ModelOptions.generate(), args);
             SavedModel model = SavedModel.load(new Configuration(), v.required(MODEL)).model();
-            byte[] text = Inference.with(model.config(), model.theta(), v.get(THREADS_PER_WORKER), v.get(DEVICE), 1,
+            ComputeSettings compute = TaskResources.resolve(new ComputeSettings(v.get(THREADS_PER_WORKER), v.get(DEVICE)));
+            byte[] text = Inference.with(model.config(), model.theta(), compute, null, 1, // on the driver: no Spark GPU
                     inference -> inference.generate(v.get(PROMPT).getBytes(StandardCharsets.UTF_8), v.get(MAX_BYTES),
                             v.get(TEMPERATURE), v.get(TOP_K), v.get(SAMPLING_SEED)));
             out.println(new String(text, StandardCharsets.UTF_8));

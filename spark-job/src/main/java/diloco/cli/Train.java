@@ -36,7 +36,7 @@ public final class Train {
     public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark, StopSignal stop) {
         return Command.run(args, CommandLine.help(), out, err, stopSpark, sessions -> {
             TrainConfig cfg = CommandLine.parse(args);
-            DiLoCoTrainer.Result result = new DiLoCoTrainer(sessions.remember(Sessions.forJob("diloco", cfg)), cfg, out, stop)
+            DiLoCoTrainer.Result result = new DiLoCoTrainer(sessions.remember(Sessions.forJob("diloco", cfg.faults())), cfg, out, stop)
                     .run();
             if (result.validated()) {
                 Log.to(out).say("valid: %,d documents in --data %s, --out %s usable%s, model %,d parameters; nothing "

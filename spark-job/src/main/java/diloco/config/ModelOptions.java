@@ -1,6 +1,8 @@
 package diloco.config;
 
-import static diloco.config.Option.Check.atLeast;
+import static diloco.option.Option.Check.atLeast;
+
+import diloco.option.Option;
 
 import java.util.List;
 

@@ -1,14 +1,21 @@
 package diloco.config;
 
-import static diloco.config.Option.Check.atLeast;
-import static diloco.config.Option.Check.positive;
-import static diloco.config.Option.Check.unit;
+import static diloco.option.Option.Check.atLeast;
+import static diloco.option.Option.Check.positive;
+import static diloco.option.Option.Check.unit;
 
-import diloco.config.Option.OnResume;
-import diloco.config.TrainConfig.DataFormat;
-import diloco.config.TrainConfig.InnerStateSync;
-import diloco.config.TrainConfig.OnWorkerFailure;
-import diloco.config.TrainConfig.OuterOptimizerKind;
+import diloco.OnWorkerFailure;
+import diloco.checkpoint.InnerStateSync;
+import diloco.codec.OuterGradDtype;
+import diloco.codec.Rounding;
+import diloco.data.DataFormat;
+import diloco.model.ModelConfig;
+import diloco.optim.OuterLrSchedule;
+import diloco.optim.OuterOptimizerKind;
+import diloco.option.Option;
+import diloco.option.Option.OnResume;
+import diloco.option.UserError;
+import diloco.spark.FinalCombine;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,7 +27,7 @@ import java.util.Map;
  * Every option of a DiLoCo run, in the order {@code --help} lists them. This table is the only
  * place an option is defined: {@link diloco.cli.CommandLine} parses and documents the command line
  * from it, {@link diloco.ml.DiLoCo} makes its Spark ML Params from it, {@link TrainConfig} records
- * it in run.json, and {@link diloco.checkpoint.Resume} reads its resume policy.
+ * it in run.json, and {@link diloco.config.Resume} reads its resume policy.
  */
 public final class Options {
     private static final List<Option<?>> ALL = new ArrayList<>();
@@ -29,9 +36,9 @@ public final class Options {
     private Options() {}
 
     private static <T> Option<T> add(Option<T> o) {
-        o.section = section;
-        ALL.add(o);
-        return o;
+        Option<T> listed = o.inSection(section);
+        ALL.add(listed);
+        return listed;
     }
 
     static {
@@ -88,12 +95,12 @@ public final class Options {
                     + "or a list n1,n2,... (the last repeats); inactive workers keep their state (default: all workers "
                     + "every round)"));
 
-    public static final Option<diloco.codec.OuterGradDtype> OUTER_GRAD_DTYPE = add(Option.choice("outerGradDtype",
-            diloco.codec.OuterGradDtype.class).byDefault(diloco.codec.OuterGradDtype.FP32)
+    public static final Option<OuterGradDtype> OUTER_GRAD_DTYPE = add(Option.choice("outerGradDtype",
+            OuterGradDtype.class).byDefault(OuterGradDtype.FP32)
             .doc("number format of the outer gradients workers send: fp32, bf16 (rounded), or int8 with one scale per "
                     + "block of 1024 values; summed in fp32"));
-    public static final Option<TrainConfig.Rounding> OUTER_GRAD_ROUNDING = add(Option.choice("outerGradRounding",
-            TrainConfig.Rounding.class).byDefault(TrainConfig.Rounding.NEAREST)
+    public static final Option<Rounding> OUTER_GRAD_ROUNDING = add(Option.choice("outerGradRounding",
+            Rounding.class).byDefault(Rounding.NEAREST)
             .doc("how bf16/int8 outer gradients are rounded: to nearest, or stochastically (unbiased; seeded by seed, "
                     + "worker and round)"));
     public static final Option<Double> OUTER_GRAD_PRUNE = add(Option.decimal("outerGradPrune").placeholder("FRACTION")
@@ -158,7 +165,7 @@ public final class Options {
     public static final Option<Float> OUTER_LR = add(Option.real("outerLr").placeholder("LR").byDefault(0.7f)
             .check(positive()).doc("outer learning rate (the peak, when scheduled)"));
     public static final Option<String> OUTER_LR_SCHEDULE = add(Option.text("outerLrSchedule").placeholder("SPEC")
-            .byDefault("constant").check((name, v) -> diloco.optim.OuterLrSchedule.parse(v, 1f, 2))
+            .byDefault("constant").check((name, v) -> OuterLrSchedule.parse(v, 1f, 2))
             .doc("outer learning rate over the rounds: constant, warmup:N (linear over the first N rounds), cosine[:MIN] "
                     + "(to MIN x peak at the last round, MIN default 0.1), or warmup:N,cosine[:MIN]"));
     public static final Option<Float> OUTER_MOMENTUM = add(Option.real("outerMomentum").placeholder("MU").byDefault(0.9f)
@@ -175,8 +182,8 @@ public final class Options {
     public static final Option<Integer> AGGREGATION_DEPTH = add(Option.integer("aggregationDepth").placeholder("N")
             .byDefault(2).check(atLeast(1)).onResume(OnResume.FREE)
             .doc("treeAggregate depth for summing outer gradients"));
-    public static final Option<TrainConfig.FinalCombine> FINAL_COMBINE = add(Option.choice("finalCombine",
-            TrainConfig.FinalCombine.class).byDefault(TrainConfig.FinalCombine.AUTO).onResume(OnResume.FREE)
+    public static final Option<FinalCombine> FINAL_COMBINE = add(Option.choice("finalCombine",
+            FinalCombine.class).byDefault(FinalCombine.AUTO).onResume(OnResume.FREE)
             .doc("where the tree's last sum of outer gradients is taken: on the driver, which then receives the top "
                     + "partial sums (k of them up to k=6 at depth 2); on an executor, so the driver receives one sum whatever k "
                     + "(one more stage, a shuffle); auto: on an executor when more than one partial sum of at least "

@@ -1,26 +1,76 @@
 package diloco.config;
 
+import static diloco.config.Options.AGGREGATION_DEPTH;
 import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.CHECKPOINT_EVERY;
 import static diloco.config.Options.CONTEXT;
-import static diloco.config.Options.D_MODEL;
+import static diloco.config.Options.DATA;
+import static diloco.config.Options.DEVICE;
 import static diloco.config.Options.DROPOUT;
+import static diloco.config.Options.DROP_PROBABILITY;
+import static diloco.config.Options.D_MODEL;
+import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.FORMAT;
+import static diloco.config.Options.GRAD_CLIP;
 import static diloco.config.Options.HEADS;
 import static diloco.config.Options.ID_COLUMN;
+import static diloco.config.Options.INNER_BETA1;
+import static diloco.config.Options.INNER_BETA2;
+import static diloco.config.Options.INNER_EPS;
+import static diloco.config.Options.INNER_LR;
+import static diloco.config.Options.INNER_STATE_SYNC;
 import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.KEEP_CHECKPOINTS;
 import static diloco.config.Options.LAYERS;
 import static diloco.config.Options.LR_DECAY_STEPS;
+import static diloco.config.Options.MAX_BAD_ROUNDS;
+import static diloco.config.Options.MAX_OUTER_GRAD_NORM;
+import static diloco.config.Options.MIN_LR_RATIO;
+import static diloco.config.Options.ON_WORKER_FAILURE;
+import static diloco.config.Options.OUTER_BETA2;
+import static diloco.config.Options.OUTER_EPS;
+import static diloco.config.Options.OUTER_GRAD_DTYPE;
+import static diloco.config.Options.OUTER_GRAD_PRUNE;
+import static diloco.config.Options.OUTER_GRAD_ROUNDING;
 import static diloco.config.Options.OUTER_LR;
 import static diloco.config.Options.OUTER_LR_SCHEDULE;
+import static diloco.config.Options.OUTER_MOMENTUM;
+import static diloco.config.Options.OUTER_OPTIMIZER;
 import static diloco.config.Options.POOL_SCHEDULE;
 import static diloco.config.Options.PRESET;
 import static diloco.config.Options.RESUME;
 import static diloco.config.Options.RESUME_IF_PRESENT;
 import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.ROUND_TIMEOUT;
+import static diloco.config.Options.SEED;
+import static diloco.config.Options.SHARD_BY;
+import static diloco.config.Options.SHUTDOWN_GRACE;
+import static diloco.config.Options.TASK_MAX_FAILURES;
 import static diloco.config.Options.TEXT_COLUMN;
+import static diloco.config.Options.THREADS_PER_WORKER;
+import static diloco.config.Options.VAL_FRACTION;
+import static diloco.config.Options.VAL_SEED;
+import static diloco.config.Options.VAL_WINDOWS;
+import static diloco.config.Options.WARMUP_STEPS;
+import static diloco.config.Options.WEIGHT_DECAY;
 import static diloco.config.Options.WORKERS;
 
-import java.io.Serializable;
+import diloco.FaultSettings;
+import diloco.PoolSchedule;
+import diloco.checkpoint.CheckpointSettings;
+import diloco.codec.DeltaEncoding;
+import diloco.data.DataFormat;
+import diloco.data.DataSettings;
+import diloco.engine.ComputeSettings;
+import diloco.inner.InnerSettings;
+import diloco.model.ModelConfig;
+import diloco.optim.AdamWSettings;
+import diloco.optim.LearningRateSchedule;
+import diloco.optim.OuterSettings;
+import diloco.option.Option;
+import diloco.option.UserError;
+import diloco.spark.CommunicationSettings;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -28,30 +78,12 @@ import java.util.Map;
 
 /**
  * Everything a DiLoCo run depends on: a value for each {@link Options option} that was set, the
- * table's default for the others. Immutable and serializable: the same object is shipped to
- * executors and recorded in run.json and checkpoints. Read a value with {@link #get(Option)};
- * build one with {@link #builder()}, whose {@link Builder#build()} checks every value.
+ * table's default for the others. Immutable; recorded in run.json and checkpoints. Read a value
+ * with {@link #get(Option)}; build one with {@link #builder()}, whose {@link Builder#build()} checks
+ * every value. Each component gets its own typed settings from here ({@link #inner()},
+ * {@link #outer()}, {@link #data()}, ...), never the whole configuration.
  */
-public final class TrainConfig implements Serializable {
-    private static final long serialVersionUID = 2L;
-
-    /** How documents are read from {@code --data}. */
-    public enum DataFormat { AUTO, FILES, PARQUET, JSON }
-
-    /** The driver-side optimizer applied to the averaged outer gradient. */
-    public enum OuterOptimizerKind { NESTEROV, SGD, ADAM }
-
-    /** When workers persist their inner optimizer state (for executor loss). */
-    public enum InnerStateSync { AT_CHECKPOINT, EVERY_ROUND }
-
-    /** What a round does when a worker fails all its task attempts or the round times out. */
-    public enum OnWorkerFailure { FAIL, DROP }
-
-    /** How compressed outer gradients are rounded. */
-    public enum Rounding { NEAREST, STOCHASTIC }
-
-    /** Where treeAggregate takes its last sum (see {@code Options.FINAL_COMBINE}). */
-    public enum FinalCombine { AUTO, DRIVER, EXECUTOR }
+public final class TrainConfig {
 
     /** The byte tokenizer's vocabulary. */
     public static final int VOCAB_SIZE = 256;
@@ -88,6 +120,52 @@ public final class TrainConfig implements Serializable {
         return model;
     }
 
+    /** How every worker trains between communications. */
+    public InnerSettings inner() {
+        return new InnerSettings(get(INNER_STEPS), get(BATCH_SIZE), get(SEED),
+                new LearningRateSchedule(get(INNER_LR), get(WARMUP_STEPS), lrDecaySteps(), get(MIN_LR_RATIO)),
+                new AdamWSettings(get(INNER_BETA1), get(INNER_BETA2), get(INNER_EPS), get(WEIGHT_DECAY), get(GRAD_CLIP)));
+    }
+
+    /** The driver's optimizer over the averaged outer gradient. */
+    public OuterSettings outer() {
+        return new OuterSettings(get(OUTER_OPTIMIZER), get(OUTER_LR), get(OUTER_LR_SCHEDULE), get(OUTER_MOMENTUM),
+                get(OUTER_BETA2), get(OUTER_EPS));
+    }
+
+    /** What the run trains and validates on, and how it is split among the workers. */
+    public DataSettings data() {
+        return new DataSettings(new DataSettings.Source(get(DATA), get(FORMAT), get(TEXT_COLUMN), get(ID_COLUMN)),
+                get(VAL_FRACTION), get(VAL_WINDOWS), get(VAL_SEED), get(SHARD_BY), get(WORKERS), get(SEED));
+    }
+
+    /** How outer gradients are encoded and summed. */
+    public CommunicationSettings communication() {
+        return new CommunicationSettings(new DeltaEncoding(get(OUTER_GRAD_DTYPE), get(OUTER_GRAD_ROUNDING),
+                get(OUTER_GRAD_PRUNE)), get(AGGREGATION_DEPTH), get(FINAL_COMBINE));
+    }
+
+    /** What the run does about failures, real and simulated. */
+    public FaultSettings faults() {
+        return new FaultSettings(get(ON_WORKER_FAILURE), get(TASK_MAX_FAILURES), get(MAX_OUTER_GRAD_NORM),
+                get(MAX_BAD_ROUNDS), get(ROUND_TIMEOUT), get(SHUTDOWN_GRACE), get(DROP_PROBABILITY));
+    }
+
+    /** Where and with how many threads each worker computes. */
+    public ComputeSettings compute() {
+        return new ComputeSettings(get(THREADS_PER_WORKER), get(DEVICE));
+    }
+
+    /** When checkpoints are written and kept, and when workers save their state. */
+    public CheckpointSettings checkpoints() {
+        return new CheckpointSettings(get(CHECKPOINT_EVERY), get(KEEP_CHECKPOINTS), get(INNER_STATE_SYNC));
+    }
+
+    /** Which workers take part in each round (--pool-schedule, all by default). */
+    public PoolSchedule pool() {
+        return get(POOL_SCHEDULE) == null ? PoolSchedule.all(get(WORKERS)) : PoolSchedule.parse(get(POOL_SCHEDULE), get(WORKERS));
+    }
+
     /** Length of the inner learning-rate schedule: {@code --lr-decay-steps}, else rounds x H. */
     public long lrDecaySteps() {
         Long v = get(LR_DECAY_STEPS);
@@ -97,11 +175,6 @@ public final class TrainConfig implements Serializable {
     /** Total inner steps each worker takes over the run (H x R). */
     public long totalInnerSteps() {
         return (long) get(ROUNDS) * get(INNER_STEPS);
-    }
-
-    /** Tokens in one inner step of one worker. */
-    public long tokensPerStep() {
-        return (long) get(BATCH_SIZE) * model.context();
     }
 
     /** A copy with {@code option} set to {@code value} (null: back to its default); checked. */
@@ -189,10 +262,8 @@ public final class TrainConfig implements Serializable {
             UserError.check(format != DataFormat.FILES || c.get(TEXT_COLUMN) == null,
                     "--text-column applies to parquet/json data, not to --format files");
             UserError.check(!(c.get(RESUME) && c.get(RESUME_IF_PRESENT)), "--resume and --resume-if-present exclude each other");
-            if (c.get(POOL_SCHEDULE) != null) {
-                diloco.PoolSchedule.parse(c.get(POOL_SCHEDULE), c.get(WORKERS)); // throws UserError when malformed
-            }
-            diloco.optim.OuterLrSchedule.parse(c.get(OUTER_LR_SCHEDULE), c.get(OUTER_LR), c.get(ROUNDS));
+            c.pool(); // throws UserError when malformed
+            c.outer().lrSchedule(c.get(ROUNDS));
             return c;
         }
     }

@@ -1,13 +1,6 @@
 package diloco.data;
 
-import static diloco.config.Options.DATA;
-import static diloco.config.Options.FORMAT;
-import static diloco.config.Options.ID_COLUMN;
-import static diloco.config.Options.TEXT_COLUMN;
-
-import diloco.config.TrainConfig;
-import diloco.config.TrainConfig.DataFormat;
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -46,20 +39,20 @@ public final class Corpus {
 
     private Corpus() {}
 
-    public static JavaRDD<Document> load(SparkSession spark, TrainConfig c) {
+    public static JavaRDD<Document> load(SparkSession spark, DataSettings.Source c) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path root = new Path(c.get(DATA));
+        Path root = new Path(c.path());
         FileSystem fs;
         FileStatus[] matches;
         try {
             fs = root.getFileSystem(conf);
             matches = fs.globStatus(root);
         } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot read --data " + c.get(DATA) + ": " + oneLine(e));
+            throw new UserError("cannot read --data " + c.path() + ": " + oneLine(e));
         }
-        UserError.check(matches != null && matches.length > 0, "--data path does not exist: %s", c.get(DATA));
+        UserError.check(matches != null && matches.length > 0, "--data path does not exist: %s", c.path());
         List<String> sample = probeFileNames(fs, matches);
-        UserError.check(!sample.isEmpty(), "no documents in --data %s (no files found)", c.get(DATA));
+        UserError.check(!sample.isEmpty(), "no documents in --data %s (no files found)", c.path());
         DataFormat format = resolveFormat(c, sample);
         if (format == DataFormat.FILES) {
             return readFiles(spark, c, fs.makeQualified(root).toString());
@@ -67,10 +60,10 @@ public final class Corpus {
         return readTable(spark, c, format);
     }
 
-    private static JavaRDD<Document> readFiles(SparkSession spark, TrainConfig c, String qualifiedRoot) {
+    private static JavaRDD<Document> readFiles(SparkSession spark, DataSettings.Source c, String qualifiedRoot) {
         Dataset<Row> df = spark.read().format("binaryFile")
                 .option("recursiveFileLookup", "true")
-                .load(c.get(DATA))
+                .load(c.path())
                 .select("path", "content");
         String prefix = qualifiedRoot.endsWith("/") ? qualifiedRoot : qualifiedRoot + "/";
         return df.javaRDD().map(row -> {
@@ -80,15 +73,15 @@ public final class Corpus {
         });
     }
 
-    private static JavaRDD<Document> readTable(SparkSession spark, TrainConfig c, DataFormat format) {
+    private static JavaRDD<Document> readTable(SparkSession spark, DataSettings.Source c, DataFormat format) {
         Dataset<Row> df;
         try {
-            df = format == DataFormat.PARQUET ? spark.read().parquet(c.get(DATA)) : spark.read().json(c.get(DATA));
+            df = format == DataFormat.PARQUET ? spark.read().parquet(c.path()) : spark.read().json(c.path());
         } catch (RuntimeException e) {
-            throw new UserError("cannot read --data " + c.get(DATA) + " as " + format.name().toLowerCase(Locale.ROOT)
+            throw new UserError("cannot read --data " + c.path() + " as " + format.name().toLowerCase(Locale.ROOT)
                     + ": " + oneLine(e));
         }
-        return fromRows(df, c.get(TEXT_COLUMN), c.get(ID_COLUMN), "--text-column", "--id-column", c.get(DATA));
+        return fromRows(df, c.textColumn(), c.idColumn(), "--text-column", "--id-column", c.path());
     }
 
     /**
@@ -130,20 +123,20 @@ public final class Corpus {
     }
 
     /** AUTO picks by file extension; a Parquet/JSON table without --text-column is an error, not bytes. */
-    static DataFormat resolveFormat(TrainConfig c, List<String> names) {
+    static DataFormat resolveFormat(DataSettings.Source c, List<String> names) {
         boolean parquet = names.stream().anyMatch(n -> n.endsWith(".parquet"));
         boolean json = names.stream().anyMatch(n -> n.matches(".*\\.(json|jsonl|ndjson)(\\.gz)?$"));
-        if (c.get(FORMAT) != DataFormat.AUTO) {
-            return c.get(FORMAT);
+        if (c.format() != DataFormat.AUTO) {
+            return c.format();
         }
-        if (c.get(TEXT_COLUMN) == null) {
-            UserError.check(!parquet, "--data %s holds Parquet files: pass --text-column NAME", c.get(DATA));
+        if (c.textColumn() == null) {
+            UserError.check(!parquet, "--data %s holds Parquet files: pass --text-column NAME", c.path());
             return DataFormat.FILES;
         }
         if (parquet) {
             return DataFormat.PARQUET;
         }
-        UserError.check(json, "cannot tell the format of --data %s: pass --format parquet or --format json", c.get(DATA));
+        UserError.check(json, "cannot tell the format of --data %s: pass --format parquet or --format json", c.path());
         return DataFormat.JSON;
     }
 

@@ -1,5 +1,7 @@
 package diloco.data;
 
+import diloco.option.UserError;
+
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -13,25 +15,25 @@ import java.io.Serializable;
  */
 public interface DocumentSource extends Serializable {
 
-    /** The documents, read lazily; throws {@link diloco.config.UserError} on bad input. */
+    /** The documents, read lazily; throws {@link UserError} on bad input. */
     JavaRDD<Document> read(SparkSession spark);
 
     /** The data as messages name it ("--data PATH", "the DataFrame"). */
     String describe();
 
-    /** {@code --data} and its format options of {@code cfg} (see {@link Corpus}). */
-    static DocumentSource of(diloco.config.TrainConfig cfg) {
+    /** The documents of {@code --data} and its format options (see {@link Corpus}). */
+    static DocumentSource of(DataSettings.Source data) {
         return new DocumentSource() {
             private static final long serialVersionUID = 1L;
 
             @Override
             public JavaRDD<Document> read(SparkSession spark) {
-                return Corpus.load(spark, cfg);
+                return Corpus.load(spark, data);
             }
 
             @Override
             public String describe() {
-                return "--data " + cfg.get(diloco.config.Options.DATA);
+                return "--data " + data.path();
             }
         };
     }

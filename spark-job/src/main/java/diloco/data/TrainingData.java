@@ -1,14 +1,6 @@
 package diloco.data;
 
-import static diloco.config.Options.SEED;
-import static diloco.config.Options.SHARD_BY;
-import static diloco.config.Options.VAL_FRACTION;
-import static diloco.config.Options.VAL_SEED;
-import static diloco.config.Options.VAL_WINDOWS;
-import static diloco.config.Options.WORKERS;
-
-import diloco.config.TrainConfig;
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -42,31 +34,31 @@ public final class TrainingData {
         this.stats = stats;
     }
 
-    /** The data of {@code --data} (see {@link Corpus}). */
-    public static TrainingData prepare(SparkSession spark, TrainConfig c) {
-        return prepare(spark, DocumentSource.of(c), c);
+    /** The data of {@code --data} (see {@link Corpus}), in windows of {@code context} + 1 tokens. */
+    public static TrainingData prepare(SparkSession spark, DataSettings c, int context) {
+        return prepare(spark, DocumentSource.of(c.source()), c, context);
     }
 
     /** The data of {@code source}. */
-    public static TrainingData prepare(SparkSession spark, DocumentSource source, TrainConfig c) {
-        return prepare(source.read(spark), c, source.describe());
+    public static TrainingData prepare(SparkSession spark, DocumentSource source, DataSettings c, int context) {
+        return prepare(source.read(spark), c, context, source.describe());
     }
 
     /**
      * The data of any documents (a DataFrame's rows, a corpus); {@code source} names them in
      * messages. The documents are read twice (statistics, then shards), so they are cached meanwhile.
      */
-    public static TrainingData prepare(JavaRDD<Document> documents, TrainConfig c, String source) {
+    public static TrainingData prepare(JavaRDD<Document> documents, DataSettings c, int context, String source) {
         JavaRDD<Document> docs = documents.persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            return shard(docs, c, source);
+            return shard(docs, c, context, source);
         } finally {
             docs.unpersist(false);
         }
     }
 
-    private static TrainingData shard(JavaRDD<Document> docs, TrainConfig c, String source) {
-        double valFraction = c.get(VAL_FRACTION);
+    private static TrainingData shard(JavaRDD<Document> docs, DataSettings c, int context, String source) {
+        double valFraction = c.valFraction();
         // one pass: counts and the order-independent fingerprint
         long[] totals = docs.map(d -> {
             boolean val = Split.isValidation(d.id(), valFraction);
@@ -76,19 +68,19 @@ public final class TrainingData {
         long documents = totals[0];
         UserError.check(documents > 0 && totals[1] > 0, "no documents in %s (all are empty)", source);
         long trainDocs = documents - totals[2];
-        UserError.check(trainDocs >= c.get(WORKERS),
+        UserError.check(trainDocs >= c.workers(),
                 "%s has %d training documents, fewer than --workers %d (each worker needs its own documents)",
-                source, trainDocs, c.get(WORKERS));
+                source, trainDocs, c.workers());
 
-        int workers = c.get(WORKERS);
-        long seed = c.get(SEED);
+        int workers = c.workers();
+        long seed = c.seed();
         JavaRDD<Document> train = docs.filter(d -> !Split.isValidation(d.id(), valFraction));
         JavaPairRDD<Integer, Document> assigned;
-        if (c.get(SHARD_BY) == null) {
+        if (c.shardBy() == null) {
             assigned = train.mapToPair(d -> new Tuple2<>(Split.workerOf(d.id(), seed, workers), d));
         } else {
             Broadcast<Map<String, Integer>> byKey = JavaSparkContext.fromSparkContext(docs.context())
-                    .broadcast(Split.contiguousByKey(train, c.get(SHARD_BY), workers));
+                    .broadcast(Split.contiguousByKey(train, c.shardBy(), workers));
             assigned = train.mapToPair(d -> new Tuple2<>(byKey.value().get(d.id()), d));
         }
         JavaRDD<Shard> shards = assigned
@@ -105,7 +97,7 @@ public final class TrainingData {
                 }, true)
                 .persist(shardStorage(docs.context().isLocal()));
         try {
-            return describe(docs, shards, totals, c);
+            return describe(docs, shards, totals, c, context);
         } catch (RuntimeException e) {
             shards.unpersist(false);
             throw e;
@@ -123,9 +115,10 @@ public final class TrainingData {
         return local ? StorageLevel.MEMORY_AND_DISK() : StorageLevel.MEMORY_AND_DISK_2();
     }
 
-    private static TrainingData describe(JavaRDD<Document> docs, JavaRDD<Shard> shards, long[] totals, TrainConfig c) {
-        int workers = c.get(WORKERS);
-        double valFraction = c.get(VAL_FRACTION);
+    private static TrainingData describe(JavaRDD<Document> docs, JavaRDD<Shard> shards, long[] totals, DataSettings c,
+            int context) {
+        int workers = c.workers();
+        double valFraction = c.valFraction();
         long documents = totals[0];
         List<long[]> sizes = new ArrayList<>(shards.map(s -> new long[] {s.worker(), s.documents(), s.tokens().length()})
                 .collect());
@@ -137,9 +130,9 @@ public final class TrainingData {
             workerTokens[(int) s[0]] = s[2];
         }
         for (int w = 0; w < workers; w++) {
-            UserError.check(workerTokens[w] >= c.model().context() + 1,
+            UserError.check(workerTokens[w] >= context + 1,
                     "worker %d got %d documents with %d tokens, fewer than --context+1 = %d: use fewer --workers or more data",
-                    w, workerDocs[w], workerTokens[w], c.model().context() + 1);
+                    w, workerDocs[w], workerTokens[w], context + 1);
         }
         int[][] validation = new int[0][];
         if (valFraction > 0) {
@@ -147,7 +140,7 @@ public final class TrainingData {
                     "the validation split is empty (%d documents, --val-fraction %s): raise --val-fraction, or pass 0 to skip validation",
                     documents, valFraction);
             validation = ValidationWindows.extract(docs.filter(d -> Split.isValidation(d.id(), valFraction)),
-                    c.get(VAL_WINDOWS), c.model().context(), c.get(VAL_SEED));
+                    c.valWindows(), context, c.valSeed());
         }
         String fingerprint = String.format("%016x-%d-%d", totals[4], documents, totals[1]);
         DataStats stats = new DataStats(documents, totals[1], totals[2], totals[3], fingerprint, workerTokens, workerDocs);

@@ -1,6 +1,6 @@
 package diloco.data;
 
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import org.apache.spark.api.java.JavaRDD;
 

@@ -3,18 +3,19 @@ package diloco.experiments;
 import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.INNER_STEPS;
 import static diloco.config.Options.RESUME_IF_PRESENT;
-import static diloco.config.Options.VAL_FRACTION;
 import static diloco.config.Options.VALIDATE_ONLY;
+import static diloco.config.Options.VAL_FRACTION;
 import static diloco.config.Options.WORKERS;
 
+import diloco.checkpoint.Checkpoints;
+import diloco.cli.Command;
 import diloco.cli.CommandLine;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
 import diloco.io.BuildInfo;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
+import diloco.option.UserError;
 import diloco.report.Charts;
-import diloco.cli.Command;
 import diloco.run.DiLoCoTrainer;
 import diloco.spark.Sessions;
 
@@ -187,7 +188,7 @@ public final class Experiments {
             out.println("[experiments] suite " + o.suite + ": " + plan.size() + " configurations x " + o.seeds.size()
                     + " seeds, " + o.totalInnerSteps + " inner steps per worker each");
             out.print(Suites.describe(plan));
-            SparkSession spark = sessions.remember(Sessions.forJob("diloco-experiments", baseConfig));
+            SparkSession spark = sessions.remember(Sessions.forJob("diloco-experiments", baseConfig.faults()));
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             Map<RunSpec, List<RunResult>> results = new LinkedHashMap<>();
             List<String> missing = new ArrayList<>();
@@ -278,7 +279,7 @@ public final class Experiments {
     @SuppressWarnings("unchecked")
     static boolean interruptedRunOf(org.apache.hadoop.conf.Configuration conf, Path dir, TrainConfig cfg)
             throws IOException {
-        diloco.checkpoint.Checkpoints checkpoints = new diloco.checkpoint.Checkpoints(conf, dir);
+        Checkpoints checkpoints = new Checkpoints(conf, dir);
         java.util.TreeSet<Integer> rounds = checkpoints.completeRounds();
         if (rounds.isEmpty()) {
             return false;

@@ -2,7 +2,7 @@ package diloco.experiments;
 
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
-import diloco.io.RunOutput;
+import diloco.run.RunOutput;
 
 import org.apache.hadoop.fs.Path;
 

@@ -1,7 +1,7 @@
 package diloco.experiments;
 
-import diloco.config.UserError;
 import diloco.experiments.RunSpec.Communication;
+import diloco.option.UserError;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,9 @@
 package diloco.io;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;
@@ -14,10 +18,58 @@ import java.util.Map;
  * JSON maps of records, read off their components: a component {@code secInnerMax} is the key
  * {@code sec_inner_max}. The record's declaration is thus the one definition of a file's fields
  * (metrics.jsonl lines, checkpoint state). Components may be primitives, their boxes (null =
- * absent), strings, records, and lists of those.
+ * absent), strings, records, and lists of those. A record component marked {@link Inline} groups
+ * fields in Java and adds its own components at its parent's level, so a record can be grouped
+ * without changing the file it writes.
  */
 public final class Records {
     private Records() {}
+
+    /** A record component whose own components stand at its parent's level in JSON (and in DataFrames). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Inline {}
+
+    /**
+     * One field of a record as files see it: its key, and the components that lead to it (one, or
+     * several through {@link Inline} groups).
+     */
+    public record Field(String key, List<RecordComponent> path) {
+
+        /** The field's value in {@code r}. */
+        public Object get(Record r) {
+            Object v = r;
+            for (RecordComponent c : path) {
+                v = Records.get(c, (Record) v);
+            }
+            return v;
+        }
+
+        /** The component that holds the value. */
+        public RecordComponent component() {
+            return path.get(path.size() - 1);
+        }
+    }
+
+    /** The fields of records of {@code type}, in declaration order, {@link Inline} groups expanded. */
+    public static List<Field> fields(Class<? extends Record> type) {
+        List<Field> out = new ArrayList<>();
+        addFields(type, List.of(), out);
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void addFields(Class<? extends Record> type, List<RecordComponent> prefix, List<Field> out) {
+        for (RecordComponent c : type.getRecordComponents()) {
+            List<RecordComponent> path = new ArrayList<>(prefix);
+            path.add(c);
+            if (c.isAnnotationPresent(Inline.class)) {
+                addFields((Class<? extends Record>) c.getType(), path, out);
+            } else {
+                out.add(new Field(snake(c.getName()), List.copyOf(path)));
+            }
+        }
+    }
 
     /** {@code secInnerMax} → {@code sec_inner_max}. */
     public static String snake(String camel) {
@@ -35,8 +87,8 @@ public final class Records {
     /** The record as an ordered map, keys in snake_case, nested records as maps. */
     public static Map<String, Object> toJson(Record r) {
         Map<String, Object> m = new LinkedHashMap<>();
-        for (RecordComponent c : r.getClass().getRecordComponents()) {
-            m.put(snake(c.getName()), toJsonValue(get(c, r)));
+        for (Field f : fields(r.getClass())) {
+            m.put(f.key(), toJsonValue(f.get(r)));
         }
         return m;
     }
@@ -56,13 +108,15 @@ public final class Records {
     }
 
     /** The record of type {@code type} that {@link #toJson} wrote; absent keys give null (or 0, false). */
+    @SuppressWarnings("unchecked")
     public static <R extends Record> R fromJson(Class<R> type, Map<String, ?> m) {
         RecordComponent[] cs = type.getRecordComponents();
         Object[] args = new Object[cs.length];
         Class<?>[] types = new Class<?>[cs.length];
         for (int i = 0; i < cs.length; i++) {
             types[i] = cs[i].getType();
-            args[i] = fromJsonValue(cs[i].getGenericType(), m.get(snake(cs[i].getName())));
+            args[i] = cs[i].isAnnotationPresent(Inline.class) ? fromJson((Class<? extends Record>) types[i], m)
+                    : fromJsonValue(cs[i].getGenericType(), m.get(snake(cs[i].getName())));
         }
         try {
             Constructor<R> ctor = type.getDeclaredConstructor(types);

@@ -7,11 +7,11 @@ import static diloco.config.Options.RESUME_IF_PRESENT;
 
 import diloco.Log;
 import diloco.StopSignal;
-import diloco.config.Option;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
 import diloco.data.DocumentSource;
+import diloco.option.Option;
+import diloco.option.UserError;
 import diloco.run.DiLoCoTrainer;
 
 import org.apache.spark.ml.Estimator;
@@ -29,7 +29,6 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -5,12 +5,14 @@ import static diloco.config.Options.DEVICE;
 import static diloco.config.Options.THREADS_PER_WORKER;
 
 import diloco.RoundMetrics;
-import diloco.config.ModelConfig;
-import diloco.config.Option;
-import diloco.config.UserError;
 import diloco.data.Corpus;
-import diloco.io.SavedModel;
-import diloco.worker.Inference;
+import diloco.engine.ComputeSettings;
+import diloco.engine.Inference;
+import diloco.model.ModelConfig;
+import diloco.option.Option;
+import diloco.option.UserError;
+import diloco.run.SavedModel;
+import diloco.spark.TaskResources;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -164,13 +166,17 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
         boolean binary = dataset.schema().fields()[textIndex].dataType().equals(DataTypes.BinaryType);
         Broadcast<float[]> theta = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(weights.theta());
         ModelConfig cfg = weights.config();
-        int threads = (Integer) getOrDefault(threadsPerWorker());
-        String where = getOrDefault(device());
+        ComputeSettings compute = compute();
         int batch = (Integer) getOrDefault(scoreBatchSize);
         JavaRDD<Row> scored = dataset.toDF().javaRDD().mapPartitions(rows -> Inference.chunked(rows, ROWS_PER_CHUNK, cfg,
-                theta.value(), threads, where, batch, (inference, row) -> append(row, perplexity(inference, row, textIndex,
-                        binary))).iterator());
+                theta.value(), TaskResources.resolve(compute), TaskResources.gpu(), batch,
+                (inference, row) -> append(row, perplexity(inference, row, textIndex, binary))).iterator());
         return spark.createDataFrame(scored, out);
+    }
+
+    /** Where and with how many threads this model scores and generates (its threadsPerWorker and device Params). */
+    private ComputeSettings compute() {
+        return new ComputeSettings((Integer) getOrDefault(threadsPerWorker()), getOrDefault(device()));
     }
 
     private static Double perplexity(Inference inference, Row row, int textIndex, boolean binary) {
@@ -225,9 +231,9 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
         UserError.check(temperature >= 0 && Double.isFinite(temperature), "temperature must be >= 0, got %s", temperature);
         UserError.check(topK >= 0, "topK must be >= 0 (0 = all), got %d", topK);
         try {
-            byte[] out = Inference.with(weights.config(), weights.theta(), (Integer) getOrDefault(threadsPerWorker()),
-                    getOrDefault(device()), 1, inference -> inference.generate(
-                            prompt.getBytes(StandardCharsets.UTF_8), maxBytes, temperature, topK, seed));
+            byte[] out = Inference.with(weights.config(), weights.theta(), TaskResources.resolve(compute()), null, 1,
+                    inference -> inference.generate(prompt.getBytes(StandardCharsets.UTF_8), maxBytes, temperature, topK,
+                            seed));
             return new String(out, StandardCharsets.UTF_8);
         } catch (RuntimeException e) {
             throw e;

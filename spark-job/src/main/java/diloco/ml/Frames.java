@@ -17,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * DataFrames of records: one row per record, one column per component, named as in the record's
+ * DataFrames of records: one row per record, one column per field, named as in the record's
  * JSON ({@code secInnerMax} → {@code sec_inner_max}, see {@link Records}), typed by the component
  * (boxed components are nullable; a list of records is an array of structs).
  */
@@ -34,8 +34,9 @@ final class Frames {
 
     static StructType schema(Class<? extends Record> type) {
         StructType s = new StructType();
-        for (RecordComponent c : type.getRecordComponents()) {
-            s = s.add(Records.snake(c.getName()), sparkType(c.getGenericType()), !c.getType().isPrimitive());
+        for (Records.Field f : Records.fields(type)) {
+            RecordComponent c = f.component();
+            s = s.add(f.key(), sparkType(c.getGenericType()), !c.getType().isPrimitive());
         }
         return s;
     }
@@ -71,10 +72,10 @@ final class Frames {
     }
 
     private static Row row(Record r) {
-        RecordComponent[] cs = r.getClass().getRecordComponents();
-        Object[] values = new Object[cs.length];
-        for (int i = 0; i < cs.length; i++) {
-            values[i] = value(Records.get(cs[i], r));
+        List<Records.Field> fields = Records.fields(r.getClass());
+        Object[] values = new Object[fields.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = value(fields.get(i).get(r));
         }
         return RowFactory.create(values);
     }

@@ -1,8 +1,8 @@
 package diloco.ml;
 
-import diloco.config.Option;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
+import diloco.option.Option;
 
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleParam;

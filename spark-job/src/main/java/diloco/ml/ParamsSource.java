@@ -1,7 +1,7 @@
 package diloco.ml;
 
-import diloco.config.Option;
 import diloco.config.Options;
+import diloco.option.Option;
 
 import java.util.List;
 

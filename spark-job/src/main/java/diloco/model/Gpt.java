@@ -9,8 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 
-import diloco.config.ModelConfig;
-
 import java.util.Arrays;
 import java.util.SplittableRandom;
 

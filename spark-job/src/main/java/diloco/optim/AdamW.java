@@ -36,12 +36,13 @@ public final class AdamW {
      */
     static final long CHUNK = 1L << 18;
 
-    public AdamW(float beta1, float beta2, float eps, float weightDecay, float gradClip, boolean decayAll) {
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
-        this.gradClip = gradClip;
+    /** {@code decayAll}: weight decay on every parameter, not only where the layout marks it (DJL's AdamW does). */
+    public AdamW(AdamWSettings settings, boolean decayAll) {
+        this.beta1 = settings.beta1();
+        this.beta2 = settings.beta2();
+        this.eps = settings.eps();
+        this.weightDecay = settings.weightDecay();
+        this.gradClip = settings.gradClip();
         this.decayAll = decayAll;
     }
 

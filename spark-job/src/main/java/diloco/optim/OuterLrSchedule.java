@@ -1,6 +1,6 @@
 package diloco.optim;
 
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import java.io.Serializable;
 import java.util.Locale;

@@ -1,8 +1,5 @@
 package diloco.optim;
 
-import diloco.config.Options;
-import diloco.config.TrainConfig;
-
 import java.io.Serializable;
 import java.util.Map;
 
@@ -28,20 +25,6 @@ public interface OuterOptimizer extends Serializable {
                         + e.getValue().length + " values (was it written by another --outer-optimizer?)");
             }
             System.arraycopy(from, 0, e.getValue(), 0, from.length);
-        }
-    }
-
-    static OuterOptimizer create(TrainConfig c, int size) {
-        float momentum = c.get(Options.OUTER_MOMENTUM);
-        switch (c.get(Options.OUTER_OPTIMIZER)) {
-            case NESTEROV:
-                return new MomentumSgd(size, momentum, true);
-            case SGD:
-                return new MomentumSgd(size, momentum, false);
-            case ADAM:
-                return new OuterAdam(size, momentum, c.get(Options.OUTER_BETA2), c.get(Options.OUTER_EPS));
-            default:
-                throw new IllegalArgumentException("unknown outer optimizer " + c.get(Options.OUTER_OPTIMIZER));
         }
     }
 }

@@ -40,15 +40,16 @@ public final class RunCharts {
         if (initialValLoss != null) {
             val.add(new double[] {0, initialValLoss});
         }
-        tokens.add(new double[] {0, rounds.isEmpty() ? 0 : rounds.get(0).tokensTotal() - rounds.get(0).tokens()});
+        RoundMetrics.Participation first = rounds.isEmpty() ? null : rounds.get(0).participation();
+        tokens.add(new double[] {0, first == null ? 0 : first.tokensTotal() - first.tokens()});
         for (RoundMetrics m : rounds) {
-            if (m.innerLoss() != null) {
-                inner.add(new double[] {m.round(), m.innerLoss()});
+            if (m.losses().innerLoss() != null) {
+                inner.add(new double[] {m.round(), m.losses().innerLoss()});
             }
-            if (m.valLoss() != null) {
-                val.add(new double[] {m.round(), m.valLoss()});
+            if (m.losses().valLoss() != null) {
+                val.add(new double[] {m.round(), m.losses().valLoss()});
             }
-            tokens.add(new double[] {m.round(), m.tokensTotal()});
+            tokens.add(new double[] {m.round(), m.participation().tokensTotal()});
         }
         add(chart, "inner loss (mean over workers)", inner, 0, false);
         add(chart, "validation loss", val, 0, true);
@@ -102,9 +103,10 @@ public final class RunCharts {
      * with the scheduling around it), so the parts sum to {@code sec_round}.
      */
     public static double[] parts(RoundMetrics m) {
-        double known = m.secBroadcast() + m.secStateSync() + m.secAggregate() + m.secOuter() + m.secEval();
-        double inner = Math.max(0, m.secRound() - known);
-        return new double[] {m.secBroadcast(), inner, m.secStateSync(), m.secAggregate(), m.secOuter(), m.secEval()};
+        RoundMetrics.Timings t = m.timings();
+        double known = t.secBroadcast() + t.secStateSync() + t.secAggregate() + t.secOuter() + t.secEval();
+        double inner = Math.max(0, t.secRound() - known);
+        return new double[] {t.secBroadcast(), inner, t.secStateSync(), t.secAggregate(), t.secOuter(), t.secEval()};
     }
 
     private static XYChart chart(String title, String x, String y) {

@@ -1,9 +1,8 @@
 package diloco.run;
 
-import diloco.LoopState;
+import diloco.Checkpointer;
 import diloco.Log;
-import diloco.RoundEnd;
-import diloco.RoundListener;
+import diloco.LoopState;
 import diloco.WorkerPool;
 import diloco.checkpoint.Checkpoints;
 import diloco.io.FileEntry;
@@ -21,7 +20,7 @@ import java.util.Map;
  * workers' states (a Spark job; each worker writes its own), then θ, the outer state, the loop's
  * state and the manifest, last. A failed checkpoint is reported and the previous one stays.
  */
-final class Checkpointing implements RoundListener {
+final class Checkpointing implements Checkpointer {
     private final WorkerPool workers;
     private final Checkpoints checkpoints;
     private final ParamLayout layout;
@@ -47,23 +46,21 @@ final class Checkpointing implements RoundListener {
     }
 
     @Override
-    public void onRoundEnd(RoundEnd round, LoopState state) {
-        int r = round.plan().round;
-        if (r == lastRound || (every > 0 && r % every == 0)) {
-            write(state, round.theta(), r);
-        }
+    public int afterRound(LoopState state, float[] theta) {
+        int r = state.round();
+        return r == lastRound || (every > 0 && r % every == 0) ? write(state, theta) : state.checkpointRound();
     }
 
     @Override
-    public void onEnd(LoopState state, float[] theta, Ending ending) {
-        if (ending == Ending.STOPPED && state.round() > 0) {
-            write(state, theta, state.round());
-        }
+    public int atStop(LoopState state, float[] theta) {
+        return write(state, theta);
     }
 
-    private void write(LoopState state, float[] theta, int r) {
+    /** Writes the checkpoint of {@code state.round()}; returns the newest complete checkpoint's round. */
+    private int write(LoopState state, float[] theta) {
+        int r = state.round();
         if (state.checkpointRound() == r) {
-            return;
+            return r;
         }
         long t0 = System.nanoTime();
         try {
@@ -72,16 +69,18 @@ final class Checkpointing implements RoundListener {
             if (aside != null) {
                 log.say("the checkpoint of round %d skipped on resume moved aside to %s", r, aside);
             }
-            List<FileEntry> workerFiles = workers.saveStates(state.lastActive(), state.checkpointRound(), dir.toString());
-            Map<String, Object> st = new LinkedHashMap<>(state.toMap());
+            int[] lastActive = state.lastActive().stream().mapToInt(Integer::intValue).toArray();
+            List<FileEntry> workerFiles = workers.saveStates(lastActive, state.checkpointRound(), dir.toString());
+            Map<String, Object> st = new LinkedHashMap<>(state.toJson());
             st.putAll(provenance);
             checkpoints.commit(r, layout, theta, outer, st, workerFiles);
             checkpoints.prune(keep);
-            state.checkpointed(r);
             log.say("checkpoint round %d: %s (%.1f s)", r, dir, (System.nanoTime() - t0) / 1e9);
+            return r;
         } catch (Exception e) { // also Spark's SparkException, which Scala throws unchecked
             log.say("warning: checkpoint of round %d failed, the previous one (round %d) stays: %s", r,
                     state.checkpointRound(), String.valueOf(e.getMessage()).split("\n")[0]);
+            return state.checkpointRound();
         }
     }
 }

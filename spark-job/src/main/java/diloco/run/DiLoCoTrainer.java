@@ -1,15 +1,8 @@
 package diloco.run;
 
-import static diloco.config.Options.AGGREGATION_DEPTH;
-import static diloco.config.Options.CHECKPOINT_EVERY;
 import static diloco.config.Options.EVAL_EVERY;
-import static diloco.config.Options.FINAL_COMBINE;
 import static diloco.config.Options.INIT_FROM;
-import static diloco.config.Options.INNER_STATE_SYNC;
 import static diloco.config.Options.INNER_STEPS;
-import static diloco.config.Options.KEEP_CHECKPOINTS;
-import static diloco.config.Options.MAX_BAD_ROUNDS;
-import static diloco.config.Options.ON_WORKER_FAILURE;
 import static diloco.config.Options.OUT;
 import static diloco.config.Options.OUTER_LR;
 import static diloco.config.Options.OUTER_LR_SCHEDULE;
@@ -19,47 +12,48 @@ import static diloco.config.Options.OVERWRITE;
 import static diloco.config.Options.RESUME;
 import static diloco.config.Options.RESUME_IF_PRESENT;
 import static diloco.config.Options.ROUNDS;
-import static diloco.config.Options.ROUND_TIMEOUT;
 import static diloco.config.Options.SEED;
 import static diloco.config.Options.SHARED_LOCAL_FS;
-import static diloco.config.Options.SHUTDOWN_GRACE;
-import static diloco.config.Options.TASK_MAX_FAILURES;
 import static diloco.config.Options.VALIDATE_ONLY;
 import static diloco.config.Options.WORKERS;
 
 import diloco.BadRoundGuard;
 import diloco.DiLoCoLoop;
 import diloco.DiLoCoRound;
+import diloco.Evaluation;
+import diloco.FaultSettings;
 import diloco.Log;
+import diloco.LoopEnd;
 import diloco.LoopState;
+import diloco.OnWorkerFailure;
 import diloco.RoundListener;
-import diloco.RoundListener.Ending;
 import diloco.RoundMetrics;
 import diloco.RoundPlanner;
 import diloco.RoundWatch;
 import diloco.StopSignal;
 import diloco.Validation;
 import diloco.WorkerPool;
+import diloco.checkpoint.CheckpointSettings;
 import diloco.checkpoint.Checkpoints;
-import diloco.checkpoint.KeptStates;
-import diloco.checkpoint.Resume;
+import diloco.checkpoint.InnerStateSync;
+import diloco.config.Resume;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
 import diloco.data.DataStats;
 import diloco.data.DocumentSource;
 import diloco.data.TrainingData;
 import diloco.io.BuildInfo;
 import diloco.io.HadoopConf;
 import diloco.io.HadoopFiles;
-import diloco.io.RunOutput;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
+import diloco.option.UserError;
 import diloco.spark.ResourceCheck;
 import diloco.spark.Sessions;
 import diloco.spark.SparkWorkerPool;
-import diloco.worker.WorkerStateStore;
+import diloco.state.KeptStates;
+import diloco.state.WorkerStateStore;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -93,12 +87,12 @@ public final class DiLoCoTrainer {
 
     /** A run on the documents of {@code --data}. */
     public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, java.io.PrintStream log) {
-        this(spark, cfg, DocumentSource.of(cfg), Log.to(log), StopSignal.none());
+        this(spark, cfg, DocumentSource.of(cfg.data().source()), Log.to(log), StopSignal.none());
     }
 
     /** A run on the documents of {@code --data}, stopping at a checkpoint when {@code stop} is requested. */
     public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, java.io.PrintStream log, StopSignal stop) {
-        this(spark, cfg, DocumentSource.of(cfg), Log.to(log), stop);
+        this(spark, cfg, DocumentSource.of(cfg.data().source()), Log.to(log), stop);
     }
 
     public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, DocumentSource documents, Log log, StopSignal stop) {
@@ -140,14 +134,13 @@ public final class DiLoCoTrainer {
 
     public Result run() throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Sessions.check(sc.sc(), requested, log);
+        Sessions.check(sc.sc(), requested.faults(), log);
         boolean resuming = requested.get(RESUME) || requested.get(RESUME_IF_PRESENT);
         RunOutput out = RunOutput.check(sc.hadoopConfiguration(), requested.get(OUT), requested.get(OVERWRITE) || resuming);
         Path outDir = qualified(sc, requested.get(OUT));
         Gpt model = new Gpt(requested.model());
         int parameters = model.layout().size();
-        ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.get(AGGREGATION_DEPTH),
-                requested.get(FINAL_COMBINE));
+        ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.communication());
         Checkpoints checkpoints = new Checkpoints(sc.hadoopConfiguration(), outDir);
         Checkpoints.Loaded resumeFrom = resuming ? findCheckpoint(checkpoints, model) : null;
         List<String> notes = new ArrayList<>();
@@ -158,7 +151,7 @@ public final class DiLoCoTrainer {
                 parameters * 4 / 1048576.0);
 
         long started = System.nanoTime();
-        TrainingData data = TrainingData.prepare(spark, documents, cfg);
+        TrainingData data = TrainingData.prepare(spark, documents, cfg.data(), cfg.model().context());
         try {
             if (resumeFrom != null) {
                 Object stored = ((Map<?, ?>) resumeFrom.state.get("data")).get("fingerprint");
@@ -181,61 +174,63 @@ public final class DiLoCoTrainer {
             String runId = UUID.randomUUID().toString();
             Map<String, Object> runInfo = runInfo(sc, cfg, parameters, data, runId, resumeFrom);
             out.writeRunJson(runInfo);
-            OuterOptimizer outer = OuterOptimizer.create(cfg, theta.length);
-            LoopState state = new LoopState(cfg.get(WORKERS));
+            OuterOptimizer outer = cfg.outer().optimizer(theta.length);
+            LoopState state = LoopState.start(cfg.get(WORKERS));
             if (resumeFrom != null) {
                 outer.load(resumeFrom.outer);
-                state = LoopState.fromMap(resumeFrom.state, cfg.get(WORKERS), resumeFrom.round);
+                state = LoopState.fromJson(resumeFrom.state, resumeFrom.round);
                 log.say("resumed from %s: round %d of %d", resumeFrom.dir, resumeFrom.round, cfg.get(ROUNDS));
             }
             KeptStates states = new KeptStates(runId, new HadoopConf(sc.hadoopConfiguration()), outDir.toString(),
-                    cfg.get(INNER_STATE_SYNC) == TrainConfig.InnerStateSync.EVERY_ROUND);
+                    cfg.checkpoints().everyRound());
             // executors share the driver's JVM in local mode: free the states there; elsewhere idle eviction does
             Runnable freeStates = sc.sc().isLocal() ? () -> WorkerStateStore.get().clear(runId) : () -> { };
-            try (WorkerPool workers = new SparkWorkerPool(sc, data, cfg, states, freeStates)) {
-                Ending ending = loop(cfg, workers, outer, out, checkpoints, model, data, runInfo, runId, started)
-                        .run(theta, state);
-                if (ending == Ending.STOPPED) {
+            SparkWorkerPool.Settings workerSettings = new SparkWorkerPool.Settings(cfg.model(), cfg.inner(), cfg.compute(),
+                    cfg.communication(), cfg.faults());
+            try (WorkerPool workers = new SparkWorkerPool(sc, data, workerSettings, states, freeStates)) {
+                LoopEnd end = loop(cfg, workers, outer, out, checkpoints, model, data, runInfo, started).run(theta, state);
+                if (end.ending() == LoopEnd.Ending.STOPPED) {
                     log.say("stopped on request after round %d; checkpoint round %d in %s; rerun with --resume to continue",
-                            state.round(), state.checkpointRound(), out.dir());
+                            end.state().round(), end.state().checkpointRound(), out.dir());
                 }
-                return new Result(theta, state.initialValLoss(), state.lastValLoss(), state.metrics(),
-                        ending == Ending.STOPPED, state.round(), outDir.toString(), data.stats, false);
+                return new Result(theta, end.state().initialValLoss(), end.state().lastValLoss(), end.state().metrics(),
+                        end.ending() == LoopEnd.Ending.STOPPED, end.state().round(), outDir.toString(), data.stats, false);
             }
         } finally {
             data.release();
         }
     }
 
-    /** The loop with the standard listeners, in the order they act after each round, then the added ones. */
+    /**
+     * The loop with the plug-ins every run has (validation, checkpoints, the round watch as its
+     * recovery policy) and the standard listeners, in the order they act after each round, then
+     * the added ones.
+     */
     private DiLoCoLoop loop(TrainConfig cfg, WorkerPool workers, OuterOptimizer outer, RunOutput out,
-            Checkpoints checkpoints, Gpt model, TrainingData data, Map<String, Object> runInfo, String runId,
-            long started) {
+            Checkpoints checkpoints, Gpt model, TrainingData data, Map<String, Object> runInfo, long started) {
         int rounds = cfg.get(ROUNDS);
-        List<RoundListener> listeners = new ArrayList<>();
-        if (data.validation.length > 0) {
-            listeners.add(new Validation(workers, cfg.get(EVAL_EVERY), rounds, log));
-        }
-        listeners.add(new RoundWatch(workers, cfg.get(ROUND_TIMEOUT),
-                cfg.get(ON_WORKER_FAILURE) == TrainConfig.OnWorkerFailure.DROP, cfg.get(TASK_MAX_FAILURES), stop,
-                cfg.get(SHUTDOWN_GRACE), log));
-        listeners.add(new BadRoundGuard(cfg.get(MAX_BAD_ROUNDS), log));
+        FaultSettings faults = cfg.faults();
+        RoundWatch watch = new RoundWatch(workers, faults, stop, log);
+        List<RoundListener> listeners = new ArrayList<>(List.of(watch, new BadRoundGuard(faults.maxBadRounds(), log)));
         Map<String, String> modelMeta = new LinkedHashMap<>(); // what the model is, not which run made it (run.json says)
         modelMeta.put("rounds", Integer.toString(rounds));
         modelMeta.put("data_fingerprint", data.stats.fingerprint());
         listeners.add(new RunFiles(out, runInfo, model.layout(), cfg.model(), modelMeta, started, log));
         listeners.add(new Progress(rounds, log));
         listeners.add(new Placement(log));
+        listeners.addAll(extra);
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("config", cfg.toRecord());
         provenance.put("data", data.stats.toMap());
-        provenance.put("run_id", runId);
-        listeners.add(new Checkpointing(workers, checkpoints, model.layout(), outer, provenance,
-                cfg.get(CHECKPOINT_EVERY), rounds, cfg.get(KEEP_CHECKPOINTS), log));
-        listeners.addAll(extra);
-        DiLoCoRound round = new DiLoCoRound(workers, outer,
-                OuterLrSchedule.parse(cfg.get(OUTER_LR_SCHEDULE), cfg.get(OUTER_LR), rounds));
-        return new DiLoCoLoop(round, new RoundPlanner(cfg), stop, listeners);
+        provenance.put("run_id", runInfo.get("run_id"));
+        CheckpointSettings kept = cfg.checkpoints();
+        Checkpointing checkpointing = new Checkpointing(workers, checkpoints, model.layout(), outer, provenance,
+                kept.every(), rounds, kept.keep(), log);
+        Evaluation validation = data.validation.length > 0 ? new Validation(workers, cfg.get(EVAL_EVERY), rounds)
+                : Evaluation.NONE;
+        DiLoCoRound round = new DiLoCoRound(workers, outer, cfg.outer().lrSchedule(rounds));
+        RoundPlanner planner = new RoundPlanner(cfg.pool(), rounds, cfg.get(SEED), faults.dropProbability());
+        return new DiLoCoLoop(round, planner, validation, checkpointing, watch, stop, listeners);
     }
 
     /** The checkpoint to resume from, per --resume / --resume-if-present; verified. */

@@ -1,13 +1,13 @@
 package diloco.run;
 
 import diloco.Log;
-import diloco.LoopState;
 import diloco.RoundEnd;
 import diloco.RoundListener;
-import diloco.worker.WorkerReport;
+import diloco.exchange.WorkerReport;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -26,18 +26,19 @@ final class Placement implements RoundListener {
     }
 
     @Override
-    public void onRoundEnd(RoundEnd round, LoopState state) {
-        for (WorkerReport w : round.result().inner().reports()) {
-            if (w.rejected() != null && w.host() == null) {
+    public void onRoundEnd(RoundEnd end) {
+        for (WorkerReport w : end.result().inner().reports()) {
+            WorkerReport.Placement at = w.placement();
+            if (w.rejected() != null && at.host() == null) {
                 continue; // gave up before running anywhere
             }
-            String where = String.format(java.util.Locale.ROOT, "executor %s%s, device %s, %d thread%s", w.executor(),
-                    w.gpu() == null ? "" : ", Spark GPU " + w.gpu(), w.device(), w.threads(), w.threads() == 1 ? "" : "s");
+            String where = String.format(Locale.ROOT, "executor %s%s, device %s, %d thread%s", at.executor(),
+                    at.gpu() == null ? "" : ", Spark GPU " + at.gpu(), at.device(), at.threads(), at.threads() == 1 ? "" : "s");
             if (!Objects.equals(seen.put(w.worker(), where), where)) {
                 log.say("worker %d: %s (round %d)", w.worker(), where, w.round());
             }
-            if (w.deviceNote() != null && notes.add(w.deviceNote())) {
-                log.say("warning: %s", w.deviceNote());
+            if (at.deviceNote() != null && notes.add(at.deviceNote())) {
+                log.say("warning: %s", at.deviceNote());
             }
         }
     }

@@ -1,14 +1,18 @@
 package diloco.run;
 
-import diloco.LoopState;
 import diloco.Log;
+import diloco.LoopStart;
+import diloco.LoopState;
 import diloco.RoundEnd;
 import diloco.RoundListener;
 import diloco.RoundMetrics;
 
 import java.util.Locale;
 
-/** One line per round: losses, throughput, elapsed time and an estimate of the time left. */
+/**
+ * One line per round (losses, throughput, elapsed time and an estimate of the time left), and one
+ * for the initial model.
+ */
 final class Progress implements RoundListener {
     private final int lastRound;
     private final Log log;
@@ -21,23 +25,29 @@ final class Progress implements RoundListener {
     }
 
     @Override
-    public void onStart(LoopState state, float[] theta) {
+    public void onStart(LoopStart begin) {
+        LoopState state = begin.state();
         start = System.nanoTime();
         firstRound = state.round() + 1;
+        if (state.round() == 0 && state.initialValLoss() != null) {
+            log.say("round 0/%d | val loss %.4f ppl %.2f (initial model)", lastRound, state.initialValLoss(),
+                    Math.exp(state.initialValLoss()));
+        }
     }
 
     @Override
-    public void onRoundEnd(RoundEnd round, LoopState state) {
-        RoundMetrics m = round.metrics();
+    public void onRoundEnd(RoundEnd end) {
+        RoundMetrics m = end.metrics();
+        RoundMetrics.Losses losses = m.losses();
         double elapsed = (System.nanoTime() - start) / 1e9;
         double eta = elapsed / (m.round() - firstRound + 1) * (lastRound - m.round());
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "round %d/%d | inner loss %s", m.round(), lastRound,
-                m.innerLoss() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", m.innerLoss())));
-        if (m.valLoss() != null) {
-            sb.append(String.format(Locale.ROOT, " | val loss %.4f ppl %.2f", m.valLoss(), m.valPpl()));
+                losses.innerLoss() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", losses.innerLoss())));
+        if (losses.valLoss() != null) {
+            sb.append(String.format(Locale.ROOT, " | val loss %.4f ppl %.2f", losses.valLoss(), losses.valPpl()));
         }
-        sb.append(String.format(Locale.ROOT, " | %,.0f tok/s | elapsed %s | ETA %s", m.tokens() / m.secRound(),
-                clock(elapsed), clock(eta)));
+        sb.append(String.format(Locale.ROOT, " | %,.0f tok/s | elapsed %s | ETA %s",
+                m.participation().tokens() / m.timings().secRound(), clock(elapsed), clock(eta)));
         log.line(sb.toString());
     }
 

@@ -1,11 +1,12 @@
 package diloco.run;
 
-import diloco.LoopState;
 import diloco.Log;
+import diloco.LoopEnd;
+import diloco.LoopStart;
+import diloco.LoopState;
 import diloco.RoundEnd;
 import diloco.RoundListener;
-import diloco.config.ModelConfig;
-import diloco.io.RunOutput;
+import diloco.model.ModelConfig;
 import diloco.model.ParamLayout;
 import diloco.report.RunCharts;
 
@@ -44,25 +45,27 @@ final class RunFiles implements RoundListener {
     }
 
     @Override
-    public void onStart(LoopState state, float[] theta) {
-        io(() -> out.restoreMetrics(state.metrics())); // a resumed run starts over from the checkpoint's rounds
+    public void onStart(LoopStart start) {
+        io(() -> out.restoreMetrics(start.state().metrics())); // a resumed run starts over from the checkpoint's rounds
     }
 
     @Override
-    public void onRoundEnd(RoundEnd round, LoopState state) {
-        io(() -> out.appendMetrics(round.metrics()));
+    public void onRoundEnd(RoundEnd end) {
+        io(() -> out.appendMetrics(end.metrics()));
         if ((System.nanoTime() - lastDrawn) / 1e9 >= REDRAW_SECONDS) {
-            draw(state);
+            draw(end.state());
         }
     }
 
     @Override
-    public void onEnd(LoopState state, float[] theta, Ending ending) {
-        if (ending == Ending.FAILED) {
+    public void onEnd(LoopEnd end) {
+        if (end.ending() == LoopEnd.Ending.FAILED) {
             return;
         }
+        LoopState state = end.state();
+        float[] theta = end.theta();
         draw(state);
-        if (ending == Ending.FINISHED) {
+        if (end.ending() == LoopEnd.Ending.FINISHED) {
             runInfo.put("initial_val_loss", state.initialValLoss());
             runInfo.put("final_val_loss", state.lastValLoss());
             runInfo.put("final_val_ppl", state.lastValLoss() == null ? null : Math.exp(state.lastValLoss()));

@@ -1,8 +1,8 @@
 package diloco.spark;
 
 import diloco.codec.EncodedDelta;
-import diloco.worker.WorkerReport;
-import diloco.worker.WorkerUpdate;
+import diloco.exchange.WorkerReport;
+import diloco.exchange.WorkerUpdate;
 
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -26,8 +26,9 @@ import java.util.TreeMap;
  * every partial before it travels further (foldByKey's map-side combiner, fold's per-partition
  * fold), and when the driver asks for the {@link #total}. Which workers a partial holds is fixed by
  * the partition indices (treeAggregate groups partition i with i mod n), so every sum, and θ, is
- * the same bit for bit whatever order the tasks finish in. No more bytes travel than before: a
- * complete partial is one fp32 sum (one worker's Δ alone stays encoded).
+ * the same bit for bit whatever order the tasks finish in. No more bytes travel than an
+ * arrival-order sum sends: a complete partial is one fp32 sum (one worker's Δ alone stays encoded).
+ * The driver holds the partials it receives until the last arrives (counted by {@link ResourceCheck}).
  */
 public final class DeltaSum implements Serializable {
     private static final long serialVersionUID = 3L;
@@ -38,8 +39,8 @@ public final class DeltaSum implements Serializable {
     final List<WorkerReport> reports = new ArrayList<>();
     /** Bytes of the workers' encoded Δs, as they left their tasks. */
     long bytesUp;
-    /** fp32 partial sums serialized to travel further up the tree (counted as they are written). */
-    int partialsSent;
+    /** Bytes of partial results serialized to travel further up the tree (counted as they are written). */
+    long partialBytes;
 
     public DeltaSum add(WorkerUpdate u) {
         reports.add(u.report());
@@ -60,7 +61,7 @@ public final class DeltaSum implements Serializable {
         parts.putAll(other.parts);
         count += other.count;
         bytesUp += other.bytesUp;
-        partialsSent += other.partialsSent;
+        partialBytes += other.partialBytes;
         reports.addAll(other.reports);
         if (fresh) {
             collapse();
@@ -114,11 +115,19 @@ public final class DeltaSum implements Serializable {
         }
     }
 
-    /** A partial holding an fp32 sum is about to travel up the tree: count it in what it carries. */
+    /**
+     * A partial result is about to travel up the tree: count what it carries (a sum is 4 bytes a
+     * value; one worker's Δ alone is no partial, it was counted in {@link #bytesUp}).
+     */
     private void writeObject(ObjectOutputStream out) throws IOException {
-        long sums = parts.values().stream().filter(p -> p instanceof float[]).count();
-        partialsSent += sums;
+        long carried = 0;
+        if (parts.size() > 1 || parts.values().stream().anyMatch(p -> p instanceof float[])) {
+            for (Object p : parts.values()) {
+                carried += p instanceof EncodedDelta d ? d.bytes() : 4L * ((float[]) p).length;
+            }
+        }
+        partialBytes += carried;
         out.defaultWriteObject();
-        partialsSent -= sums; // the sender's own copy is unchanged
+        partialBytes -= carried; // the sender's own copy is unchanged
     }
 }

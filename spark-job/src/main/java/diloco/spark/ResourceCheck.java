@@ -1,7 +1,6 @@
 package diloco.spark;
 
-import diloco.config.TrainConfig;
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -23,9 +22,10 @@ public final class ResourceCheck {
     /** Partial sums at least this large are combined on an executor under {@code --final-combine auto}. */
     static final long AUTO_EXECUTOR_BYTES = 64L << 20;
 
-    public static void check(JavaSparkContext sc, int parameters, int workers, int depth, TrainConfig.FinalCombine combine) {
+    public static void check(JavaSparkContext sc, int parameters, int workers, CommunicationSettings communication) {
         SparkConf conf = sc.getConf();
-        check(parameters, workers, depth, finalCombineOnExecutor(combine, parameters, workers, depth),
+        int depth = communication.aggregationDepth();
+        check(parameters, workers, depth, finalCombineOnExecutor(communication.finalCombine(), parameters, workers, depth),
                 conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
                 Runtime.getRuntime().maxMemory(), conf.getSizeAsBytes("spark.executor.memory", "1g"), sc.sc().isLocal());
     }
@@ -34,7 +34,7 @@ public final class ResourceCheck {
      * Whether treeAggregate takes its last sum on an executor ({@code finalAggregateOnExecutor}), so
      * that the driver receives one partial sum instead of {@link #resultsAtDriver}.
      */
-    public static boolean finalCombineOnExecutor(TrainConfig.FinalCombine choice, int parameters, int workers, int depth) {
+    public static boolean finalCombineOnExecutor(FinalCombine choice, int parameters, int workers, int depth) {
         return switch (choice) {
             case DRIVER -> false;
             case EXECUTOR -> true;

@@ -1,11 +1,8 @@
 package diloco.spark;
 
-import static diloco.config.Options.ON_WORKER_FAILURE;
-import static diloco.config.Options.TASK_MAX_FAILURES;
-
+import diloco.FaultSettings;
 import diloco.Log;
-import diloco.config.TrainConfig;
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -28,22 +25,14 @@ public final class Sessions {
      * {@code local[*]} unless spark-submit chose a master, speculation off, and as many task
      * attempts as {@code --task-max-failures} asks for.
      */
-    public static SparkSession forJob(String appName, TrainConfig cfg) {
+    public static SparkSession forJob(String appName, FaultSettings faults) {
         SparkSession.Builder b = SparkSession.builder().appName(appName);
         if (!new SparkConf().contains("spark.master")) {
             b.master("local[*]");
         }
         b.config("spark.speculation", "false"); // one round = one job; a speculative copy of a worker would train twice
-        b.config("spark.task.maxFailures", Integer.toString(taskAttemptsNeeded(cfg)));
+        b.config("spark.task.maxFailures", Integer.toString(faults.taskAttemptsNeeded()));
         return b.getOrCreate();
-    }
-
-    /**
-     * Task attempts a run needs: {@code --task-max-failures}, and with {@code --on-worker-failure
-     * drop} one more, the last attempt, which gives up instead of training (see InnerLoop).
-     */
-    public static int taskAttemptsNeeded(TrainConfig cfg) {
-        return cfg.get(TASK_MAX_FAILURES) + (cfg.get(ON_WORKER_FAILURE) == TrainConfig.OnWorkerFailure.DROP ? 1 : 0);
     }
 
     /**
@@ -51,17 +40,17 @@ public final class Sessions {
      * {@link UserError}); too few task attempts for {@code --task-max-failures} or drop mode is
      * a warning, since a notebook's session cannot change it.
      */
-    public static void check(SparkContext sc, TrainConfig cfg, Log log) {
+    public static void check(SparkContext sc, FaultSettings faults, Log log) {
         UserError.check(!sc.getConf().getBoolean("spark.speculation", false),
                 "DiLoCo needs spark.speculation=false: a speculative copy of a worker's task would take its inner steps twice");
         int attempts = taskAttempts(sc);
-        int needed = taskAttemptsNeeded(cfg);
-        boolean drop = cfg.get(ON_WORKER_FAILURE) == TrainConfig.OnWorkerFailure.DROP;
+        int needed = faults.taskAttemptsNeeded();
+        boolean drop = faults.dropFailedWorkers();
         // a local master has no executors to lose: its retries matter only to drop mode's last attempt
         if (attempts < needed && (drop || !sc.isLocal())) {
             log.say("warning: this session allows %d attempt(s) per task (spark.task.maxFailures, or local[N,F] on a "
                     + "local master) but taskMaxFailures %d%s needs %d; it is fixed when the session starts: set it there "
-                    + "(e.g. %s), or a failed worker %s", attempts, cfg.get(TASK_MAX_FAILURES),
+                    + "(e.g. %s), or a failed worker %s", attempts, faults.taskMaxFailures(),
                     drop ? " with onWorkerFailure drop" : "",
                     needed, sc.isLocal() ? "local[" + sc.defaultParallelism() + "," + needed + "]"
                             : "--conf spark.task.maxFailures=" + needed,

@@ -1,26 +1,20 @@
 package diloco.spark;
 
-import static diloco.config.Options.AGGREGATION_DEPTH;
-import static diloco.config.Options.BATCH_SIZE;
-import static diloco.config.Options.DEVICE;
-import static diloco.config.Options.FINAL_COMBINE;
-import static diloco.config.Options.INNER_STEPS;
-import static diloco.config.Options.THREADS_PER_WORKER;
-import static diloco.config.Options.WORKERS;
-
+import diloco.FaultSettings;
 import diloco.InnerRound;
-import diloco.RoundPlan;
 import diloco.WorkerPool;
-import diloco.config.TrainConfig;
 import diloco.data.Shard;
 import diloco.data.TrainingData;
+import diloco.engine.ComputeSettings;
+import diloco.engine.Engines;
+import diloco.engine.Inference;
+import diloco.exchange.RoundPlan;
+import diloco.exchange.WorkerReport;
+import diloco.inner.InnerSettings;
 import diloco.io.FileEntry;
 import diloco.model.Gpt;
-import diloco.worker.Engines;
-import diloco.worker.Inference;
-import diloco.worker.InnerLoop;
-import diloco.worker.WorkerReport;
-import diloco.worker.WorkerStates;
+import diloco.model.ModelConfig;
+import diloco.state.WorkerStates;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -50,20 +44,36 @@ public final class SparkWorkerPool implements WorkerPool {
     private final JavaSparkContext sc;
     private final JavaRDD<Shard> shards;
     private final JavaRDD<int[]> validation;
-    private final TrainConfig cfg;
+    private final Settings settings;
+    private final WorkerTask task;
     private final WorkerStates states;
     private final Runnable onClose;
     /** Worker → the executor that holds its state (as Spark names locations), from the workers' reports. */
     private final Map<Integer, String> stateLocation = new HashMap<>();
 
+    /**
+     * What the workers of a run need to know, besides their data and their states.
+     *
+     * @param model         the model's shape
+     * @param inner         how each worker trains between communications
+     * @param compute       where and with how many threads each worker computes
+     * @param communication how outer gradients are encoded and summed
+     * @param faults        the worker's failure policy and the outer-gradient guard
+     */
+    public record Settings(ModelConfig model, InnerSettings inner, ComputeSettings compute,
+            CommunicationSettings communication, FaultSettings faults) {}
+
     /** {@code onClose} frees what the run kept (e.g. executor-side states in local mode). */
-    public SparkWorkerPool(JavaSparkContext sc, TrainingData data, TrainConfig cfg, WorkerStates states, Runnable onClose) {
+    public SparkWorkerPool(JavaSparkContext sc, TrainingData data, Settings settings, WorkerStates states,
+            Runnable onClose) {
         this.sc = sc;
         this.shards = data.shards;
-        this.cfg = cfg;
+        this.settings = settings;
+        this.task = new WorkerTask(settings.model(), settings.inner(), settings.compute(),
+                settings.communication().encoding(), settings.faults(), states);
         this.states = states;
         this.onClose = onClose;
-        int slices = Math.max(1, Math.min(data.validation.length, cfg.get(WORKERS)));
+        int slices = Math.max(1, Math.min(data.validation.length, data.stats.workerTokens().length));
         this.validation = sc.parallelize(Arrays.asList(data.validation), slices).cache();
     }
 
@@ -72,19 +82,18 @@ public final class SparkWorkerPool implements WorkerPool {
         long t0 = System.nanoTime();
         Broadcast<float[]> global = sc.broadcast(theta);
         long t1 = System.nanoTime();
-        TrainConfig c = cfg;
-        WorkerStates s = states;
+        WorkerTask worker = task;
         sc.setJobGroup(jobGroup(plan.round), "DiLoCo round " + plan.round + ": " + plan.activeCount()
-                + " workers × " + c.get(INNER_STEPS) + " inner steps", true); // interruptible: timeouts cancel it
+                + " workers × " + settings.inner().steps() + " inner steps", true); // interruptible: timeouts cancel it
         try {
-            int depth = c.get(AGGREGATION_DEPTH);
-            boolean finalOnExecutor = ResourceCheck.finalCombineOnExecutor(c.get(FINAL_COMBINE), theta.length,
-                    plan.activeCount(), depth);
+            int depth = settings.communication().aggregationDepth();
+            boolean finalOnExecutor = ResourceCheck.finalCombineOnExecutor(settings.communication().finalCombine(),
+                    theta.length, plan.activeCount(), depth);
             // the Scala RDD's treeAggregate: only it can take the last sum on an executor
             DeltaSum sum = activeShards(plan).rdd().treeAggregate(new DeltaSum(),
                     (Function2<DeltaSum, Shard, DeltaSum> & Serializable) (acc, shard) -> {
                         try {
-                            return acc.add(new InnerLoop(c).run(shard, global.value(), plan, s));
+                            return acc.add(worker.run(shard, global.value(), plan));
                         } catch (Exception e) {
                             throw SparkWorkerPool.<RuntimeException>rethrow(e);
                         }
@@ -93,12 +102,13 @@ public final class SparkWorkerPool implements WorkerPool {
                     depth, finalOnExecutor, ClassTag$.MODULE$.apply(DeltaSum.class));
             double secStage = (System.nanoTime() - t1) / 1e9;
             for (WorkerReport r : sum.reports) {
-                if (r.rejected() == null && r.host() != null) { // it committed its state on that executor
-                    stateLocation.put(r.worker(), WorkerAffinityRDD.executorLocation(r.host(), r.executor()));
+                WorkerReport.Placement at = r.placement();
+                if (r.rejected() == null && at.host() != null) { // it committed its state on that executor
+                    stateLocation.put(r.worker(), WorkerAffinityRDD.executorLocation(at.host(), at.executor()));
                 }
             }
             return new InnerRound(sum.total(), sum.count, sum.reports, (t1 - t0) / 1e9, secStage, sum.bytesUp,
-                    sum.partialsSent * 4L * theta.length);
+                    sum.partialBytes);
         } finally {
             sc.clearJobGroup();
             global.destroy();
@@ -123,7 +133,8 @@ public final class SparkWorkerPool implements WorkerPool {
 
     @Override
     public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
-        TrainConfig c = cfg;
+        ModelConfig model = settings.model();
+        ComputeSettings compute = settings.compute();
         WorkerStates s = states;
         sc.setJobGroup("diloco-checkpoint", "DiLoCo: workers write their states to " + dir, false);
         try {
@@ -132,11 +143,11 @@ public final class SparkWorkerPool implements WorkerPool {
                 if (round == 0) {
                     return Collections.<FileEntry>emptyIterator(); // never trained: nothing to keep
                 }
-                Integer gpu = Engines.taskGpu();
+                Integer gpu = TaskResources.gpu();
                 FileEntry written = Engines.exclusive(() -> {
-                    var engine = Engines.start(c.get(THREADS_PER_WORKER));
-                    return s.save(shard.worker(), round, checkpointRound, dir, new Gpt(c.model()).layout(),
-                            Engines.longLivedManager(engine, Engines.device(engine, c.get(DEVICE), gpu)));
+                    var engine = Engines.start(TaskResources.threads(compute.threads()));
+                    return s.save(shard.worker(), round, checkpointRound, dir, new Gpt(model).layout(),
+                            Engines.longLivedManager(engine, Engines.device(engine, compute.device(), gpu)));
                 });
                 return written == null ? Collections.<FileEntry>emptyIterator() : List.of(written).iterator();
             }).collect();
@@ -181,14 +192,16 @@ public final class SparkWorkerPool implements WorkerPool {
     @Override
     public double[] validate(float[] theta) {
         Broadcast<float[]> global = sc.broadcast(theta);
-        TrainConfig c = cfg;
+        ModelConfig model = settings.model();
+        ComputeSettings compute = settings.compute();
+        int batch = settings.inner().batchSize();
         try {
             return validation.mapPartitions(it -> {
                 List<int[]> windows = new ArrayList<>();
                 it.forEachRemaining(windows::add);
                 double[] nll = windows.isEmpty() ? new double[] {0, 0}
-                        : Inference.with(c.model(), global.value(), c.get(THREADS_PER_WORKER), c.get(DEVICE),
-                                c.get(BATCH_SIZE), inference -> inference.windows(windows));
+                        : Inference.with(model, global.value(), TaskResources.resolve(compute), TaskResources.gpu(), batch,
+                                inference -> inference.windows(windows));
                 return List.of(nll).iterator();
             }).reduce((a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
         } finally {

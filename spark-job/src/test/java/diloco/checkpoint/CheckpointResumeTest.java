@@ -18,13 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import diloco.run.DiLoCoTrainer;
 import diloco.StopSignal;
 import diloco.TestSupport;
+import diloco.checkpoint.InnerStateSync;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
 import diloco.io.Json;
-import diloco.io.RunOutput;
+import diloco.option.UserError;
+import diloco.run.DiLoCoTrainer;
+import diloco.run.RunOutput;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -239,12 +240,12 @@ class CheckpointResumeTest {
 
     @Test
     void everyRoundSyncWritesWorkerStatesThatResumeUses() throws Exception {
-        TrainConfig.Builder b = config("sync").set(INNER_STATE_SYNC, TrainConfig.InnerStateSync.EVERY_ROUND).set(CHECKPOINT_EVERY, 0);
+        TrainConfig.Builder b = config("sync").set(INNER_STATE_SYNC, InnerStateSync.EVERY_ROUND).set(CHECKPOINT_EVERY, 0);
         DiLoCoTrainer.Result first = run(b, stoppedAlready());
         assertTrue(first.stopped());
         Path state = tmp.resolve("sync/worker-state/worker-0001/round-000001.safetensors");
         assertTrue(Files.exists(state));
-        DiLoCoTrainer.Result rest = run(config("sync").set(INNER_STATE_SYNC, TrainConfig.InnerStateSync.EVERY_ROUND)
+        DiLoCoTrainer.Result rest = run(config("sync").set(INNER_STATE_SYNC, InnerStateSync.EVERY_ROUND)
                 .set(CHECKPOINT_EVERY, 0).set(RESUME, true), StopSignal.none());
         DiLoCoTrainer.Result whole = run(config("sync-whole"), StopSignal.none());
         assertArrayEquals(whole.theta(), rest.theta(), 1e-5f);

@@ -9,11 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import diloco.run.DiLoCoTrainer;
+import diloco.OnWorkerFailure;
+import diloco.RoundMetrics;
 import diloco.TestSupport;
 import diloco.cli.Train;
 import diloco.config.TrainConfig;
 import diloco.model.Gpt;
+import diloco.run.DiLoCoTrainer;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,12 +77,12 @@ class GuardsTest {
     @Test
     void roundTimeoutDropsOrFails() throws Exception {
         TrainConfig cfg = TestSupport.tinyConfig(corpus, tmp.resolve("timeout-drop")).set(ROUNDS, 2).set(INNER_STEPS, 200)
-                .set(ROUND_TIMEOUT, 0.05).set(ON_WORKER_FAILURE, TrainConfig.OnWorkerFailure.DROP).build();
+                .set(ROUND_TIMEOUT, 0.05).set(ON_WORKER_FAILURE, OnWorkerFailure.DROP).build();
         DiLoCoTrainer.Result dropped = new DiLoCoTrainer(TestSupport.spark(), cfg,
                 new PrintStream(OutputStream.nullOutputStream())).run();
         assertArrayEquals(new Gpt(cfg.model()).initialParameters(0), dropped.theta(), 0f);
-        for (diloco.RoundMetrics line : dropped.metrics()) {
-            assertEquals(0, line.deltasReceived());
+        for (RoundMetrics line : dropped.metrics()) {
+            assertEquals(0, line.participation().deltasReceived());
         }
         String[] failed = run(1, args("timeout-fail", "--inner-steps", "200", "--round-timeout", "0.05",
                 "--task-max-failures", "2"));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.io.Json;
-import diloco.io.SavedModel;
+import diloco.run.SavedModel;
 
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
+import diloco.config.Options;
 import diloco.config.TrainConfig;
+import diloco.optim.OuterOptimizerKind;
+import diloco.option.Option;
 
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -172,7 +175,7 @@ class TrainCliTest {
     void helpListsEveryOptionWithDefaults() {
         Outcome o = run("--help");
         assertEquals(0, o.status);
-        for (diloco.config.Option<?> opt : diloco.config.Options.all()) {
+        for (Option<?> opt : Options.all()) {
             assertTrue(o.out.contains(opt.flag()), "help lacks " + opt.flag());
         }
         assertTrue(o.out.contains("--outer-lr LR") && o.out.contains("[default: 0.7]"), o.out);
@@ -186,7 +189,7 @@ class TrainCliTest {
         assertEquals(12, c.model().layers());
         assertEquals(896, c.model().dModel());
         assertEquals(256, c.model().context());
-        assertEquals(TrainConfig.OuterOptimizerKind.SGD, c.get(diloco.config.Options.OUTER_OPTIMIZER));
-        assertTrue(c.get(diloco.config.Options.OVERWRITE));
+        assertEquals(OuterOptimizerKind.SGD, c.get(Options.OUTER_OPTIMIZER));
+        assertTrue(c.get(Options.OVERWRITE));
     }
 }

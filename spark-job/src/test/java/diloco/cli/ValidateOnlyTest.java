@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.cli.TrainCliTest.Outcome;
-import diloco.config.ModelConfig;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
+import diloco.model.ModelConfig;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import diloco.TestSupport;
 import diloco.cli.Train;
 import diloco.io.Json;
-import diloco.io.RunOutput;
-import diloco.worker.FaultInjection;
+import diloco.run.RunOutput;
+import diloco.spark.FaultInjection;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.io.Json;
-import diloco.io.RunOutput;
+import diloco.run.RunOutput;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

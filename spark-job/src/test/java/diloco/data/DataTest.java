@@ -54,7 +54,7 @@ class DataTest {
         Files.writeString(tmp.resolve("raw/_SUCCESS"), "");
         TrainConfig c = TrainConfig.builder().set(DATA, tmp.resolve("raw").toString()).build();
         Map<String, byte[]> docs = new TreeMap<>();
-        for (Document d : Corpus.load(TestSupport.spark(), c).collect()) {
+        for (Document d : Corpus.load(TestSupport.spark(), c.data().source()).collect()) {
             docs.put(d.id(), text(d.tokens()).getBytes(StandardCharsets.ISO_8859_1));
         }
         assertEquals(List.of("plain.txt", "sub/bin.txt"), new ArrayList<>(docs.keySet()));
@@ -73,7 +73,7 @@ class DataTest {
             TrainConfig c = TrainConfig.builder().set(DATA, tmp.resolve(path).toString())
                     .set(TEXT_COLUMN, "body").set(ID_COLUMN, "id").build();
             Map<String, String> docs = new TreeMap<>();
-            for (Document d : Corpus.load(TestSupport.spark(), c).collect()) {
+            for (Document d : Corpus.load(TestSupport.spark(), c.data().source()).collect()) {
                 docs.put(d.id(), new String(text(d.tokens()).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
             }
             assertEquals(Map.of("1", "naïve text", "3", "more"), docs, path + " (null text rows skipped)");
@@ -84,7 +84,7 @@ class DataTest {
     void shardsHoldEachWorkersDocumentsSortedAndValidationIsDisjoint() throws Exception {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
         TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).set(WORKERS, 3).set(VAL_FRACTION, 0.2).set(SEED, 11L).build();
-        TrainingData data = TrainingData.prepare(TestSupport.spark(), c);
+        TrainingData data = TrainingData.prepare(TestSupport.spark(), c.data(), c.model().context());
         try {
             Map<String, String> all = new TreeMap<>();
             List<String> paragraphs = TestSupport.paragraphs();
@@ -124,7 +124,7 @@ class DataTest {
                 }
                 assertTrue(val.toString().contains(sb), "window is a substring of the validation text");
             }
-            TrainingData again = TrainingData.prepare(TestSupport.spark(), c);
+            TrainingData again = TrainingData.prepare(TestSupport.spark(), c.data(), c.model().context());
             assertArrayEquals(data.validation, again.validation);
             assertEquals(data.stats.fingerprint(), again.stats.fingerprint());
             again.release();
@@ -139,7 +139,7 @@ class DataTest {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("keyed"));
         TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).set(WORKERS, 3).set(VAL_FRACTION, 0.0)
                 .set(SHARD_BY, "doc-(\\d+)").build();
-        TrainingData data = TrainingData.prepare(TestSupport.spark(), c);
+        TrainingData data = TrainingData.prepare(TestSupport.spark(), c.data(), c.model().context());
         try {
             List<String> paragraphs = TestSupport.paragraphs();
             StringBuilder all = new StringBuilder();
@@ -163,10 +163,10 @@ class DataTest {
     void fingerprintChangesWithContent() throws Exception {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("c1"));
         TrainConfig c = TestSupport.tinyConfig(corpus, tmp.resolve("o")).build();
-        TrainingData a = TrainingData.prepare(TestSupport.spark(), c);
+        TrainingData a = TrainingData.prepare(TestSupport.spark(), c.data(), c.model().context());
         a.release();
         Files.writeString(corpus.resolve("doc-00.txt"), "changed\n");
-        TrainingData b = TrainingData.prepare(TestSupport.spark(), c);
+        TrainingData b = TrainingData.prepare(TestSupport.spark(), c.data(), c.model().context());
         b.release();
         assertFalse(a.stats.fingerprint().equals(b.stats.fingerprint()));
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.io.Json;
+import diloco.io.SafeTensors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,8 +123,8 @@ class SmokeSuiteTest {
 
         run(out, corpus, "--checkpoint-every", "1");
         assertTrue(lastLog.contains("--resume-if-present") && lastLog.contains("resumed from"), lastLog);
-        Map<String, float[]> before = diloco.io.SafeTensors.read(model).tensors;
-        Map<String, float[]> after = diloco.io.SafeTensors.read(Files.readAllBytes(runDir.resolve("model.safetensors"))).tensors;
+        Map<String, float[]> before = SafeTensors.read(model).tensors;
+        Map<String, float[]> after = SafeTensors.read(Files.readAllBytes(runDir.resolve("model.safetensors"))).tensors;
         assertEquals(before.keySet(), after.keySet());
         before.forEach((name, values) -> org.junit.jupiter.api.Assertions.assertArrayEquals(values, after.get(name), name
                 + ": the continued run ends with the uninterrupted run's parameters"));

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.cli.CommandLine;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
+import diloco.optim.OuterOptimizerKind;
+import diloco.option.UserError;
 
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class SuitesTest {
         TrainConfig batch = resolve(runs.get(1));
         TrainConfig diloco = resolve(runs.get(2));
         assertEquals(1, one.get(WORKERS));
-        assertEquals(TrainConfig.OuterOptimizerKind.SGD, one.get(OUTER_OPTIMIZER));
+        assertEquals(OuterOptimizerKind.SGD, one.get(OUTER_OPTIMIZER));
         assertEquals(1f, one.get(OUTER_LR));
         assertEquals(0f, one.get(OUTER_MOMENTUM));
         assertEquals(16, one.get(BATCH_SIZE));
@@ -56,7 +57,7 @@ class SuitesTest {
         assertEquals(8, diloco.get(WORKERS));
         assertEquals(50, diloco.get(INNER_STEPS));
         assertEquals(60, diloco.get(ROUNDS));
-        assertEquals(TrainConfig.OuterOptimizerKind.NESTEROV, diloco.get(OUTER_OPTIMIZER));
+        assertEquals(OuterOptimizerKind.NESTEROV, diloco.get(OUTER_OPTIMIZER));
         for (RunSpec r : runs) { // equal inner steps per worker, the seed and eval cadence applied
             TrainConfig c = resolve(r);
             assertEquals(3000L, c.totalInnerSteps());
@@ -95,12 +96,12 @@ class SuitesTest {
     @Test
     void outerDropAndPool() {
         List<RunSpec> outer = Suites.plan("outer", BUDGET);
-        assertEquals(TrainConfig.OuterOptimizerKind.NESTEROV, resolve(outer.get(0)).get(OUTER_OPTIMIZER));
+        assertEquals(OuterOptimizerKind.NESTEROV, resolve(outer.get(0)).get(OUTER_OPTIMIZER));
         assertEquals(0.7f, resolve(outer.get(0)).get(OUTER_LR));
-        assertEquals(TrainConfig.OuterOptimizerKind.SGD, resolve(outer.get(1)).get(OUTER_OPTIMIZER));
+        assertEquals(OuterOptimizerKind.SGD, resolve(outer.get(1)).get(OUTER_OPTIMIZER));
         assertEquals(1f, resolve(outer.get(1)).get(OUTER_LR));
         assertEquals(0f, resolve(outer.get(1)).get(OUTER_MOMENTUM));
-        assertEquals(TrainConfig.OuterOptimizerKind.ADAM, resolve(outer.get(2)).get(OUTER_OPTIMIZER));
+        assertEquals(OuterOptimizerKind.ADAM, resolve(outer.get(2)).get(OUTER_OPTIMIZER));
         assertEquals(0.1f, resolve(outer.get(2)).get(OUTER_EPS));
 
         List<Double> drops = new ArrayList<>();

@@ -8,13 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import diloco.TestSupport;
 import diloco.cli.CommandLine;
-import diloco.config.Option;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
+import diloco.option.Option;
+import diloco.option.UserError;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;

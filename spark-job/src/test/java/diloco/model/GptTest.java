@@ -13,8 +13,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
 import diloco.DjlEngine;
-import diloco.config.ModelConfig;
 import diloco.optim.AdamW;
+import diloco.optim.AdamWSettings;
 import diloco.optim.AdamWState;
 
 import org.junit.jupiter.api.Test;
@@ -97,7 +97,7 @@ class GptTest {
                 x[i] = "the quick brown fox jumps over the lazy dog.".charAt(i % 44);
                 y[i] = "the quick brown fox jumps over the lazy dog.".charAt((i + 1) % 44);
             }
-            AdamW opt = new AdamW(0.9f, 0.95f, 1e-8f, 0f, 1f, false);
+            AdamW opt = new AdamW(new AdamWSettings(0.9f, 0.95f, 1e-8f, 0f, 1f), false);
             AdamWState state = AdamWState.fresh(gpt.layout(), m);
             float first = 0;
             float last = 0;

@@ -1,6 +1,5 @@
 package diloco.model;
 
-import diloco.config.ModelConfig;
 
 /** Prints a model's layout; run in a separate JVM by {@link ParamLayoutTest}. */
 public final class LayoutPrinter {

@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
-import diloco.config.ModelConfig;
+import diloco.engine.Engines;
 import diloco.io.SafeTensors;
-import diloco.worker.Engines;
 
 import org.junit.jupiter.api.Test;
 

@@ -12,8 +12,8 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
-import diloco.model.FlatParameters;
 import diloco.DjlEngine;
+import diloco.model.FlatParameters;
 import diloco.model.ParamLayout;
 
 import org.junit.jupiter.api.Test;
@@ -64,7 +64,7 @@ class AdamWTest {
         try (NDManager m = DJL.manager().newSubManager()) {
             FlatParameters ours = FlatParameters.of(LAYOUT, theta0, m);
             NDList theirs = LAYOUT.toArrays(theta0, m);
-            AdamW adamw = new AdamW(0.9f, 0.95f, 1e-8f, wd, gradClip, true);
+            AdamW adamw = new AdamW(new AdamWSettings(0.9f, 0.95f, 1e-8f, wd, gradClip), true);
             AdamWState state = AdamWState.fresh(LAYOUT, m);
             Optimizer djl = Optimizer.adamW().optLearningRateTracker(Tracker.fixed(lr))
                     .optBeta1(0.9f).optBeta2(0.95f).optEpsilon(1e-8f).optWeightDecays(wd).build();
@@ -118,7 +118,7 @@ class AdamWTest {
         try (NDManager m = DJL.manager().newSubManager()) {
             FlatParameters params = FlatParameters.of(layout, theta, m);
             setGradients(params, layout.toArrays(new float[layout.size()], m));
-            new AdamW(0.9f, 0.95f, 1e-8f, 0.5f, 0f, false).step(params, AdamWState.fresh(layout, m), 0.1f);
+            new AdamW(new AdamWSettings(0.9f, 0.95f, 1e-8f, 0.5f, 0f), false).step(params, AdamWState.fresh(layout, m), 0.1f);
             float[] after = params.toHost();
             int bias = layout.get("b").offset;
             for (int i = 0; i < after.length; i++) {

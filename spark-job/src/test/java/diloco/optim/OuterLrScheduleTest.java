@@ -3,7 +3,8 @@ package diloco.optim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import diloco.config.UserError;
+import diloco.option.UserError;
+
 import org.junit.jupiter.api.Test;
 
 class OuterLrScheduleTest {

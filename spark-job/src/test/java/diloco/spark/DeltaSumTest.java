@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.codec.EncodedDelta;
 import diloco.codec.OuterGradDtype;
-import diloco.worker.WorkerReport;
-import diloco.worker.WorkerUpdate;
+import diloco.exchange.WorkerReport;
+import diloco.exchange.WorkerUpdate;
 
 import org.junit.jupiter.api.Test;
 
@@ -145,22 +145,44 @@ class DeltaSumTest {
         }
     }
 
+    /**
+     * What travels: one worker's Δ as it left the worker (not a partial), a complete partial as one
+     * fp32 sum (4 bytes a value, counted in the bytes of partials once per trip), and encoded Δs
+     * decoded into the sum.
+     */
     @Test
     void aLoneDeltaTravelsEncodedAndPartialSumsAreCounted() throws Exception {
         float[][] d = deltas(3, 3);
         DeltaSum one = travel(new DeltaSum().merge(task(2, d)));
-        assertEquals(0, one.partialsSent, "one worker's Δ travels as it left the worker, not as a sum");
+        assertEquals(0, one.partialBytes, "one worker's Δ travels as it left the worker, not as a sum");
         assertArrayEquals(d[2], one.total(), 0f);
 
         DeltaSum two = new DeltaSum().merge(task(0, d).merge(task(1, d)));
         DeltaSum sent = travel(two);
-        assertEquals(1, sent.partialsSent, "a complete partial travels as one fp32 sum");
-        assertEquals(0, two.partialsSent, "the sender's own count is unchanged");
+        assertEquals(4L * N, sent.partialBytes, "a complete partial travels as one fp32 sum");
+        assertEquals(0, two.partialBytes, "the sender's own count is unchanged");
+        assertEquals(4L * N * 2, travel(new DeltaSum().merge(sent)).partialBytes, "counted again on its next trip");
         assertEquals(2, sent.count);
         assertEquals(2, sent.reports.size());
 
         DeltaSum nothing = new DeltaSum().add(new WorkerUpdate(null, WorkerReport.failed(0, 1, "dropped", "none")));
         assertNull(travel(nothing).total(), "no Δ arrived");
         assertEquals(1, nothing.reports.size());
+    }
+
+    /** int8 Δs are decoded into the fp32 sum: four equal Δs sum to four times the decoded values. */
+    @Test
+    void encodedDeltasAreDecodedIntoTheSum() throws Exception {
+        float[] d = deltas(1, 5)[0];
+        List<DeltaSum> arrival = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            arrival.add(travel(new DeltaSum().add(new WorkerUpdate(EncodedDelta.encode(d, OuterGradDtype.INT8, false, null),
+                    WorkerReport.failed(w, 1, "test", "none")))));
+        }
+        float[] decoded = EncodedDelta.encode(d, OuterGradDtype.INT8, false, null).decode();
+        float[] total = driverFold(arrival);
+        for (int i = 0; i < N; i++) {
+            assertEquals(((decoded[i] + decoded[i]) + decoded[i]) + decoded[i], total[i], 0f, "value " + i);
+        }
     }
 }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.config.TrainConfig;
-import diloco.config.UserError;
+import diloco.option.UserError;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -78,11 +78,11 @@ class ResourceCheckTest {
     @Test
     void finalCombineOnExecutorIsChosenForLargePartialsOnly() {
         // auto: an executor when more than one partial of at least 64 MiB would reach the driver
-        assertTrue(ResourceCheck.finalCombineOnExecutor(TrainConfig.FinalCombine.AUTO, 16 << 20, 2, 2), "2 × 64 MiB");
-        assertFalse(ResourceCheck.finalCombineOnExecutor(TrainConfig.FinalCombine.AUTO, (16 << 20) - 1, 8, 2), "under 64 MiB");
-        assertFalse(ResourceCheck.finalCombineOnExecutor(TrainConfig.FinalCombine.AUTO, 100_000_000, 1, 2), "one worker: one partial");
-        assertTrue(ResourceCheck.finalCombineOnExecutor(TrainConfig.FinalCombine.EXECUTOR, 1000, 2, 2));
-        assertFalse(ResourceCheck.finalCombineOnExecutor(TrainConfig.FinalCombine.DRIVER, 100_000_000, 8, 2));
+        assertTrue(ResourceCheck.finalCombineOnExecutor(FinalCombine.AUTO, 16 << 20, 2, 2), "2 × 64 MiB");
+        assertFalse(ResourceCheck.finalCombineOnExecutor(FinalCombine.AUTO, (16 << 20) - 1, 8, 2), "under 64 MiB");
+        assertFalse(ResourceCheck.finalCombineOnExecutor(FinalCombine.AUTO, 100_000_000, 1, 2), "one worker: one partial");
+        assertTrue(ResourceCheck.finalCombineOnExecutor(FinalCombine.EXECUTOR, 1000, 2, 2));
+        assertFalse(ResourceCheck.finalCombineOnExecutor(FinalCombine.DRIVER, 100_000_000, 8, 2));
     }
 
     @Test

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
+import diloco.cluster.MavenSparkHome;
 import diloco.io.Json;
-import diloco.worker.FaultInjection;
+import diloco.spark.FaultInjection;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -117,7 +118,7 @@ class YarnIT {
      */
     static Path sparkHome() throws IOException {
         Path classpath = Paths.get(System.getProperty("diloco.sparkClasspath")); // Spark 3.5 with spark-yarn
-        Path home = diloco.cluster.MavenSparkHome.assemble(WORK.resolve("spark-home"), classpath,
+        Path home = MavenSparkHome.assemble(WORK.resolve("spark-home"), classpath,
                 System.getProperty("diloco.javaOpens") + " -Xmx1g");
         Path conf = Files.createDirectories(home.resolve("conf"));
         Files.writeString(conf.resolve("spark-defaults.conf"), String.join("\n",

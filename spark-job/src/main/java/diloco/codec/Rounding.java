@@ -1,0 +1,4 @@
+package diloco.codec;
+
+/** How compressed outer gradients are rounded. */
+public enum Rounding { NEAREST, STOCHASTIC }

@@ -1,0 +1,4 @@
+package diloco.data;
+
+/** How documents are read from {@code --data}. */
+public enum DataFormat { AUTO, FILES, PARQUET, JSON }

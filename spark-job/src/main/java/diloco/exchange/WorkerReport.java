@@ -1,0 +1,71 @@
+package diloco.exchange;
+
+import java.io.Serializable;
+
+/**
+ * What one worker did in one round, everything but its outer gradient: sent with it to the driver.
+ *
+ * @param worker      the worker (= Spark partition) index
+ * @param round       the round
+ * @param training    what its inner steps did
+ * @param stateSource where its AdamW state came from
+ * @param placement   where it ran
+ * @param timing      when it ran
+ * @param outcome     what became of its outer gradient
+ */
+public record WorkerReport(int worker, int round, Training training, StateSource stateSource, Placement placement,
+        Timing timing, Outcome outcome) implements Serializable {
+
+    /**
+     * @param tokens    tokens it trained on
+     * @param meanLoss  mean training loss over its inner steps (nats per token)
+     * @param deltaNorm L2 norm of its outer gradient θ − θᵢ
+     * @param lrEnd     the inner learning rate of its last step
+     */
+    public record Training(long tokens, double meanLoss, double deltaNorm, double lrEnd) implements Serializable {}
+
+    /**
+     * @param executor   the Spark executor id
+     * @param host       the executor's host, as Spark's block manager knows it
+     * @param device     the PyTorch device it computed on
+     * @param threads    PyTorch intra-op threads it computed with
+     * @param gpu        the GPU address Spark assigned to its task, or null
+     * @param deviceNote why that GPU was not used (no CUDA), or null
+     */
+    public record Placement(String executor, String host, String device, int threads, Integer gpu, String deviceNote)
+            implements Serializable {}
+
+    /**
+     * @param startMs      start of its inner steps (epoch ms, measured on the executor)
+     * @param endMs        end of its inner steps, and of an every-round state write
+     * @param secWaiting   time waiting for the JVM's compute thread before starting
+     * @param secStateSync time writing the every-round state file, else 0
+     */
+    public record Timing(long startMs, long endMs, double secWaiting, double secStateSync) implements Serializable {
+
+        /** Seconds of inner steps (including an every-round state write). */
+        public double secInner() {
+            return (endMs - startMs) / 1000.0;
+        }
+    }
+
+    /**
+     * @param dropped        its outer gradient was lost (simulated); the driver did not receive it
+     * @param startedFromOwn it started from its own parameters (its previous Δ was lost), not from θ
+     * @param rejected       why its outer gradient was excluded (non-finite, too large, the task failed), or null
+     */
+    public record Outcome(boolean dropped, boolean startedFromOwn, String rejected) implements Serializable {}
+
+    /** A worker that gave up: its task failed on every allowed attempt (--on-worker-failure drop). */
+    public static WorkerReport failed(int worker, int round, String reason, String executor) {
+        long now = System.currentTimeMillis();
+        return new WorkerReport(worker, round, new Training(0, Double.NaN, Double.NaN, Double.NaN), StateSource.fresh(),
+                new Placement(executor, null, "none", 0, null, null), new Timing(now, now, 0, 0),
+                new Outcome(false, false, reason));
+    }
+
+    /** Why its outer gradient was excluded, or null. */
+    public String rejected() {
+        return outcome.rejected();
+    }
+}

@@ -1,0 +1,182 @@
+package diloco.spark;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+
+import diloco.FaultSettings;
+import diloco.codec.DeltaEncoding;
+import diloco.codec.EncodedDelta;
+import diloco.data.BatchSampler;
+import diloco.data.Hashing;
+import diloco.data.Shard;
+import diloco.engine.ComputeSettings;
+import diloco.engine.DeviceChoice;
+import diloco.engine.Engines;
+import diloco.exchange.RoundPlan;
+import diloco.exchange.WorkerReport;
+import diloco.exchange.WorkerUpdate;
+import diloco.inner.InnerResult;
+import diloco.inner.InnerSettings;
+import diloco.inner.InnerTrainer;
+import diloco.inner.StepHooks;
+import diloco.model.FlatParameters;
+import diloco.model.Gpt;
+import diloco.model.ModelConfig;
+import diloco.model.ParamLayout;
+import diloco.state.WorkerState;
+import diloco.state.WorkerStates;
+
+import org.apache.spark.TaskContext;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.Locale;
+
+/**
+ * One DiLoCo worker's part of a round, as a Spark task: θ → Δᵢ. It owns what only a task knows:
+ * the TaskContext (cancellation, attempt number) and the drop-on-failure policy, the worker's
+ * state (checked out at the start, committed at the end), Δᵢ = θ − θᵢ and its norm guard, the
+ * encoding, and the report. The H steps themselves are {@link InnerTrainer}'s, free of Spark.
+ * Shipped to the executors with each round.
+ */
+final class WorkerTask implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** Mixed into the seed of a worker's stochastic rounding, apart from its batches' streams. */
+    private static final long ROUNDING_STREAM = 0x71756e74L;
+
+    private final ModelConfig model;
+    private final InnerSettings inner;
+    private final ComputeSettings compute;
+    private final DeltaEncoding encoding;
+    private final FaultSettings faults;
+    private final WorkerStates states;
+
+    WorkerTask(ModelConfig model, InnerSettings inner, ComputeSettings compute, DeltaEncoding encoding,
+            FaultSettings faults, WorkerStates states) {
+        this.model = model;
+        this.inner = inner;
+        this.compute = compute;
+        this.encoding = encoding;
+        this.faults = faults;
+        this.states = states;
+    }
+
+    /**
+     * Runs the shard's worker for {@code plan.round} on this JVM's compute thread: H AdamW steps from θ
+     * (or from its own parameters if its last Δ was lost), continuing the optimizer state of the last
+     * round it took part in. Call it on the task's thread.
+     */
+    WorkerUpdate run(Shard shard, float[] theta, RoundPlan plan) throws Exception {
+        long asked = System.nanoTime();
+        TaskContext task = TaskContext.get();
+        if (faults.dropFailedWorkers() && task != null && task.attemptNumber() >= faults.taskMaxFailures()) {
+            // every allowed attempt failed: this last one gives up, so the round goes on without it
+            return new WorkerUpdate(null, WorkerReport.failed(shard.worker(), plan.round,
+                    "task failed " + faults.taskMaxFailures() + " times", TaskResources.executorId()));
+        }
+        Integer gpu = TaskResources.gpu(task);
+        StepHooks hooks = hooks(task, shard.worker(), plan.round);
+        return Engines.exclusive(() -> train(shard, theta, plan, new Start(asked, gpu), hooks));
+    }
+
+    /** When the task asked for the compute thread, and the GPU Spark gave it. */
+    private record Start(long askedNanos, Integer gpu) {}
+
+    /** A cancelled round (timeout, shutdown) stops between steps; a test's fault hook may hold a step. */
+    private StepHooks hooks(TaskContext task, int worker, int round) {
+        StepHooks hooks = task == null ? StepHooks.NONE : StepHooks.beforeEach(step -> task.killTaskIfInterrupted());
+        FaultInjection injected = FaultInjection.fromEnvironment();
+        if (injected != null) {
+            long first = inner.firstStep(round);
+            String executor = TaskResources.executorId();
+            hooks = hooks.andThen(StepHooks.beforeEach(
+                    step -> injected.beforeStep(worker, round, (int) (step - first) + 1, executor)));
+        }
+        return hooks;
+    }
+
+    /** On the compute thread: check the state out, take the steps, measure Δ, commit, report. */
+    private WorkerUpdate train(Shard shard, float[] theta, RoundPlan plan, Start start, StepHooks hooks)
+            throws IOException {
+        double waited = (System.nanoTime() - start.askedNanos()) / 1e9;
+        long startMs = System.currentTimeMillis();
+        Engine engine = Engines.start(TaskResources.threads(compute.threads()));
+        DeviceChoice choice = Engines.choose(engine, compute.device(), start.gpu());
+        Device device = Engines.device(choice);
+        int worker = shard.worker();
+        ParamLayout layout = new Gpt(model).layout();
+        WorkerStates.Checkout checkout = states.checkout(worker, plan.previousRound(worker), plan.checkpointRound,
+                layout, Engines.longLivedManager(engine, device));
+        WorkerState state = checkout.state();
+        boolean fromOwn = plan.continuesFromOwnParameters(worker) && state.ownParameters() != null;
+        boolean committed = false;
+        try (NDManager manager = engine.newBaseManager(device)) {
+            FlatParameters params = FlatParameters.of(layout, fromOwn ? state.ownParameters() : theta, manager);
+            InnerResult steps = new InnerTrainer(model, inner).train(params, state.optimizer(),
+                    BatchSampler.of(shard, inner.seed(), inner.batchSize(), model.context()), inner.firstStep(plan.round),
+                    inner.steps(), hooks);
+            float[] local = params.toHost();
+            float[] delta = outerGradient(theta, local);
+            double norm = norm(delta);
+            String rejected = rejection(norm, steps.lossSum());
+            boolean dropped = rejected == null && plan.isDropped(worker, plan.round);
+            // a rejected worker's state is suspect: it is not kept; a kept one is the states' from here on,
+            // even if writing it fails
+            committed = rejected == null;
+            double secSync = committed ? states.commit(worker, plan.previousRound(worker), plan.round,
+                    state.withOwnParameters(dropped ? local : null), layout) : 0;
+            WorkerReport report = new WorkerReport(worker, plan.round, training(steps, norm), checkout.source(),
+                    placement(device, choice, start.gpu()),
+                    new WorkerReport.Timing(startMs, System.currentTimeMillis(), waited, secSync),
+                    new WorkerReport.Outcome(dropped, fromOwn, rejected));
+            return new WorkerUpdate(dropped || rejected != null ? null : encode(delta, worker, plan.round), report);
+        } finally {
+            if (!committed) {
+                state.close();
+            }
+        }
+    }
+
+    /** The outer gradient Δᵢ = θ − θᵢ: OLD (global) minus NEW, the paper's sign. */
+    static float[] outerGradient(float[] theta, float[] local) {
+        float[] delta = new float[theta.length];
+        for (int i = 0; i < delta.length; i++) {
+            delta[i] = theta[i] - local[i];
+        }
+        return delta;
+    }
+
+    static double norm(float[] v) {
+        double sq = 0;
+        for (float x : v) {
+            sq += (double) x * x;
+        }
+        return Math.sqrt(sq);
+    }
+
+    /** Why Δ must not be averaged (non-finite, over --max-outer-grad-norm), or null. */
+    private String rejection(double norm, double lossSum) {
+        double maxNorm = faults.maxOuterGradNorm();
+        if (!Double.isFinite(norm) || !Double.isFinite(lossSum)) {
+            return "non-finite";
+        }
+        return maxNorm > 0 && norm > maxNorm
+                ? String.format(Locale.ROOT, "norm %.4g > --max-outer-grad-norm %s", norm, maxNorm) : null;
+    }
+
+    private WorkerReport.Training training(InnerResult steps, double deltaNorm) {
+        long tokens = (long) steps.steps() * inner.batchSize() * model.context();
+        return new WorkerReport.Training(tokens, steps.meanLoss(), deltaNorm, steps.lrEnd());
+    }
+
+    private static WorkerReport.Placement placement(Device device, DeviceChoice choice, Integer gpu) {
+        return new WorkerReport.Placement(TaskResources.executorId(), TaskResources.executorHost(), device.toString(),
+                Engines.threads(), gpu, choice.note());
+    }
+
+    /** Δᵢ as it leaves the task; stochastic rounding seeded by (seed, worker, round). */
+    private EncodedDelta encode(float[] delta, int worker, int round) {
+        return encoding.encode(delta, Hashing.mix(inner.seed(), worker, round, ROUNDING_STREAM));
+    }
+}
