@@ -3,16 +3,7 @@
 # worker, seeds 0 and 1) with the outer gradients sent as fp32, bf16 and int8, and as fp32 with
 # 25/50/75% of each block's values pruned: 12 runs in two lanes on 2 cores (about 11 min a run).
 # Resumable; REPORT_ONLY=1 only draws the report (into docs/results/compress).
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$ROOT"
-./submit.sh --help >/dev/null   # builds the jar if missing
-datasets/fetch-sotu.sh
-copy="$(mktemp -d)"; cp spark-job/target/diloco-spark-job.jar "$copy/"
-export DILOCO_JAR="$copy/diloco-spark-job.jar" DILOCO_LOCAL_CORES=1
-BASE=(--data datasets/cache/sotu --preset small --layers 3 --d-model 96 --heads 4 --context 64
-      --batch-size 16 --inner-lr 6e-3 --warmup-steps 100 --threads-per-worker 1 --val-windows 128
-      --workers 8 --inner-steps 50 --total-inner-steps 3000)
+source "$(dirname "$0")/common.sh"   # ROOT, the jar copy, the corpus, MODEL and BASE
 out=runs/experiments/compress
 mkdir -p "$out"
 if [ -z "${REPORT_ONLY:-}" ]; then
@@ -25,4 +16,3 @@ fi
   --references docs/results/table2 > "$out/report.log" 2>&1
 mkdir -p docs/results/compress
 cp "$out"/results.md "$out"/results.json "$out"/*.png docs/results/compress/
-rm -rf "$copy"

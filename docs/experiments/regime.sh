@@ -7,17 +7,7 @@
 #   docs/experiments/regime.sh warm H ... (these lanes in parallel; a+b: a then b)
 # Runs are resumable: rerunning continues where it stopped and reuses finished runs.
 #   REPORT_ONLY=1 docs/experiments/regime.sh   redraws every report from the runs made so far
-set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$ROOT"
-./submit.sh --help >/dev/null   # builds the jar if missing
-datasets/fetch-sotu.sh
-copy="$(mktemp -d)"; cp spark-job/target/diloco-spark-job.jar "$copy/"
-export DILOCO_JAR="$copy/diloco-spark-job.jar" DILOCO_LOCAL_CORES=1
-
-MODEL=(--data datasets/cache/sotu --preset small --layers 3 --d-model 96 --heads 4 --context 64
-       --batch-size 16 --inner-lr 6e-3 --warmup-steps 100 --threads-per-worker 1 --val-windows 128)
-BASE=("${MODEL[@]}" --workers 8 --inner-steps 50 --total-inner-steps 3000)
+source "$(dirname "$0")/common.sh"   # ROOT, the jar copy, the corpus, MODEL and BASE
 R=runs/experiments
 
 # suite NAME OUT [runner and job options...]: run (this partition of) the suite, then draw the
@@ -101,4 +91,3 @@ for lane in "${lanes[@]}"; do
   ( IFS=+; for l in $lane; do "lane_$l"; done ) &
 done
 wait
-rm -rf "$copy"

@@ -1,5 +1,5 @@
 /**
- * Checkpoints (a manifest written last, verified on load), resume rules, and the disk tier of the
- * workers' states ({@link diloco.state.KeptStates}).
+ * Checkpoints of a run ({@link diloco.checkpoint.Checkpoints}: a manifest written last, verified on
+ * load) and when they are written ({@link diloco.checkpoint.CheckpointSettings}).
  */
 package diloco.checkpoint;

@@ -1,5 +1,5 @@
 /**
- * Files: atomic whole-file writes through the Hadoop FileSystem API, safetensors, JSON, records as
- * JSON, and a run's output directory.
+ * Files: atomic whole-file writes through the Hadoop FileSystem API, safetensors, JSON, and records
+ * as JSON ({@link diloco.io.Records}).
  */
 package diloco.io;

@@ -10,10 +10,10 @@ import java.io.IOException;
 import java.io.Serializable;
 
 /**
- * Where workers keep their state between rounds (AdamW moments, and θᵢ after a lost Δ). The inner
- * loop sees only this: it checks a state out at the start of a round and commits it at the end.
+ * Where workers keep their state between rounds (AdamW moments, and θᵢ after a lost Δ). The worker
+ * task sees only this: it checks a state out at the start of a round and commits it at the end.
  * {@link #inMemory} keeps states in the executor's memory only;
- * {@link diloco.state.KeptStates} adds the files a lost executor or a resumed run restores
+ * {@link KeptStates} adds the files a lost executor or a resumed run restores
  * them from. Shipped to executors with each round.
  */
 public interface WorkerStates extends Serializable {
