@@ -8,6 +8,7 @@ import diloco.FaultSettings;
 import diloco.codec.DeltaEncoding;
 import diloco.codec.EncodedDelta;
 import diloco.data.BatchSampler;
+import diloco.data.BatchSource;
 import diloco.data.Hashing;
 import diloco.data.Shard;
 import diloco.engine.ComputeSettings;
@@ -113,9 +114,7 @@ final class WorkerTask implements Serializable {
         boolean committed = false;
         try (NDManager manager = engine.newBaseManager(device)) {
             FlatParameters params = FlatParameters.of(layout, fromOwn ? state.ownParameters() : theta, manager);
-            InnerResult steps = new InnerTrainer(model, inner).train(params, state.optimizer(),
-                    BatchSampler.of(shard, inner.seed(), inner.batchSize(), model.context()), inner.firstStep(plan.round),
-                    inner.steps(), hooks);
+            InnerResult steps = steps(params, state, shard, plan.round, hooks);
             float[] local = params.toHost();
             float[] delta = outerGradient(theta, local);
             double norm = norm(delta);
@@ -136,6 +135,13 @@ final class WorkerTask implements Serializable {
                 state.close();
             }
         }
+    }
+
+    /** The round's H steps, on this worker's batches. */
+    private InnerResult steps(FlatParameters params, WorkerState state, Shard shard, int round, StepHooks hooks) {
+        BatchSource batches = BatchSampler.of(shard, inner.seed(), inner.batchSize(), model.context());
+        return new InnerTrainer(model, inner).train(params, state.optimizer(), batches, inner.firstStep(round),
+                inner.steps(), hooks);
     }
 
     /** The outer gradient Δᵢ = θ − θᵢ: OLD (global) minus NEW, the paper's sign. */
