@@ -5,25 +5,13 @@ import diloco.exchange.RoundPlan;
 /**
  * Plans each round: which workers take part (the pool schedule), the round each last took part in
  * (its state continues from there), and whose outer gradient is lost (--drop-probability).
+ *
+ * @param pool            how many workers take part in each round
+ * @param rounds          the last round
+ * @param seed            seeds the simulated losses (with the worker and the round)
+ * @param dropProbability each worker's outer gradient is lost with this probability per round
  */
-public final class RoundPlanner {
-    private final PoolSchedule pool;
-    private final int rounds;
-    private final long seed;
-    private final double dropProbability;
-
-    /** Rounds 1 .. {@code rounds} with {@code pool}'s workers; Δs lost with {@code dropProbability}, seeded by {@code seed}. */
-    public RoundPlanner(PoolSchedule pool, int rounds, long seed, double dropProbability) {
-        this.pool = pool;
-        this.rounds = rounds;
-        this.seed = seed;
-        this.dropProbability = dropProbability;
-    }
-
-    /** The last round. */
-    public int rounds() {
-        return rounds;
-    }
+public record RoundPlanner(PoolSchedule pool, int rounds, long seed, double dropProbability) {
 
     public RoundPlan plan(int round, LoopState state) {
         int workers = state.lastActive().size();

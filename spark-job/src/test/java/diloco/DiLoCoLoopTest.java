@@ -10,12 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import diloco.exchange.RoundPlan;
 import diloco.exchange.StateSource;
 import diloco.exchange.WorkerReport;
-import diloco.io.FileEntry;
 import diloco.optim.MomentumSgd;
 import diloco.optim.OuterLrSchedule;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,7 +27,7 @@ import java.util.List;
 class DiLoCoLoopTest {
 
     /** Two workers whose Δs are fixed per round: worker w sends (w + 1) · 0.1 on every coordinate. */
-    static final class FixedPool implements WorkerPool {
+    static final class FixedPool extends TestSupport.StubPool {
         final List<Integer> checkpointRounds = new ArrayList<>();
         int failuresLeft;
 
@@ -49,47 +49,18 @@ class DiLoCoLoopTest {
             }
             return new InnerRound(sum, 2, reports, 0, 0, 0, 0);
         }
-
-        @Override
-        public void cancel(int round) {}
-
-        @Override
-        public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
-            return List.of();
-        }
-
-        @Override
-        public double[] validate(float[] theta) {
-            return new double[] {theta[0], 1};
-        }
-
-        @Override
-        public void close() {}
     }
 
-    /** Every event a listener receives, in order. */
-    static final class Recorder implements RoundListener {
-        final List<Object> events = new ArrayList<>();
-
-        @Override
-        public void onStart(LoopStart start) {
-            events.add(start);
-        }
-
-        @Override
-        public void onRoundStart(RoundStart start) {
-            events.add(start);
-        }
-
-        @Override
-        public void onRoundEnd(RoundEnd end) {
-            events.add(end);
-        }
-
-        @Override
-        public void onEnd(LoopEnd end) {
-            events.add(end);
-        }
+    /** A listener that records every event it receives, in order: each callback's one argument. */
+    static RoundListener recorder(List<Object> events) {
+        return (RoundListener) Proxy.newProxyInstance(RoundListener.class.getClassLoader(),
+                new Class<?>[] {RoundListener.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() != RoundListener.class) {
+                        throw new UnsupportedOperationException(method.getName());
+                    }
+                    events.add(args[0]);
+                    return null;
+                });
     }
 
     /** Checkpoints every round; answers with the round it wrote. */
@@ -120,7 +91,7 @@ class DiLoCoLoopTest {
     void threeRoundsWithARetriedFailureAndEventsThatNeverChange() {
         FixedPool pool = new FixedPool();
         pool.failuresLeft = 1;
-        Recorder recorder = new Recorder();
+        List<Object> e = new ArrayList<>();
         List<RecoveryPolicy.Failure> failures = new ArrayList<>();
         RecoveryPolicy retryOnce = f -> {
             failures.add(f);
@@ -138,7 +109,7 @@ class DiLoCoLoopTest {
             }
         };
         float[] theta = {1f, 1f, 1f};
-        LoopEnd end = loop(pool, 3, lastOnly, new EveryRound(), retryOnce, StopSignal.none(), recorder)
+        LoopEnd end = loop(pool, 3, lastOnly, new EveryRound(), retryOnce, StopSignal.none(), recorder(e))
                 .run(theta, LoopState.start(2));
 
         float expected = ((1f - 0.15f) - 0.15f) - 0.15f;
@@ -148,7 +119,6 @@ class DiLoCoLoopTest {
         assertEquals(1, failures.get(0).plan().round);
         assertEquals(List.of(0, 0, 1, 2), pool.checkpointRounds, "each plan names the checkpoint the last round wrote");
 
-        List<Object> e = recorder.events;
         assertEquals(List.of(LoopStart.class, RoundStart.class, RoundStart.class, RoundEnd.class, RoundStart.class,
                 RoundEnd.class, RoundStart.class, RoundEnd.class, LoopEnd.class), e.stream().map(Object::getClass).toList());
         assertEquals(9.0, ((LoopStart) e.get(0)).state().initialValLoss());
@@ -203,11 +173,12 @@ class DiLoCoLoopTest {
     void aFailureTheRecoveryPolicyDoesNotHandleFailsTheRunAndTellsTheListeners() {
         FixedPool pool = new FixedPool();
         pool.failuresLeft = 1;
-        Recorder recorder = new Recorder();
+        List<Object> events = new ArrayList<>();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> loop(pool, 2, Evaluation.NONE,
-                Checkpointer.NONE, RecoveryPolicy.FAIL, StopSignal.none(), recorder).run(new float[3], LoopState.start(2)));
+                Checkpointer.NONE, RecoveryPolicy.FAIL, StopSignal.none(), recorder(events)).run(new float[3],
+                        LoopState.start(2)));
         assertTrue(e.getMessage().contains("failed for good"), e.getMessage());
-        LoopEnd end = (LoopEnd) recorder.events.get(recorder.events.size() - 1);
+        LoopEnd end = (LoopEnd) events.get(events.size() - 1);
         assertEquals(LoopEnd.Ending.FAILED, end.ending());
         assertEquals(0, end.state().round());
     }

@@ -19,7 +19,6 @@ import diloco.codec.OuterGradDtype;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.exchange.RoundPlan;
-import diloco.io.FileEntry;
 import diloco.model.Gpt;
 import diloco.optim.MomentumSgd;
 import diloco.optim.OuterLrSchedule;
@@ -139,28 +138,12 @@ class RoundVariantsTest {
 
     /** A worker pool whose single worker reports {@code delta} in the rounds marked in {@code arrives}. */
     private static WorkerPool fixedDeltas(float[] delta, boolean... arrives) {
-        return new WorkerPool() {
+        return new TestSupport.StubPool() {
             @Override
             public InnerRound innerSteps(float[] theta, RoundPlan plan) {
                 boolean ok = arrives[plan.round - 1];
                 return new InnerRound(ok ? delta.clone() : null, ok ? 1 : 0, List.of(), 0, 0, 0, 0);
             }
-
-            @Override
-            public void cancel(int round) {}
-
-            @Override
-            public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
-                return List.of();
-            }
-
-            @Override
-            public double[] validate(float[] theta) {
-                return new double[] {0, 1};
-            }
-
-            @Override
-            public void close() {}
         };
     }
 

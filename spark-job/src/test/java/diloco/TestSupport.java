@@ -15,6 +15,7 @@ import static diloco.config.Options.WORKERS;
 
 import diloco.config.TrainConfig;
 import diloco.engine.Engines;
+import diloco.io.FileEntry;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
@@ -133,5 +134,25 @@ public final class TestSupport {
             at += t.length;
         }
         return flat;
+    }
+
+    /** A worker pool for tests of the loop and the round: the test computes the rounds; nothing to cancel, save or close. */
+    public abstract static class StubPool implements WorkerPool {
+        @Override
+        public void cancel(int round) {}
+
+        @Override
+        public List<FileEntry> saveStates(int[] lastActive, int checkpointRound, String dir) {
+            return List.of();
+        }
+
+        /** A validation loss of 0 nats over 1 token. */
+        @Override
+        public double[] validate(float[] theta) {
+            return new double[] {0, 1};
+        }
+
+        @Override
+        public void close() {}
     }
 }

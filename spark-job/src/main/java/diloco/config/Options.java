@@ -36,9 +36,8 @@ public final class Options {
     private Options() {}
 
     private static <T> Option<T> add(Option<T> o) {
-        Option<T> listed = o.inSection(section);
-        ALL.add(listed);
-        return listed;
+        ALL.add(o.inSection(section));
+        return o;
     }
 
     static {

@@ -7,29 +7,11 @@ import java.util.SplittableRandom;
  * (seed, worker, global inner step), never on how steps are cut into rounds, so a run with H=5,
  * R=4 sees exactly the batches of a run with H=20, R=1.
  */
-public final class BatchSampler implements BatchSource {
-    private final Tokens tokens;
-    private final long seed;
-    private final int worker;
-    private final int batch;
-    private final int context;
-
-    private BatchSampler(Tokens tokens, long seed, int worker, int batch, int context) {
-        this.tokens = tokens;
-        this.seed = seed;
-        this.worker = worker;
-        this.batch = batch;
-        this.context = context;
-    }
+public record BatchSampler(Tokens tokens, long seed, int worker, int batch, int context) implements BatchSource {
 
     /** The batches of {@code shard}'s worker: {@code batch} windows of {@code context} tokens each step. */
     public static BatchSource of(Shard shard, long seed, int batch, int context) {
         return new BatchSampler(shard.tokens(), seed, shard.worker(), batch, context);
-    }
-
-    @Override
-    public int worker() {
-        return worker;
     }
 
     @Override

@@ -28,11 +28,12 @@ public final class Inference implements AutoCloseable {
     private final NDList params;
     private final int batch;
 
-    private Inference(Gpt model, NDManager manager, NDList params, int batch) {
+    /** θ loaded into {@code manager}'s arrays, scored {@code batch} windows at a time (at least one). */
+    private Inference(Gpt model, float[] theta, NDManager manager, int batch) {
         this.model = model;
+        this.params = model.layout().toArrays(theta, manager);
         this.manager = manager;
-        this.params = params;
-        this.batch = batch;
+        this.batch = Math.max(1, batch);
     }
 
     /** Work done with a model θ of shape {@code cfg} on {@code device} ({@code --device} syntax). */
@@ -53,7 +54,7 @@ public final class Inference implements AutoCloseable {
             Device d = Engines.device(engine, compute.device(), gpu);
             Gpt gpt = new Gpt(cfg);
             try (NDManager m = engine.newBaseManager(d);
-                    Inference inference = new Inference(gpt, m, gpt.layout().toArrays(theta, m), Math.max(1, batch))) {
+                    Inference inference = new Inference(gpt, theta, m, batch)) {
                 return work.apply(inference);
             }
         });

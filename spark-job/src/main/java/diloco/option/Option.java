@@ -46,7 +46,8 @@ public final class Option<T> implements Serializable {
     private final Scope scope;
     private final OnResume onResume;
     private final boolean recorded;
-    private final String section;
+    /** Set once, by the builder or the table that lists the option. */
+    private String section;
 
     private Option(Builder<T> b) {
         this.key = b.key;
@@ -62,23 +63,15 @@ public final class Option<T> implements Serializable {
         this.section = b.section;
     }
 
-    private Option(Option<T> o, String section) {
-        this.key = o.key;
-        this.type = o.type;
-        this.defaultValue = o.defaultValue;
-        this.defaultText = o.defaultText;
-        this.placeholder = o.placeholder;
-        this.doc = o.doc;
-        this.check = o.check;
-        this.scope = o.scope;
-        this.onResume = o.onResume;
-        this.recorded = o.recorded;
-        this.section = section;
-    }
-
-    /** This option listed under the --help section {@code title} (a table sets it on each of its options). */
+    /**
+     * Lists this option under the --help section {@code title}, when it has none yet (a table sets
+     * the section of each of its options as it defines them); returns it.
+     */
     public Option<T> inSection(String title) {
-        return new Option<>(this, title);
+        if (section == null) {
+            section = title;
+        }
+        return this;
     }
 
     /** The camelCase key: the Spark ML Param's name. */

@@ -24,22 +24,10 @@ import java.nio.file.StandardCopyOption;
  * {@code PID executorId}, and waits until {@code release-W-R-S} appears there or the task is
  * killed; a task that finds the marker already made (a retry after the kill) goes on at once.
  */
-public final class FaultInjection implements Serializable {
+public record FaultInjection(int worker, int round, int step, String markerDir) implements Serializable {
     private static final long serialVersionUID = 1L;
     public static final String PAUSE_AT = "spark.diloco.test.pauseAt";
     public static final String MARKER_DIR = "spark.diloco.test.markerDir";
-
-    private final int worker;
-    private final int round;
-    private final int step;
-    private final String markerDir;
-
-    private FaultInjection(int worker, int round, int step, String markerDir) {
-        this.worker = worker;
-        this.round = round;
-        this.step = step;
-        this.markerDir = markerDir;
-    }
 
     /** The hook configured for this JVM, or null (the normal case). */
     public static FaultInjection fromEnvironment() {

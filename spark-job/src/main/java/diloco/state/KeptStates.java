@@ -18,22 +18,14 @@ import java.io.IOException;
  * and, where memory lost them (executor loss, a resumed run), restored from disk: the every-round
  * file of the round needed ({@code --inner-state-sync every-round}), else the newest checkpoint at
  * or before it. Shipped to executors with the run's qualified output directory and Hadoop settings.
+ *
+ * @param runId      the run's key in executor memory
+ * @param conf       the run's Hadoop settings
+ * @param out        the run's output directory, as a full URI
+ * @param everyRound whether each round's state is written too ({@code --inner-state-sync every-round})
  */
-public final class KeptStates implements WorkerStates {
+public record KeptStates(String runId, HadoopConf conf, String out, boolean everyRound) implements WorkerStates {
     private static final long serialVersionUID = 1L;
-
-    private final String runId;
-    private final HadoopConf conf;
-    private final String out;
-    private final boolean everyRound;
-
-    /** {@code qualifiedOut}: the run's output directory as a full URI; {@code everyRound}: write each round's state. */
-    public KeptStates(String runId, HadoopConf conf, String qualifiedOut, boolean everyRound) {
-        this.runId = runId;
-        this.conf = conf;
-        this.out = qualifiedOut;
-        this.everyRound = everyRound;
-    }
 
     @Override
     public Checkout checkout(int worker, int previousRound, int checkpointRound, ParamLayout layout, NDManager parent)
@@ -57,8 +49,8 @@ public final class KeptStates implements WorkerStates {
         if (everyRound) {
             try {
                 Path sync = WorkerStateFiles.syncFile(new Path(out), worker, round);
-                WorkerStateFiles.write(conf(), sync.getParent(), sync.getName(), state, layout, worker, round);
-                WorkerStateFiles.pruneSync(conf(), new Path(out), worker, previousRound);
+                WorkerStateFiles.write(hadoop(), sync.getParent(), sync.getName(), state, layout, worker, round);
+                WorkerStateFiles.pruneSync(hadoop(), new Path(out), worker, previousRound);
             } catch (IOException | RuntimeException e) {
                 state.close(); // not kept: the task fails and its retry starts from the previous state
                 throw e;
@@ -80,7 +72,7 @@ public final class KeptStates implements WorkerStates {
             throws IOException {
         WorkerState state = WorkerStateStore.get().peek(runId, worker, round);
         if (state != null) {
-            return WorkerStateFiles.write(conf(), new Path(dir), WorkerStateFiles.checkpointFile(worker), state, layout,
+            return WorkerStateFiles.write(hadoop(), new Path(dir), WorkerStateFiles.checkpointFile(worker), state, layout,
                     worker, round);
         }
         String where = "worker " + worker + "'s state of round " + round + " is not in this executor's memory nor on disk";
@@ -92,7 +84,7 @@ public final class KeptStates implements WorkerStates {
         int held = restored.source().round();
         System.err.println("[diloco] " + where + ": the checkpoint keeps its state of round " + held);
         try (WorkerState older = restored.state()) {
-            return WorkerStateFiles.write(conf(), new Path(dir), WorkerStateFiles.checkpointFile(worker), older, layout,
+            return WorkerStateFiles.write(hadoop(), new Path(dir), WorkerStateFiles.checkpointFile(worker), older, layout,
                     worker, held);
         }
     }
@@ -107,17 +99,17 @@ public final class KeptStates implements WorkerStates {
     private Checkout find(int worker, int round, int checkpointRound, boolean exact, ParamLayout layout, NDManager parent)
             throws IOException {
         Path sync = WorkerStateFiles.syncFile(new Path(out), worker, round);
-        if (WorkerStateFiles.exists(conf(), sync)) {
-            return new Checkout(WorkerStateFiles.read(conf(), sync, layout, worker, parent),
+        if (WorkerStateFiles.exists(hadoop(), sync)) {
+            return new Checkout(WorkerStateFiles.read(hadoop(), sync, layout, worker, parent),
                     new StateSource(StateSource.Kind.CHECKPOINT, round));
         }
         if (checkpointRound > 0) {
-            Path file = new Path(new Checkpoints(conf(), new Path(out)).roundDir(checkpointRound),
+            Path file = new Path(new Checkpoints(hadoop(), new Path(out)).roundDir(checkpointRound),
                     WorkerStateFiles.checkpointFile(worker));
-            if (WorkerStateFiles.exists(conf(), file)) {
-                int held = WorkerStateFiles.roundOf(conf(), file);
+            if (WorkerStateFiles.exists(hadoop(), file)) {
+                int held = WorkerStateFiles.roundOf(hadoop(), file);
                 if (held <= round && (!exact || held == round)) {
-                    return new Checkout(WorkerStateFiles.read(conf(), file, layout, worker, parent),
+                    return new Checkout(WorkerStateFiles.read(hadoop(), file, layout, worker, parent),
                             new StateSource(StateSource.Kind.CHECKPOINT, held));
                 }
             }
@@ -125,7 +117,7 @@ public final class KeptStates implements WorkerStates {
         return null;
     }
 
-    private Configuration conf() {
+    private Configuration hadoop() {
         return conf.get();
     }
 }
