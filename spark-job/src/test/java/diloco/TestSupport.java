@@ -18,6 +18,7 @@ import diloco.engine.Engines;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
+import diloco.option.Option;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -133,5 +134,17 @@ public final class TestSupport {
             at += t.length;
         }
         return flat;
+    }
+
+    /** The heads ({@code --flag PLACEHOLDER}) of those {@code options} that {@code help} does not list. */
+    public static List<String> unlisted(String help, List<Option<?>> options) {
+        List<String> missing = new ArrayList<>();
+        for (Option<?> o : options) {
+            String head = "  " + o.flag() + (o.placeholder() == null ? "" : " " + o.placeholder()) + " ";
+            if (!help.contains(head)) {
+                missing.add(head);
+            }
+        }
+        return missing;
     }
 }
