@@ -19,6 +19,7 @@ import diloco.io.FileEntry;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
+import diloco.option.Option;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -154,5 +155,17 @@ public final class TestSupport {
 
         @Override
         public void close() {}
+    }
+
+    /** The heads ({@code --flag PLACEHOLDER}) of those {@code options} that {@code help} does not list. */
+    public static List<String> unlisted(String help, List<Option<?>> options) {
+        List<String> missing = new ArrayList<>();
+        for (Option<?> o : options) {
+            String head = "  " + o.flag() + (o.placeholder() == null ? "" : " " + o.placeholder()) + " ";
+            if (!help.contains(head)) {
+                missing.add(head);
+            }
+        }
+        return missing;
     }
 }

@@ -1,5 +1,12 @@
 package diloco.bench;
 
+import static diloco.bench.BenchOptions.MKL_FAST_PATHS;
+import static diloco.bench.BenchOptions.MODELS;
+import static diloco.bench.BenchOptions.OUT;
+import static diloco.bench.BenchOptions.RUNS;
+import static diloco.bench.BenchOptions.STEPS;
+import static diloco.bench.BenchOptions.THREADS;
+import static diloco.bench.BenchOptions.TORCH;
 import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.CONTEXT;
 import static diloco.config.Options.D_MODEL;
@@ -23,6 +30,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 
+import diloco.bench.BenchOptions.FastPaths;
+import diloco.cli.Command;
+import diloco.cli.CommandLine;
 import diloco.config.TrainConfig;
 import diloco.data.BatchSampler;
 import diloco.data.BatchSource;
@@ -39,9 +49,11 @@ import diloco.model.FlatParameters;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
 import diloco.optim.AdamWState;
+import diloco.option.UserError;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,11 +82,9 @@ import java.util.regex.Pattern;
  *       diloco.bench.Bench --models L2-D96-H4-T64,tiny,small --threads 1,2 --batch-size 16 --steps 30 --out bench.json
  * </pre>
  *
- * A model is a preset name or {@code L<layers>-D<width>-H<heads>-T<context>}. {@code --torch}
- * names the Python to run (default {@code auto}: the first of {@code python3} on the PATH and
- * {@code /usr/bin/python3} that imports torch; {@code none} skips the PyTorch side).
- * {@code --mkl-fast-paths both|on|off} measures this job with and/or without the library that lets
- * libtorch's MKL use its fastest kernels on non-Intel CPUs (default both, when it was built).
+ * Its options ({@code --help}) are those of {@link BenchOptions}: the models (a preset or
+ * {@code L<layers>-D<width>-H<heads>-T<context>}), thread counts, the Python of the PyTorch side,
+ * and whether libtorch's MKL takes its fast paths.
  */
 public final class Bench {
     /** Timed runs per measurement, on both sides; the fastest counts. */
@@ -85,25 +95,40 @@ public final class Bench {
 
     private Bench() {}
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> a = parse(args);
-        String[] threads = a.getOrDefault("--threads", "1," + Runtime.getRuntime().availableProcessors()).split(",");
-        String[] models = a.getOrDefault("--models", "tiny,small").split(",");
-        int batch = Integer.parseInt(a.getOrDefault("--batch-size", "16"));
-        int steps = Integer.parseInt(a.getOrDefault("--steps", "20"));
-        String out = a.getOrDefault("--out", "bench.json");
-        String python = findPython(a.getOrDefault("--torch", "auto"));
-        List<Boolean> fastPaths = fastPathSettings(a.getOrDefault("--mkl-fast-paths", "both"));
-        int runs = Integer.parseInt(a.getOrDefault("--runs", "2"));
+    public static void main(String[] args) {
+        Command.exit(run(args, System.out, System.err));
+    }
+
+    static String help() {
+        return CommandLine.help("Usage: diloco.bench.Bench [options]\n\n"
+                + "Inner-step throughput on this machine: this job's inner step against plain eager PyTorch training\n"
+                + "the same model (torch_inner_step.py, run by a Python that imports torch) and against the\n"
+                + "machine's matmul ceiling, with the time of each phase of a step and the engine operations a step\n"
+                + "calls. Prints tables and writes JSON. No Spark: a worker's compute alone.\n", BenchOptions.all());
+    }
+
+    /** Measures; returns the exit status (0, 2 bad input, 1 failure). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        return Command.run(args, help(), out, err, false, sessions -> {
+            measure(CommandLine.parse(BenchOptions.all(), args), args, out);
+            return 0;
+        });
+    }
+
+    private static void measure(CommandLine.Values a, String[] args, PrintStream out) throws Exception {
+        List<String> models = a.get(MODELS);
+        int batch = a.get(BenchOptions.BATCH_SIZE);
+        int steps = a.get(STEPS);
+        String python = findPython(a.get(TORCH), out);
+        List<Boolean> fastPaths = fastPathSettings(a.get(MKL_FAST_PATHS));
         // key → the fastest measurement of it; the runs interleave both sides, so a slow spell of a
         // shared machine hits them alike
         Map<String, Map<String, Object>> ours = new LinkedHashMap<>();
         Map<String, Map<String, Object>> eager = new LinkedHashMap<>();
         String engineVersion = null;
         String torchVersion = null;
-        for (int run = 0; run < runs; run++) {
-            for (String t : threads) {
-                int n = Integer.parseInt(t.trim());
+        for (int run = 0; run < a.get(RUNS); run++) {
+            for (int n : a.get(THREADS)) {
                 for (boolean fast : fastPaths) {
                     Map<String, Object> child = runChild(a, n, fast);
                     engineVersion = (String) child.get("pytorch");
@@ -115,9 +140,9 @@ public final class Bench {
                 }
                 if (python != null) {
                     for (String model : models) {
-                        Map<String, Object> e = runTorch(python, config(model.trim(), n, batch, steps), n, batch, steps);
+                        Map<String, Object> e = runTorch(python, config(model, n, batch, steps), n, batch, steps);
                         torchVersion = (String) e.get("torch");
-                        keepFastest(eager, model.trim() + "@" + n, e);
+                        keepFastest(eager, model + "@" + n, e);
                     }
                 }
             }
@@ -135,7 +160,7 @@ public final class Bench {
             }
             rows.add(row);
         }
-        printTables(rows, python != null);
+        printTables(rows, python != null, out);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("command", "diloco.bench.Bench " + String.join(" ", args));
         doc.put("date", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
@@ -144,8 +169,8 @@ public final class Bench {
         doc.put("pytorch_djl", engineVersion);
         doc.put("pytorch_eager", torchVersion);
         doc.put("rows", rows);
-        Files.writeString(Path.of(out), Json.pretty(doc));
-        System.out.println("wrote " + out);
+        Files.writeString(Path.of(a.get(OUT)), Json.pretty(doc));
+        out.println("wrote " + a.get(OUT));
     }
 
     private static void keepFastest(Map<String, Map<String, Object>> best, String key, Map<String, Object> m) {
@@ -160,16 +185,16 @@ public final class Bench {
         return Boolean.TRUE.equals(row.get("mkl_fast_paths")) ? "fast" : "default";
     }
 
-    private static void printTables(List<Map<String, Object>> rows, boolean torch) {
-        System.out.printf(Locale.ROOT, "%n%-16s %7s %9s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
+    private static void printTables(List<Map<String, Object>> rows, boolean torch, PrintStream out) {
+        out.printf(Locale.ROOT, "%n%-16s %7s %9s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
                 "MKL paths", "vs PyTorch", "tokens/s", "PyTorch", "ms/step", "GFLOP/s", "ceiling", "of ceiling");
         for (Map<String, Object> r : rows) {
-            System.out.printf(Locale.ROOT, "%-16s %7d %9s %10s %12.0f %12s %9.2f %9.1f %9.1f %9.1f%%%n", r.get("model"),
+            out.printf(Locale.ROOT, "%-16s %7d %9s %10s %12.0f %12s %9.2f %9.1f %9.1f %9.1f%%%n", r.get("model"),
                     r.get("threads"), mkl(r), torch ? String.format(Locale.ROOT, "%.2fx", (Double) r.get("vs_torch")) : "-",
                     r.get("tokens_per_sec"), torch ? String.format(Locale.ROOT, "%.0f", r.get("torch_tokens_per_sec")) : "-",
                     r.get("ms_per_step"), r.get("gflops"), r.get("matmul_gflops"), 100 * (Double) r.get("fraction_of_ceiling"));
         }
-        System.out.printf(Locale.ROOT, "%nms per step by phase (this job | PyTorch eager)%n");
+        out.printf(Locale.ROOT, "%nms per step by phase (this job | PyTorch eager)%n");
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Double> ours = (Map<String, Double>) r.get("phases_ms");
@@ -182,15 +207,15 @@ public final class Bench {
                 line.append(" |");
                 eager.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v.doubleValue())));
             }
-            System.out.println(line);
+            out.println(line);
         }
-        System.out.printf(Locale.ROOT, "%nATen operations per step: this job, all (called from Java) | PyTorch eager, all%n");
+        out.printf(Locale.ROOT, "%nATen operations per step: this job, all (called from Java) | PyTorch eager, all%n");
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Number> ours = (Map<String, Number>) r.get("ops_per_step");
             @SuppressWarnings("unchecked")
             Map<String, Number> eager = (Map<String, Number>) r.get("torch_ops_per_step");
-            System.out.printf(Locale.ROOT, "%-16s %2d thr %-7s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
+            out.printf(Locale.ROOT, "%-16s %2d thr %-7s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
                     mkl(r), ours.get("aten").doubleValue(),
                     ours.get("host").doubleValue(), eager == null ? "-" : String.format(Locale.ROOT, "%6.0f",
                             eager.get("aten").doubleValue()));
@@ -201,18 +226,16 @@ public final class Bench {
      * One JVM per thread count (PyTorch sizes its thread pool once per process) and MKL setting
      * (the fast-paths library is preloaded at process start, or not).
      */
-    private static Map<String, Object> runChild(Map<String, String> a, int threads, boolean fastPaths) throws Exception {
+    private static Map<String, Object> runChild(CommandLine.Values a, int threads, boolean fastPaths) throws Exception {
         Path part = Files.createTempFile("diloco-bench", ".json");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=" + threads,
                 "-cp", System.getProperty("java.class.path"), Bench.class.getName() + "$Child"));
-        for (Map.Entry<String, String> e : a.entrySet()) {
-            if (List.of("--models", "--batch-size", "--steps").contains(e.getKey())) {
-                cmd.add(e.getKey());
-                cmd.add(e.getValue());
-            }
-        }
-        cmd.addAll(List.of("--threads", Integer.toString(threads), "--out", part.toString()));
+        cmd.addAll(MODELS.args(a.get(MODELS)));
+        cmd.addAll(BenchOptions.BATCH_SIZE.args(a.get(BenchOptions.BATCH_SIZE)));
+        cmd.addAll(STEPS.args(a.get(STEPS)));
+        cmd.addAll(THREADS.args(List.of(threads)));
+        cmd.addAll(OUT.args(part.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().remove("LD_PRELOAD");
         if (fastPaths) {
@@ -268,27 +291,23 @@ public final class Bench {
         }
     }
 
-    /** --mkl-fast-paths both|on|off: both (when the library was built) measures each setting. */
-    static List<Boolean> fastPathSettings(String spec) {
+    /** The MKL settings to measure: both (when the library was built) measures each. */
+    static List<Boolean> fastPathSettings(FastPaths spec) {
         boolean built = Files.isRegularFile(fastPathsLibrary());
         switch (spec) {
-            case "off":
+            case OFF:
                 return List.of(false);
-            case "on":
-                if (!built) {
-                    throw new IllegalArgumentException("--mkl-fast-paths on: " + fastPathsLibrary()
-                            + " was not built (it needs a C compiler at build time)");
-                }
+            case ON:
+                UserError.check(built, "%s on: %s was not built (it needs a C compiler at build time)",
+                        MKL_FAST_PATHS.flag(), fastPathsLibrary());
                 return List.of(true);
-            case "both":
-                return built ? List.of(false, true) : List.of(false);
             default:
-                throw new IllegalArgumentException("--mkl-fast-paths is both, on or off, not " + spec);
+                return built ? List.of(false, true) : List.of(false);
         }
     }
 
     /** The Python that runs the PyTorch side, or null for none. */
-    static String findPython(String spec) throws InterruptedException {
+    static String findPython(String spec, PrintStream out) throws InterruptedException {
         if (spec.equals("none")) {
             return null;
         }
@@ -305,10 +324,10 @@ public final class Bench {
             }
         }
         if (spec.equals("auto")) {
-            System.out.println("PyTorch side skipped: no python3 here imports torch (Debian: apt-get install python3-torch)");
+            out.println("PyTorch side skipped: no python3 here imports torch (Debian: apt-get install python3-torch)");
             return null;
         }
-        throw new IllegalArgumentException("--torch " + spec + " cannot import torch");
+        throw new UserError(TORCH.flag() + " " + spec + " cannot import torch");
     }
 
     /** The job's configuration for benchmarking {@code model} (a preset or L-D-H-T). */
@@ -325,21 +344,30 @@ public final class Bench {
         return b.build();
     }
 
-    /** Measures every model at one thread count, in this JVM. */
+    /** Measures every model at one thread count, in this JVM; {@link Bench} starts one per thread count. */
     public static final class Child {
         private Child() {}
 
-        public static void main(String[] args) throws Exception {
-            Map<String, String> a = parse(args);
-            String[] models = a.getOrDefault("--models", "tiny,small").split(",");
-            int threads = Integer.parseInt(a.get("--threads"));
-            int batch = Integer.parseInt(a.getOrDefault("--batch-size", "16"));
-            int steps = Integer.parseInt(a.getOrDefault("--steps", "20"));
+        public static void main(String[] args) {
+            String help = CommandLine.help("Usage: diloco.bench.Bench$Child --threads N --out FILE [options]\n\n"
+                    + "One of Bench's measuring processes: every model at one thread count.\n", BenchOptions.child());
+            Command.exit(Command.run(args, help, System.out, System.err, false, sessions -> {
+                measure(CommandLine.parse(BenchOptions.child(), args));
+                return 0;
+            }));
+        }
+
+        private static void measure(CommandLine.Values a) throws IOException {
+            UserError.check(a.get(THREADS).size() == 1, "%s: one thread count per process, got %s", THREADS.flag(),
+                    THREADS.type().text(a.get(THREADS)));
+            int threads = a.get(THREADS).get(0);
+            int batch = a.get(BenchOptions.BATCH_SIZE);
+            int steps = a.get(STEPS);
             Engine engine = Engines.start(threads);
             double ceiling = matmulGflops(engine);
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (String model : models) {
-                Map<String, Object> row = measure(engine, model.trim(), threads, batch, steps);
+            for (String model : a.get(MODELS)) {
+                Map<String, Object> row = Bench.measure(engine, model, threads, batch, steps);
                 row.put("matmul_gflops", ceiling);
                 row.put("fraction_of_ceiling", (Double) row.get("gflops") / ceiling);
                 rows.add(row);
@@ -349,7 +377,7 @@ public final class Bench {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("pytorch", engine.getVersion());
             doc.put("rows", rows);
-            Files.writeString(Path.of(a.get("--out")), Json.pretty(doc));
+            Files.writeString(Path.of(a.get(OUT)), Json.pretty(doc));
         }
     }
 
@@ -428,13 +456,5 @@ public final class Bench {
             }
             return best;
         }
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            m.put(args[i], args[i + 1]);
-        }
-        return m;
     }
 }

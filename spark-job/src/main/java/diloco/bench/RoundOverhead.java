@@ -8,12 +8,15 @@ import static diloco.config.Options.WORKERS;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.GcInfo;
 
+import diloco.cli.Command;
 import diloco.cli.CommandLine;
 import diloco.cli.Train;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.io.Json;
 import diloco.model.Gpt;
+import diloco.option.Option;
+import diloco.option.UserError;
 import diloco.spark.ResourceCheck;
 import diloco.spark.SparkWorkerPool;
 
@@ -68,20 +71,28 @@ import javax.management.openmbean.CompositeData;
  * (from the collectors' notifications).
  */
 public final class RoundOverhead {
+    /** The JSON file the report goes to; the job's own options follow {@code --}. */
+    static final Option<String> REPORT = Option.text("report").placeholder("FILE").section("Options")
+            .doc("the JSON file to write the report to (required)");
+
     private RoundOverhead() {}
 
-    public static void main(String[] args) throws Exception {
-        String usage = "usage: RoundOverhead --report FILE -- TRAIN-OPTIONS (the training job's options: ./submit.sh train --help)";
-        if (args.length > 0 && ("--help".equals(args[0]) || "-h".equals(args[0]))) {
-            System.out.println(usage);
-            return;
-        }
+    static String help() {
+        return CommandLine.help("Usage: diloco.bench.RoundOverhead --report FILE -- TRAIN-OPTIONS\n\n"
+                + "Runs the training job (TRAIN-OPTIONS, after --: ./submit.sh train --help) in this driver and\n"
+                + "reports, per round, the time of each part of the round that is not a worker's compute and the\n"
+                + "bytes that moved, with the driver's peak heap.\n", List.of(REPORT));
+    }
+
+    public static void main(String[] args) {
+        Command.exit(Command.run(args, help(), System.out, System.err, false, sessions -> measure(args)));
+    }
+
+    /** Runs the job and reports on it; returns the exit status. */
+    static int measure(String[] args) throws Exception {
         int split = Arrays.asList(args).indexOf("--");
-        if (split != 2 || split + 1 >= args.length || !"--report".equals(args[0])) {
-            System.err.println(usage);
-            System.exit(2);
-        }
-        Path report = Path.of(args[1]);
+        UserError.check(split >= 0, "the training job's options follow -- (see --help)");
+        Path report = Path.of(CommandLine.parse(List.of(REPORT), Arrays.copyOfRange(args, 0, split)).required(REPORT));
         String[] train = Arrays.copyOfRange(args, split + 1, args.length);
         TrainConfig cfg = CommandLine.parse(train);
         SparkSession spark = SparkSession.builder().appName("diloco-overhead").getOrCreate();
@@ -94,7 +105,7 @@ public final class RoundOverhead {
         spark.sparkContext().listenerBus().waitUntilEmpty(); // every task's metrics delivered to the listener
         if (rc != 0) {
             spark.stop();
-            System.exit(rc);
+            return rc;
         }
         int parameters = new Gpt(cfg.model()).layout().size();
         boolean onExecutor = ResourceCheck.finalCombineOnExecutor(cfg.get(FINAL_COMBINE), parameters, cfg.get(WORKERS),
@@ -124,6 +135,7 @@ public final class RoundOverhead {
         Files.writeString(report, Json.pretty(doc));
         print(doc, rounds);
         spark.stop();
+        return 0;
     }
 
     /** One round: the job's metrics line and Spark's view of the tasks of that round's job. */

@@ -8,13 +8,20 @@ import diloco.config.TrainConfig;
 import diloco.option.Option;
 import diloco.option.UserError;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The training job's command line, derived from {@link Options}: parsing and {@code --help} read
  * the same table, so they cannot disagree. Option names are a public interface (Airflow DAGs and
- * notebooks use them).
+ * notebooks use them). The other commands and tools (generate, evaluate, the experiments runner,
+ * the benchmarks) parse and document their own tables here too.
  */
 public final class CommandLine {
     private static final int HELP_COLUMN = 38;
@@ -41,32 +48,57 @@ public final class CommandLine {
     }
 
     /** The options given to a command, parsed and checked; defaults for the others. */
-    static final class Values {
-        private final Map<String, Object> given = new java.util.LinkedHashMap<>();
+    public static final class Values {
+        private final Map<String, Object> given = new LinkedHashMap<>();
 
-        <T> T get(Option<T> o) {
+        public <T> T get(Option<T> o) {
             Object v = given.get(o.key());
             return v == null ? o.defaultValue() : o.type().cast(v);
         }
 
         /** A value the command cannot do without; its absence is bad input. */
-        <T> T required(Option<T> o) {
+        public <T> T required(Option<T> o) {
             T v = get(o);
             UserError.check(v != null, "%s is required (see --help)", o.flag());
             return v;
         }
+
+        private void put(Option<?> o, String text) {
+            given.put(o.key(), o.parse(text));
+        }
     }
 
     /** Parses a command's arguments against its options. */
-    static Values parse(java.util.List<Option<?>> options, String[] args) {
-        Values v = new Values();
-        values(options, args, new Sink() {
-            @Override
-            public <T> void accept(Option<T> option, T value) {
-                v.given.put(option.key(), value);
+    public static Values parse(List<Option<?>> options, String[] args) {
+        return split(options, List.of(), args).values();
+    }
+
+    /**
+     * The arguments of a tool that runs another command (the experiments runner runs the job):
+     * {@code values}, the tool's own, parsed and checked; {@code rest}, the other command's, as given
+     * and in their order, for its own parser.
+     */
+    public record Split(Values values, List<String> rest) {}
+
+    /**
+     * Splits {@code args} between two tables: options of {@code options} are parsed and checked,
+     * options of {@code others} (with their values) passed on unparsed. A flag of both tables is the
+     * first's; an argument of neither is an error naming it.
+     */
+    public static Split split(List<Option<?>> options, List<Option<?>> others, String[] args) {
+        Map<String, Option<?>> own = byFlag(options);
+        Map<String, Option<?>> known = byFlag(others);
+        known.putAll(own);
+        Values values = new Values();
+        List<String> rest = new ArrayList<>();
+        for (Given g : read(known, args)) {
+            if (own.containsKey(g.option().flag())) {
+                values.put(g.option(), g.text());
+            } else {
+                rest.addAll(g.args());
             }
-        });
-        return v;
+        }
+        return new Split(values, List.copyOf(rest));
     }
 
     /** Receives each option given, with its parsed and checked value. */
@@ -78,11 +110,23 @@ public final class CommandLine {
      * Parses {@code args} against {@code options}: {@code --name value}, {@code --name=value}, or
      * a bare flag; the last of a repeated option wins. Returns the options given.
      */
-    static java.util.Set<Option<?>> values(java.util.List<Option<?>> options, String[] args, Sink sink) {
-        Map<String, Option<?>> byFlag = new java.util.LinkedHashMap<>();
-        options.forEach(o -> byFlag.put(o.flag(), o));
-        java.util.Set<Option<?>> given = new java.util.LinkedHashSet<>();
+    static Set<Option<?>> values(List<Option<?>> options, String[] args, Sink sink) {
+        Set<Option<?>> given = new LinkedHashSet<>();
+        for (Given g : read(byFlag(options), args)) {
+            set(sink, g.option(), g.text());
+            given.add(g.option());
+        }
+        return given;
+    }
+
+    /** One option as the command line gives it: its value's text, and the arguments that say so. */
+    private record Given(Option<?> option, String text, List<String> args) {}
+
+    /** Reads {@code args} as options of {@code byFlag}, each with its value's text (unparsed). */
+    private static List<Given> read(Map<String, Option<?>> byFlag, String[] args) {
+        List<Given> given = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
+            int first = i;
             String arg = args[i];
             String value = null;
             int eq = arg.indexOf('=');
@@ -103,10 +147,15 @@ public final class CommandLine {
                         o.flag(), o.placeholder());
                 value = args[++i];
             }
-            set(sink, o, value);
-            given.add(o);
+            given.add(new Given(o, value, List.of(Arrays.copyOfRange(args, first, i + 1))));
         }
         return given;
+    }
+
+    private static Map<String, Option<?>> byFlag(List<Option<?>> options) {
+        Map<String, Option<?>> byFlag = new LinkedHashMap<>();
+        options.forEach(o -> byFlag.put(o.flag(), o));
+        return byFlag;
     }
 
     private static <T> void set(Sink sink, Option<T> o, String text) {
@@ -123,7 +172,7 @@ public final class CommandLine {
     }
 
     /** A command's --help: its description, then every option by section, with defaults. */
-    static String help(String description, java.util.List<Option<?>> options) {
+    public static String help(String description, List<Option<?>> options) {
         StringBuilder sb = new StringBuilder(description);
         String section = null;
         for (Option<?> o : options) {

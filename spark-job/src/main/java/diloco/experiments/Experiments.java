@@ -1,16 +1,30 @@
 package diloco.experiments;
 
 import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.EVAL_EVERY;
 import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.OVERWRITE;
 import static diloco.config.Options.RESUME_IF_PRESENT;
+import static diloco.config.Options.SEED;
 import static diloco.config.Options.VALIDATE_ONLY;
 import static diloco.config.Options.VAL_FRACTION;
 import static diloco.config.Options.WORKERS;
+import static diloco.experiments.RunnerOptions.ALLOW_MISSING;
+import static diloco.experiments.RunnerOptions.CHARTS_ONLY;
+import static diloco.experiments.RunnerOptions.NON_IID_KEY;
+import static diloco.experiments.RunnerOptions.PARTITION;
+import static diloco.experiments.RunnerOptions.REFERENCES;
+import static diloco.experiments.RunnerOptions.REPORT_ONLY;
+import static diloco.experiments.RunnerOptions.SEEDS;
+import static diloco.experiments.RunnerOptions.SUITE;
+import static diloco.experiments.RunnerOptions.TOTAL_INNER_STEPS;
 
 import diloco.checkpoint.Checkpoints;
 import diloco.cli.Command;
 import diloco.cli.CommandLine;
+import diloco.config.Options;
 import diloco.config.TrainConfig;
+import diloco.experiments.RunnerOptions.Partition;
 import diloco.io.BuildInfo;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
@@ -40,34 +54,17 @@ import java.util.TreeMap;
  * a suite (then {@code --report-only} draws the report).
  */
 public final class Experiments {
-    static final String USAGE = String.join("\n",
+    private static final String DESCRIPTION = String.join("\n",
             "Usage: diloco.experiments.Experiments --suite NAME --data PATH --out DIR [runner options] [job options]",
             "",
             "Runs a suite of DiLoCo configurations at equal inner steps per worker and writes",
             "DIR/results.md, DIR/results.json and DIR/*.png; each run's own output is in DIR/runs/.",
             "",
-            "Runner options:",
-            "  --suite NAME               table2 | workers | H | outer | drop | pool | compress | smoke",
-            "  --total-inner-steps N      inner steps per worker in every run; rounds = N / H [default: 3000;",
-            "                             smoke: 40]",
-            "  --seeds LIST               comma-separated seeds, each configuration runs once per seed [default: 0]",
-            "  --non-iid-key REGEX        key for non-i.i.d. shards (workers suite), first group of the regex on the",
-            "                             document id [default: ^(\\d{4}), the year of a State of the Union file]",
-            "  --partition I/N            run only the runs i with i mod N = I (share a suite among N processes)",
-            "  --report-only              draw the report from finished runs; run nothing",
-            "  --allow-missing            with --report-only: report the configurations that finished and list",
-            "                             the others as not run (otherwise a missing run is an error)",
-            "  --references DIR           another suite's results (DIR/results.json, e.g. table2's): its 1-worker and",
-            "                             8x-batch rows (seed 0) are drawn as references in this suite's charts",
-            "  --charts-only              redraw DIR's charts from its results.json alone (no runs needed; with",
-            "                             --references); no other option is needed",
-            "  --out DIR                  the suite's directory (required)",
-            "",
             "Job options (see diloco.cli.Train --help) set the base of every run: --data (required), model",
             "(--preset, --layers, ...), --batch-size, --inner-lr, --workers (k, the suite's largest),",
             "--inner-steps (H), ... Each configuration then sets its own --workers/--inner-steps/--rounds",
             "and outer optimizer; --eval-every defaults to rounds/20. The smoke suite, a check of about a",
-            "minute, defaults to --preset tiny --inner-steps 20 --batch-size 8 --inner-lr 3e-3 --warmup-steps 5.",
+            "minute, defaults to " + String.join(" ", RunSpec.args(Suites.defaults("smoke"))) + ".",
             "");
 
     private Experiments() {}
@@ -76,141 +73,84 @@ public final class Experiments {
         Command.exit(run(args, System.out, System.err, true));
     }
 
-    /** Options of the runner itself; everything else goes to the job. */
-    static final class Options {
-        String suite;
-        Integer totalInnerSteps;
-        List<Long> seeds = List.of(0L);
-        String nonIidKey = "^(\\d{4})";
-        int partition = 0;
-        int partitions = 1;
-        boolean reportOnly;
-        boolean allowMissing;
-        boolean chartsOnly;
-        String references;
-        String out;
-        List<String> jobArgs = new ArrayList<>();
+    /** The runner's --help: what it does, then its own options (the job's are diloco.cli.Train's). */
+    static String help() {
+        return CommandLine.help(DESCRIPTION, RunnerOptions.all());
+    }
 
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--suite":
-                        o.suite = value(args, ++i, a);
-                        break;
-                    case "--total-inner-steps":
-                        o.totalInnerSteps = parseInt(value(args, ++i, a), a);
-                        UserError.check(o.totalInnerSteps >= 1, "--total-inner-steps must be >= 1");
-                        break;
-                    case "--seeds":
-                        List<Long> seeds = new ArrayList<>();
-                        for (String s : value(args, ++i, a).split(",")) {
-                            seeds.add((long) parseInt(s.trim(), a));
-                        }
-                        o.seeds = seeds;
-                        break;
-                    case "--non-iid-key":
-                        o.nonIidKey = value(args, ++i, a);
-                        break;
-                    case "--partition":
-                        String[] p = value(args, ++i, a).split("/");
-                        UserError.check(p.length == 2, "--partition must be I/N, e.g. 0/2");
-                        o.partition = parseInt(p[0], a);
-                        o.partitions = parseInt(p[1], a);
-                        UserError.check(o.partitions >= 1 && o.partition >= 0 && o.partition < o.partitions,
-                                "--partition I/N needs 0 <= I < N");
-                        break;
-                    case "--report-only":
-                        o.reportOnly = true;
-                        break;
-                    case "--allow-missing":
-                        o.allowMissing = true;
-                        break;
-                    case "--references":
-                        o.references = value(args, ++i, a);
-                        break;
-                    case "--charts-only":
-                        o.chartsOnly = true;
-                        break;
-                    case "--out":
-                        o.out = value(args, ++i, a);
-                        break;
-                    default:
-                        o.jobArgs.add(a);
-                }
-            }
-            UserError.check(o.out != null, "--out DIR is required");
-            if (o.chartsOnly) {
-                return o;
-            }
-            UserError.check(o.suite != null, "--suite is required (one of %s)", String.join(", ", Suites.NAMES));
-            UserError.check(Suites.NAMES.contains(o.suite), "unknown --suite '%s' (expected one of %s)", o.suite,
-                    String.join(", ", Suites.NAMES));
-            if (o.totalInnerSteps == null) {
-                o.totalInnerSteps = Suites.defaultTotalInnerSteps(o.suite);
-            }
-            List<String> job = new ArrayList<>(Suites.defaultJobArgs(o.suite));
-            job.addAll(o.jobArgs); // the user's options come last and win
-            o.jobArgs = job;
-            UserError.check(!o.allowMissing || o.reportOnly, "--allow-missing applies to --report-only");
-            return o;
-        }
+    /**
+     * What the runner is asked to do: its own options, and the job options every run starts from
+     * (the suite's defaults, then the user's, whose value wins).
+     */
+    record Request(String suite, int totalInnerSteps, List<Long> seeds, String nonIidKey, Partition partition,
+            boolean reportOnly, boolean allowMissing, boolean chartsOnly, String references, String out,
+            List<String> jobArgs) {
 
-        private static String value(String[] args, int i, String name) {
-            UserError.check(i < args.length, "option %s needs a value", name);
-            return args[i];
-        }
-
-        private static int parseInt(String v, String name) {
-            try {
-                return Integer.parseInt(v.trim());
-            } catch (NumberFormatException e) {
-                throw new UserError(name + " expects an integer, got '" + v + "'");
+        /** The runner's options are read by its table, the rest are left to the job's (which checks them). */
+        static Request parse(String[] args) {
+            CommandLine.Split split = CommandLine.split(RunnerOptions.all(), Options.all(), args);
+            CommandLine.Values v = split.values();
+            String out = v.required(RunnerOptions.OUT);
+            String suite = v.get(SUITE);
+            boolean chartsOnly = v.get(CHARTS_ONLY);
+            if (!chartsOnly) {
+                UserError.check(suite != null, "--suite is required (one of %s)", String.join(", ", Suites.NAMES));
+                UserError.check(!v.get(ALLOW_MISSING) || v.get(REPORT_ONLY), "--allow-missing applies to --report-only");
             }
+            Integer given = v.get(TOTAL_INNER_STEPS);
+            // without a suite (--charts-only) there is nothing to plan
+            int total = given != null ? given : suite == null ? 0 : Suites.defaultTotalInnerSteps(suite);
+            List<String> job = new ArrayList<>();
+            if (suite != null) {
+                job.addAll(RunSpec.args(Suites.defaults(suite)));
+            }
+            job.addAll(split.rest()); // the user's options come last and win
+            return new Request(suite, total, v.get(SEEDS), v.get(NON_IID_KEY),
+                    Partition.parse(PARTITION.flag(), v.get(PARTITION)), v.get(REPORT_ONLY), v.get(ALLOW_MISSING),
+                    chartsOnly, v.get(REFERENCES), out, List.copyOf(job));
         }
     }
 
     /** Runs the suite; returns the exit status (0, 2 bad input, 1 failure). Stops Spark only if asked. */
     public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark) {
-        return Command.run(args, USAGE, out, err, stopSpark, sessions -> {
-            Options o = Options.parse(args);
-            if (o.chartsOnly) {
-                return redraw(o, out);
+        return Command.run(args, help(), out, err, stopSpark, sessions -> {
+            Request r = Request.parse(args);
+            if (r.chartsOnly()) {
+                return redraw(r, out);
             }
-            List<String> base = new ArrayList<>(o.jobArgs);
-            TrainConfig baseConfig = CommandLine.parse(withOut(base, o.out)); // validates the job options early
+            List<String> base = r.jobArgs();
+            TrainConfig baseConfig = CommandLine.parse(withOut(base, r.out())); // validates the job options early
             // every run would stop before writing its results, leaving the suite nothing to report
             UserError.check(!baseConfig.get(VALIDATE_ONLY), "--validate-only is an option of diloco.cli.Train, not of experiments");
             UserError.check(baseConfig.get(VAL_FRACTION) > 0, "experiments compare validation loss: --val-fraction must be > 0");
-            List<RunSpec> plan = Suites.plan(o.suite, new Suites.Budget(baseConfig.get(WORKERS), baseConfig.get(INNER_STEPS),
-                    o.totalInnerSteps, baseConfig.get(BATCH_SIZE), o.nonIidKey));
-            out.println("[experiments] suite " + o.suite + ": " + plan.size() + " configurations x " + o.seeds.size()
-                    + " seeds, " + o.totalInnerSteps + " inner steps per worker each");
+            List<RunSpec> plan = Suites.plan(r.suite(), new Suites.Budget(baseConfig.get(WORKERS), baseConfig.get(INNER_STEPS),
+                    r.totalInnerSteps(), baseConfig.get(BATCH_SIZE), r.nonIidKey()));
+            out.println("[experiments] suite " + r.suite() + ": " + plan.size() + " configurations x " + r.seeds().size()
+                    + " seeds, " + r.totalInnerSteps() + " inner steps per worker each");
             out.print(Suites.describe(plan));
             SparkSession spark = sessions.remember(Sessions.forJob("diloco-experiments", baseConfig.faults()));
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             Map<RunSpec, List<RunResult>> results = new LinkedHashMap<>();
             List<String> missing = new ArrayList<>();
             int index = 0;
-            int total = plan.size() * o.seeds.size();
+            int total = plan.size() * r.seeds().size();
             for (RunSpec spec : plan) {
                 List<RunResult> seeds = new ArrayList<>();
-                for (long seed : o.seeds) {
-                    Path dir = new Path(new Path(o.out, "runs"), spec.slug(seed));
-                    List<String> runArgs = runArgs(base, spec, seed, o.totalInnerSteps, dir);
+                for (long seed : r.seeds()) {
+                    Path dir = new Path(new Path(r.out(), "runs"), spec.slug(seed));
+                    List<String> runArgs = runArgs(base, spec, seed, r.totalInnerSteps(), dir);
                     TrainConfig cfg = CommandLine.parse(runArgs.toArray(new String[0]));
                     RunResult done = RunResult.load(files, dir, spec, seed);
-                    boolean mine = index % o.partitions == o.partition && !o.reportOnly;
+                    boolean mine = r.partition().owns(index) && !r.reportOnly();
                     index++;
                     if (done != null && sameConfig(done, cfg)) {
                         out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: finished earlier, reused%n", index, total,
-                                spec.name, seed);
+                                spec.name(), seed);
                     } else if (mine) {
                         // an interrupted run of this very configuration continues from its newest checkpoint
                         boolean resume = interruptedRunOf(spark.sparkContext().hadoopConfiguration(), dir, cfg);
                         out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: diloco.cli.Train %s%s%n", index, total,
-                                spec.name, seed, String.join(" ", runArgs), resume ? " --resume-if-present" : "");
+                                spec.name(), seed, String.join(" ", runArgs), resume ? " " + RESUME_IF_PRESENT.flag() : "");
                         new DiLoCoTrainer(spark, resume ? cfg.with(RESUME_IF_PRESENT, true) : cfg, out).run();
                         done = RunResult.load(files, dir, spec, seed);
                     }
@@ -220,49 +160,50 @@ public final class Experiments {
                         seeds.add(done);
                     }
                 }
-                if (!seeds.isEmpty() || !o.allowMissing) {
+                if (!seeds.isEmpty() || !r.allowMissing()) {
                     results.put(spec, seeds);
                 }
             }
-            if (!missing.isEmpty() && !o.allowMissing) {
-                UserError.check(!o.reportOnly, "--report-only: runs not finished yet: %s (--allow-missing reports the others)",
+            if (!missing.isEmpty() && !r.allowMissing()) {
+                UserError.check(!r.reportOnly(), "--report-only: runs not finished yet: %s (--allow-missing reports the others)",
                         String.join(", ", missing));
                 out.println("[experiments] this partition is done; other partitions still owe: " + String.join(", ", missing)
                         + " (then run again with --report-only)");
                 return 0;
             }
-            UserError.check(!results.isEmpty(), "--report-only: no run of suite %s has finished in %s", o.suite, o.out);
-            writeReport(files, o, args, results, missing, out);
+            UserError.check(!results.isEmpty(), "--report-only: no run of suite %s has finished in %s", r.suite(), r.out());
+            writeReport(files, r, args, results, missing, out);
             return 0;
         });
     }
 
     /** --charts-only: the charts of OUT/results.json, drawn again (e.g. after a change to how charts are drawn). */
-    private static int redraw(Options o, PrintStream out) throws IOException {
+    private static int redraw(Request r, PrintStream out) throws IOException {
         HadoopFiles files = new HadoopFiles(new org.apache.hadoop.conf.Configuration());
-        Map<String, Object> results = references(files, o.out);
-        for (Map.Entry<String, byte[]> chart : SuiteCharts.draw(results, references(files, o.references)).entrySet()) {
-            files.write(new Path(o.out, chart.getKey()), s -> s.write(chart.getValue()));
-            out.println("[experiments] drew " + new Path(o.out, chart.getKey()));
+        Map<String, Object> results = references(files, r.out());
+        for (Map.Entry<String, byte[]> chart : SuiteCharts.draw(results, references(files, r.references())).entrySet()) {
+            files.write(new Path(r.out(), chart.getKey()), s -> s.write(chart.getValue()));
+            out.println("[experiments] drew " + new Path(r.out(), chart.getKey()));
         }
         return 0;
     }
 
+    /** The job's command line for one run: the base, the configuration's settings, the seed, the run's directory. */
     static List<String> runArgs(List<String> base, RunSpec spec, long seed, int totalInnerSteps, Path dir) {
         List<String> a = new ArrayList<>(base);
-        a.addAll(spec.args);
-        a.addAll(List.of("--seed", Long.toString(seed)));
-        if (!base.contains("--eval-every")) {
-            int h = Integer.parseInt(spec.args.get(spec.args.indexOf("--inner-steps") + 1));
-            a.addAll(List.of("--eval-every", Integer.toString(Suites.evalEvery(totalInnerSteps / h))));
+        a.addAll(spec.args());
+        a.addAll(SEED.args(seed));
+        if (!base.contains(EVAL_EVERY.flag())) {
+            a.addAll(EVAL_EVERY.args(Suites.evalEvery(totalInnerSteps / spec.get(INNER_STEPS))));
         }
-        a.addAll(List.of("--out", dir.toString(), "--overwrite"));
+        a.addAll(Options.OUT.args(dir.toString()));
+        a.addAll(OVERWRITE.args(true));
         return a;
     }
 
     private static String[] withOut(List<String> base, String out) {
         List<String> a = new ArrayList<>(base);
-        a.addAll(List.of("--out", out));
+        a.addAll(Options.OUT.args(out));
         return a.toArray(new String[0]);
     }
 
@@ -314,7 +255,7 @@ public final class Experiments {
         return Json.parseObject(new String(files.read(p), java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    private static void writeReport(HadoopFiles files, Options o, String[] args, Map<RunSpec, List<RunResult>> results,
+    private static void writeReport(HadoopFiles files, Request r, String[] args, Map<RunSpec, List<RunResult>> results,
             List<String> missing, PrintStream out) throws IOException {
         List<Report.Row> rows = new ArrayList<>();
         results.forEach((spec, seeds) -> rows.add(new Report.Row(spec, seeds)));
@@ -326,22 +267,22 @@ public final class Experiments {
                 ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                         .getTotalMemorySize() / (double) (1L << 30),
                 System.getProperty("os.arch"), System.getProperty("java.version")));
-        provenance.put("seeds", o.seeds.toString());
+        provenance.put("seeds", r.seeds().toString());
         if (!missing.isEmpty()) {
             provenance.put("not_run", String.join(", ", missing));
         }
         provenance.put("written_at", Instant.now().toString());
-        Path dir = new Path(o.out);
-        files.writeString(new Path(dir, "results.md"), Report.markdown(o.suite, rows, provenance));
-        files.writeString(new Path(dir, "results.json"), Json.pretty(Report.json(o.suite, rows, provenance)));
+        Path dir = new Path(r.out());
+        files.writeString(new Path(dir, "results.md"), Report.markdown(r.suite(), rows, provenance));
+        files.writeString(new Path(dir, "results.json"), Json.pretty(Report.json(r.suite(), rows, provenance)));
 
         // the charts read the report as it is on disk: a redraw from the file gives the same pictures
-        Map<String, Object> json = Json.parseObjectUnchecked(Json.line(Report.json(o.suite, rows, provenance)));
-        for (Map.Entry<String, byte[]> chart : SuiteCharts.draw(json, references(files, o.references)).entrySet()) {
+        Map<String, Object> json = Json.parseObjectUnchecked(Json.line(Report.json(r.suite(), rows, provenance)));
+        for (Map.Entry<String, byte[]> chart : SuiteCharts.draw(json, references(files, r.references())).entrySet()) {
             files.write(new Path(dir, chart.getKey()), s -> s.write(chart.getValue()));
         }
         out.println("[experiments] wrote " + new Path(dir, "results.md") + ", results.json and charts");
-        out.print(Report.markdown(o.suite, rows, provenance));
+        out.print(Report.markdown(r.suite(), rows, provenance));
     }
 
 }

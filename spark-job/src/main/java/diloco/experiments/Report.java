@@ -72,7 +72,7 @@ final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("# Suite `").append(suite).append("`\n\n");
         provenance.forEach((k, v) -> sb.append("- ").append(k).append(": `").append(v).append("`\n"));
-        sb.append("- baseline: ").append(base.spec.name).append("; validation loss in nats per byte, perplexity per byte;")
+        sb.append("- baseline: ").append(base.spec.name()).append("; validation loss in nats per byte, perplexity per byte;")
                 .append(" ± is half the range over seeds\n\n");
         sb.append("| configuration | k | H | batch | rounds | val loss | ppl | vs baseline | inner steps/worker | tokens | communicated | vs data parallel | wall time |\n");
         sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
@@ -82,7 +82,7 @@ final class Report {
                     : String.format(Locale.ROOT, "%.4f", r.meanLoss());
             double rel = (r.ppl() - base.ppl()) / base.ppl() * 100;
             sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %s | %.3f | %s | %,d | %,d | %s | %s | %s |%n",
-                    r.spec.name, f.intConfig("workers"), f.intConfig("inner_steps"), f.intConfig("batch_size"),
+                    r.spec.name(), f.intConfig("workers"), f.intConfig("inner_steps"), f.intConfig("batch_size"),
                     f.intConfig("rounds"), loss, r.ppl(), r == base ? "—" : String.format(Locale.ROOT, "%+.2f%%", rel),
                     f.innerStepsPerWorker(), f.tokens(), bytes(f.bytesCommunicated()),
                     f.bytesCommunicated() == 0 ? "0" : String.format(Locale.ROOT, "%.3g×", f.communicationVsDataParallel()),
@@ -96,12 +96,12 @@ final class Report {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("suite", suite);
         doc.putAll(provenance);
-        doc.put("baseline", base.spec.name);
+        doc.put("baseline", base.spec.name());
         List<Map<String, Object>> out = new ArrayList<>();
         for (Row r : rows) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", r.spec.name);
-            m.put("series", r.spec.series);
+            m.put("name", r.spec.name());
+            m.put("series", r.spec.series());
             m.put("final_val_loss_mean", r.meanLoss());
             m.put("final_val_loss_spread", r.spread());
             m.put("final_val_ppl", r.ppl());

@@ -82,11 +82,11 @@ public final class RunResult {
 
     /** Bytes a row communicates, by its communication model. */
     long bytesCommunicated() {
-        switch (spec.communication) {
+        switch (spec.communication()) {
             case NONE:
                 return 0;
             case DATA_PARALLEL:
-                return dataParallelBytes(spec.equivalentWorkers);
+                return dataParallelBytes(spec.equivalentWorkers());
             default:
                 long b = 0;
                 for (Map<String, Object> m : metrics) {
@@ -107,7 +107,7 @@ public final class RunResult {
     /** Communication relative to data parallelism with this row's own number of workers; 0 alone. */
     double communicationVsDataParallel() {
         long bytes = bytesCommunicated();
-        return bytes == 0 ? 0 : (double) bytes / dataParallelBytes(spec.equivalentWorkers);
+        return bytes == 0 ? 0 : (double) bytes / dataParallelBytes(spec.equivalentWorkers());
     }
 
     /** (inner steps per worker, validation loss) points, with the initial model at step 0. */
@@ -129,7 +129,7 @@ public final class RunResult {
 
     Map<String, Object> summary() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", spec.name);
+        m.put("name", spec.name());
         m.put("seed", seed);
         m.put("workers", intConfig("workers"));
         m.put("inner_steps", intConfig("inner_steps"));
@@ -141,10 +141,10 @@ public final class RunResult {
         m.put("tokens", tokens());
         m.put("bytes_communicated", bytesCommunicated());
         m.put("communication_vs_data_parallel", communicationVsDataParallel());
-        m.put("communication_model", spec.communication.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("communication_model", spec.communication().name().toLowerCase(java.util.Locale.ROOT));
         m.put("sec_total", secTotal());
         m.put("validation_curve", validationCurve());
-        m.put("args", spec.args);
+        m.put("args", spec.args());
         return m;
     }
 }

@@ -1,6 +1,28 @@
 package diloco.experiments;
 
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.DROP_PROBABILITY;
+import static diloco.config.Options.INNER_LR;
+import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.OUTER_EPS;
+import static diloco.config.Options.OUTER_GRAD_DTYPE;
+import static diloco.config.Options.OUTER_GRAD_PRUNE;
+import static diloco.config.Options.OUTER_LR;
+import static diloco.config.Options.OUTER_MOMENTUM;
+import static diloco.config.Options.OUTER_OPTIMIZER;
+import static diloco.config.Options.POOL_SCHEDULE;
+import static diloco.config.Options.PRESET;
+import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.SHARD_BY;
+import static diloco.config.Options.WARMUP_STEPS;
+import static diloco.config.Options.WORKERS;
+import static diloco.experiments.RunSpec.Setting.of;
+import static diloco.experiments.RunSpec.Setting.written;
+
+import diloco.codec.OuterGradDtype;
 import diloco.experiments.RunSpec.Communication;
+import diloco.experiments.RunSpec.Setting;
+import diloco.optim.OuterOptimizerKind;
 import diloco.option.UserError;
 
 import java.util.ArrayList;
@@ -15,16 +37,25 @@ import java.util.Locale;
 public final class Suites {
     public static final List<String> NAMES = List.of("table2", "workers", "H", "outer", "drop", "pool", "compress", "smoke");
 
+    /** FedAvg's outer step (SGD, lr 1, no momentum): with one worker, plain AdamW training. */
+    private static final List<Setting<?>> FEDAVG = List.of(of(OUTER_OPTIMIZER, OuterOptimizerKind.SGD),
+            written(OUTER_LR, "1"), written(OUTER_MOMENTUM, "0"));
+
     private Suites() {}
+
+    /** Checks a suite's name, given as option {@code name}: one of {@link #NAMES}. */
+    static void checkName(String name, String suite) {
+        UserError.check(NAMES.contains(suite), "unknown %s '%s' (expected one of %s)", name, suite, String.join(", ", NAMES));
+    }
 
     /**
      * Job options a suite starts from, before the user's (whose value wins where both set one):
      * the smoke suite is a check of minutes, so it trains the tiny model briefly unless told otherwise.
      */
-    public static List<String> defaultJobArgs(String suite) {
+    public static List<Setting<?>> defaults(String suite) {
         return suite.equals("smoke")
-                ? List.of("--preset", "tiny", "--inner-steps", "20", "--batch-size", "8", "--inner-lr", "3e-3",
-                        "--warmup-steps", "5")
+                ? List.of(of(PRESET, "tiny"), of(INNER_STEPS, 20), of(BATCH_SIZE, 8), written(INNER_LR, "3e-3"),
+                        of(WARMUP_STEPS, 5))
                 : List.of();
     }
 
@@ -34,32 +65,18 @@ public final class Suites {
     }
 
     /** What the suites are planned from. */
-    public static final class Budget {
-        final int workers;
-        final int innerSteps;
-        final int totalInnerSteps;
-        final int batchSize;
-        final String nonIidKey;
-
-        public Budget(int workers, int innerSteps, int totalInnerSteps, int batchSize, String nonIidKey) {
-            this.workers = workers;
-            this.innerSteps = innerSteps;
-            this.totalInnerSteps = totalInnerSteps;
-            this.batchSize = batchSize;
-            this.nonIidKey = nonIidKey;
-        }
-    }
+    public record Budget(int workers, int innerSteps, int totalInnerSteps, int batchSize, String nonIidKey) {}
 
     public static List<RunSpec> plan(String suite, Budget b) {
-        int k = b.workers;
-        int n = b.totalInnerSteps;
+        int k = b.workers();
+        int n = b.totalInnerSteps();
         List<RunSpec> runs = new ArrayList<>();
         switch (suite) {
             case "table2": {
                 // the paper's Table 2 at equal inner steps: the largest H ≤ --inner-steps that gives ≥ 10 rounds
-                int h = Math.max(1, Math.min(b.innerSteps, n / 10));
-                runs.add(single("1 worker", h, n, b.batchSize, Communication.NONE, 1));
-                runs.add(single("1 worker, " + k + "x batch", h, n, k * b.batchSize, Communication.DATA_PARALLEL, k));
+                int h = Math.max(1, Math.min(b.innerSteps(), n / 10));
+                runs.add(single("1 worker", h, n, b.batchSize(), Communication.NONE, 1));
+                runs.add(single("1 worker, " + k + "x batch", h, n, k * b.batchSize(), Communication.DATA_PARALLEL, k));
                 runs.add(diloco("DiLoCo k=" + k + ", H=" + h, "DiLoCo", k, k, h, n));
                 return runs;
             }
@@ -67,11 +84,8 @@ public final class Suites {
                 for (String series : new String[] {"i.i.d.", "non-i.i.d."}) {
                     // one worker sees all data either way: k=1 is only run once, as the baseline
                     for (int w = series.equals("i.i.d.") ? 1 : 2; w <= k; w *= 2) {
-                        RunSpec r = diloco("k=" + w + " " + series, series, w, w, b.innerSteps, n);
-                        if (series.equals("non-i.i.d.")) {
-                            r = with(r, "--shard-by", b.nonIidKey);
-                        }
-                        runs.add(r);
+                        RunSpec r = diloco("k=" + w + " " + series, series, w, w, b.innerSteps(), n);
+                        runs.add(series.equals("non-i.i.d.") ? r.with(List.of(of(SHARD_BY, b.nonIidKey()))) : r);
                     }
                 }
                 return runs;
@@ -83,68 +97,62 @@ public final class Suites {
                 }
                 return runs;
             case "outer":
-                runs.add(diloco("Nesterov lr 0.7 mu 0.9", "outer", Double.NaN, k, b.innerSteps, n,
-                        "--outer-optimizer", "nesterov", "--outer-lr", "0.7", "--outer-momentum", "0.9"));
-                runs.add(diloco("SGD lr 1 (FedAvg)", "outer", Double.NaN, k, b.innerSteps, n,
-                        "--outer-optimizer", "sgd", "--outer-lr", "1", "--outer-momentum", "0"));
-                runs.add(diloco("Adam lr 0.1 eps 0.1", "outer", Double.NaN, k, b.innerSteps, n,
-                        "--outer-optimizer", "adam", "--outer-lr", "0.1", "--outer-eps", "0.1"));
+                runs.add(diloco("Nesterov lr 0.7 mu 0.9", "outer", Double.NaN, k, b.innerSteps(), n,
+                        of(OUTER_OPTIMIZER, OuterOptimizerKind.NESTEROV), of(OUTER_LR, 0.7f), of(OUTER_MOMENTUM, 0.9f)));
+                runs.add(diloco("SGD lr 1 (FedAvg)", "outer", Double.NaN, k, b.innerSteps(), n).with(FEDAVG));
+                runs.add(diloco("Adam lr 0.1 eps 0.1", "outer", Double.NaN, k, b.innerSteps(), n,
+                        of(OUTER_OPTIMIZER, OuterOptimizerKind.ADAM), of(OUTER_LR, 0.1f), of(OUTER_EPS, 0.1f)));
                 return runs;
             case "drop":
                 for (double p : new double[] {0, 0.1, 0.3, 0.5}) {
-                    runs.add(diloco("drop " + p, "DiLoCo k=" + k, p, k, b.innerSteps, n,
-                            "--drop-probability", Double.toString(p)));
+                    // written as Double.toString writes it ("0.0"), as the suite always has
+                    runs.add(diloco("drop " + p, "DiLoCo k=" + k, p, k, b.innerSteps(), n,
+                            written(DROP_PROBABILITY, Double.toString(p))));
                 }
                 return runs;
             case "pool": {
                 int low = Math.max(1, k / 4);
-                runs.add(diloco("constant " + Math.max(1, k / 2), "pool", Double.NaN, k, b.innerSteps, n,
-                        "--pool-schedule", "constant:" + Math.max(1, k / 2)));
-                runs.add(diloco("ramp up " + low + " to " + k, "pool", Double.NaN, k, b.innerSteps, n,
-                        "--pool-schedule", "ramp:" + low + ":" + k));
-                runs.add(diloco("ramp down " + k + " to " + low, "pool", Double.NaN, k, b.innerSteps, n,
-                        "--pool-schedule", "ramp:" + k + ":" + low));
+                runs.add(diloco("constant " + Math.max(1, k / 2), "pool", Double.NaN, k, b.innerSteps(), n,
+                        of(POOL_SCHEDULE, "constant:" + Math.max(1, k / 2))));
+                runs.add(diloco("ramp up " + low + " to " + k, "pool", Double.NaN, k, b.innerSteps(), n,
+                        of(POOL_SCHEDULE, "ramp:" + low + ":" + k)));
+                runs.add(diloco("ramp down " + k + " to " + low, "pool", Double.NaN, k, b.innerSteps(), n,
+                        of(POOL_SCHEDULE, "ramp:" + k + ":" + low)));
                 return runs;
             }
             case "compress": // the outer gradients' number format: fp32 (as sent so far), bf16, int8; then pruned fp32
-                for (String dtype : new String[] {"fp32", "bf16", "int8"}) {
-                    runs.add(diloco("DiLoCo k=" + k + ", " + dtype, "compress", Double.NaN, k, b.innerSteps, n,
-                            "--outer-grad-dtype", dtype));
+                for (OuterGradDtype dtype : List.of(OuterGradDtype.FP32, OuterGradDtype.BF16, OuterGradDtype.INT8)) {
+                    Setting<OuterGradDtype> format = of(OUTER_GRAD_DTYPE, dtype);
+                    runs.add(diloco("DiLoCo k=" + k + ", " + format.text(), "compress", Double.NaN, k, b.innerSteps(), n,
+                            format));
                 }
                 for (int percent : new int[] {25, 50, 75}) {
                     runs.add(diloco("DiLoCo k=" + k + ", fp32, " + percent + "% pruned", "compress", Double.NaN, k,
-                            b.innerSteps, n, "--outer-grad-prune", Double.toString(percent / 100.0)));
+                            b.innerSteps(), n, of(OUTER_GRAD_PRUNE, percent / 100.0)));
                 }
                 return runs;
             case "smoke": {
-                int h = Math.max(1, Math.min(b.innerSteps, n / 2));
-                runs.add(single("1 worker", h, n, b.batchSize, Communication.NONE, 1));
+                int h = Math.max(1, Math.min(b.innerSteps(), n / 2));
+                runs.add(single("1 worker", h, n, b.batchSize(), Communication.NONE, 1));
                 runs.add(diloco("DiLoCo k=2, H=" + h, "DiLoCo", 2, 2, h, n));
                 return runs;
             }
             default:
-                throw new UserError("unknown --suite '" + suite + "' (expected one of " + String.join(", ", NAMES) + ")");
+                checkName("--suite", suite);
+                throw new IllegalStateException("suite " + suite + " has no plan");
         }
     }
 
     /** One worker training alone, as plain AdamW: FedAvg with k=1 is the identity outer step. */
     private static RunSpec single(String name, int h, int total, int batch, Communication comm, int equivalent) {
-        return new RunSpec(name, "baseline", 1, List.of("--workers", "1", "--inner-steps", Integer.toString(h),
-                "--rounds", Integer.toString(total / h), "--batch-size", Integer.toString(batch),
-                "--outer-optimizer", "sgd", "--outer-lr", "1", "--outer-momentum", "0"), comm, equivalent);
+        return new RunSpec(name, "baseline", 1, List.of(of(WORKERS, 1), of(INNER_STEPS, h), of(ROUNDS, total / h),
+                of(BATCH_SIZE, batch)), comm, equivalent).with(FEDAVG);
     }
 
-    private static RunSpec diloco(String name, String series, double x, int k, int h, int total, String... extra) {
-        List<String> args = new ArrayList<>(List.of("--workers", Integer.toString(k), "--inner-steps",
-                Integer.toString(h), "--rounds", Integer.toString(total / h)));
-        args.addAll(List.of(extra));
-        return new RunSpec(name, series, x, args, k == 1 ? Communication.NONE : Communication.DILOCO, k);
-    }
-
-    private static RunSpec with(RunSpec r, String... extra) {
-        List<String> args = new ArrayList<>(r.args);
-        args.addAll(List.of(extra));
-        return new RunSpec(r.name, r.series, r.x, args, r.communication, r.equivalentWorkers);
+    private static RunSpec diloco(String name, String series, double x, int k, int h, int total, Setting<?>... extra) {
+        List<Setting<?>> settings = new ArrayList<>(List.of(of(WORKERS, k), of(INNER_STEPS, h), of(ROUNDS, total / h)));
+        settings.addAll(List.of(extra));
+        return new RunSpec(name, series, x, settings, k == 1 ? Communication.NONE : Communication.DILOCO, k);
     }
 
     /** Validation points per run: about 20, at the same inner-step positions when H divides total/20. */
@@ -155,7 +163,7 @@ public final class Suites {
     static String describe(List<RunSpec> runs) {
         StringBuilder sb = new StringBuilder();
         for (RunSpec r : runs) {
-            sb.append(String.format(Locale.ROOT, "  %-28s %s%n", r.name, String.join(" ", r.args)));
+            sb.append(String.format(Locale.ROOT, "  %-28s %s%n", r.name(), String.join(" ", r.args())));
         }
         return sb.toString();
     }

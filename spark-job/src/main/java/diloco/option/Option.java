@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * One knob of a DiLoCo run, defined once: its key, type, default, documentation and check. The
@@ -158,6 +160,17 @@ public final class Option<T> implements Serializable {
         return value;
     }
 
+    /**
+     * The arguments that give this option {@code value} on a command line: its flag and the value's
+     * text; a switch alone (nothing when off).
+     */
+    public List<String> args(T value) {
+        if (type.isFlag()) {
+            return Boolean.TRUE.equals(value) ? List.of(flag()) : List.of();
+        }
+        return List.of(flag(), type.text(value));
+    }
+
     @Override
     public String toString() {
         return flag();
@@ -193,6 +206,11 @@ public final class Option<T> implements Serializable {
 
     public static <E extends Enum<E>> Builder<E> choice(String key, Class<E> values) {
         return new Builder<>(key, Type.enumOf(values));
+    }
+
+    /** Comma-separated values of one type ({@code 0,1,2}); give it a placeholder. */
+    public static <E> Builder<List<E>> list(String key, Type<E> element) {
+        return new Builder<>(key, Type.listOf(element));
     }
 
     /** Fluent definition of an option; {@link #doc(String)} ends it. */
@@ -409,6 +427,39 @@ public final class Option<T> implements Serializable {
                 throw new UserError("a finite number is expected, got '" + s + "'");
             }
             return n;
+        }
+
+        @SuppressWarnings("unchecked")
+        static <E> Type<List<E>> listOf(Type<E> element) {
+            return new Type<>((Class<List<E>>) (Class<?>) List.class) {
+                @Override
+                List<E> parseText(String s) {
+                    return each(s, element::parseText);
+                }
+
+                @Override
+                public List<E> parse(String name, String s) {
+                    return each(s, part -> element.parse(name, part)); // the error names the bad element
+                }
+
+                private List<E> each(String s, Function<String, E> parse) {
+                    List<E> values = new ArrayList<>();
+                    for (String part : s.split(",", -1)) {
+                        values.add(parse.apply(part.trim()));
+                    }
+                    return List.copyOf(values);
+                }
+
+                @Override
+                public String text(List<E> v) {
+                    return v.stream().map(element::text).collect(Collectors.joining(","));
+                }
+
+                @Override
+                public Object record(List<E> v) {
+                    return v.stream().map(element::record).toList();
+                }
+            };
         }
 
         static <E extends Enum<E>> Type<E> enumOf(Class<E> values) {

@@ -53,7 +53,7 @@ class SuitesTest {
         assertEquals(16, one.get(BATCH_SIZE));
         assertEquals(1, batch.get(WORKERS));
         assertEquals(8 * 16, batch.get(BATCH_SIZE));
-        assertEquals(RunSpec.Communication.DATA_PARALLEL, runs.get(1).communication);
+        assertEquals(RunSpec.Communication.DATA_PARALLEL, runs.get(1).communication());
         assertEquals(8, diloco.get(WORKERS));
         assertEquals(50, diloco.get(INNER_STEPS));
         assertEquals(60, diloco.get(ROUNDS));
@@ -117,6 +117,23 @@ class SuitesTest {
             pools.add(c.get(POOL_SCHEDULE));
         }
         assertEquals(List.of("constant:4", "ramp:2:8", "ramp:8:2"), pools);
+    }
+
+    /** Settings are typed, and written as the suites always wrote them: commands and results.json keep their form. */
+    @Test
+    void settingsKeepTheirWrittenForm() {
+        RunSpec fedAvg = Suites.plan("outer", BUDGET).get(1);
+        assertEquals(List.of("--workers", "8", "--inner-steps", "50", "--rounds", "60", "--outer-optimizer", "sgd",
+                "--outer-lr", "1", "--outer-momentum", "0"), fedAvg.args());
+        assertEquals(1f, fedAvg.get(OUTER_LR));
+        assertEquals(OuterOptimizerKind.SGD, fedAvg.get(OUTER_OPTIMIZER));
+        assertEquals(null, fedAvg.get(DROP_PROBABILITY), "not set: the base's value holds");
+        RunSpec noDrop = Suites.plan("drop", BUDGET).get(0);
+        assertEquals(List.of("--drop-probability", "0.0"), noDrop.args().subList(6, 8));
+        assertEquals(0.0, noDrop.get(DROP_PROBABILITY));
+        assertEquals(List.of("--preset", "tiny", "--inner-steps", "20", "--batch-size", "8", "--inner-lr", "3e-3",
+                "--warmup-steps", "5"), RunSpec.args(Suites.defaults("smoke")));
+        assertEquals("diloco-k-8-fp32-seed0", Suites.plan("compress", BUDGET).get(0).slug(0), "named by the format's text");
     }
 
     @Test

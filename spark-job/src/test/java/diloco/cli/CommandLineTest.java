@@ -1,0 +1,49 @@
+package diloco.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.option.Option;
+import diloco.option.UserError;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+/** Arguments split between two tables: a tool's own, parsed, and the command's it runs, passed on as given. */
+class CommandLineTest {
+    private static final Option<String> NAME = Option.text("name").placeholder("N").section("Tool").doc("a name");
+    private static final Option<Boolean> LOUD = Option.flag("loud").section("Tool").doc("a switch");
+    private static final Option<Integer> COUNT = Option.integer("count").placeholder("N").byDefault(1)
+            .check(Option.Check.atLeast(1)).section("Command").doc("a count");
+    private static final Option<String> COMMAND_NAME = Option.text("name").placeholder("N").section("Command")
+            .doc("the command's name");
+
+    private static CommandLine.Split split(String... args) {
+        return CommandLine.split(List.of(NAME, LOUD), List.of(COUNT, COMMAND_NAME), args);
+    }
+
+    @Test
+    void theFirstTablesOptionsAreParsedAndTheOthersPassedOnInOrder() {
+        CommandLine.Split s = split("--count", "0", "--name=x", "--loud", "--count=4");
+        assertEquals("x", s.values().get(NAME), "a flag of both tables is the first's");
+        assertTrue(s.values().get(LOUD));
+        assertEquals(List.of("--count", "0", "--count=4"), s.rest(), "unparsed: the command's parser checks them");
+        assertEquals(List.of(), split("--loud").rest());
+        assertEquals(1, CommandLine.parse(List.of(COUNT), new String[0]).get(COUNT), "the default when not given");
+    }
+
+    @Test
+    void anArgumentOfNeitherTableIsAnErrorNamingIt() {
+        assertEquals("unknown option --size (see --help)",
+                assertThrows(UserError.class, () -> split("--loud", "--size", "3")).getMessage());
+        assertEquals("unexpected argument 'x' (options start with --; see --help)",
+                assertThrows(UserError.class, () -> split("--count", "2", "x")).getMessage());
+        assertEquals("option --count needs a value (N)",
+                assertThrows(UserError.class, () -> split("--count", "--loud")).getMessage());
+        assertEquals("unknown option --name (see --help)",
+                assertThrows(UserError.class, () -> CommandLine.parse(List.of(COUNT), new String[] {"--name", "x"}))
+                        .getMessage(), "one table: everything is its own");
+    }
+}
