@@ -193,7 +193,8 @@ public final class Experiments {
         List<String> a = new ArrayList<>(base);
         a.addAll(spec.args());
         a.addAll(SEED.args(seed));
-        if (!base.contains(EVAL_EVERY.flag())) {
+        String flag = EVAL_EVERY.flag();
+        if (base.stream().noneMatch(arg -> arg.equals(flag) || arg.startsWith(flag + "="))) { // --eval-every N or =N
             a.addAll(EVAL_EVERY.args(Suites.evalEvery(totalInnerSteps / spec.get(INNER_STEPS))));
         }
         a.addAll(Options.OUT.args(dir.toString()));

@@ -70,6 +70,18 @@ class SuitesTest {
         assertEquals(10, shortRun.get(ROUNDS));
     }
 
+    /** The user's --eval-every wins over the runner's default, written either way. */
+    @Test
+    void aGivenEvalEveryIsKept() {
+        RunSpec r = Suites.plan("table2", BUDGET).get(2);
+        for (List<String> given : List.of(List.of("--eval-every", "5"), List.of("--eval-every=5"))) {
+            List<String> base = new ArrayList<>(List.of("--data", "/d"));
+            base.addAll(given);
+            List<String> args = Experiments.runArgs(base, r, 7, 3000, new Path("/o"));
+            assertEquals(5, CommandLine.parse(args.toArray(new String[0])).get(EVAL_EVERY), String.join(" ", args));
+        }
+    }
+
     @Test
     void workersIidAndNonIid() {
         List<RunSpec> runs = Suites.plan("workers", BUDGET);
