@@ -21,7 +21,7 @@ class DocsTest {
         assertTrue(begin >= 0 && end > begin, "README has the help markers");
         String block = text.substring(text.indexOf("```\n", begin) + 4, text.lastIndexOf("\n```", end) + 1);
         assertEquals(CommandLine.help(), block,
-                "README options differ from --help: regenerate the block between the HELP markers");
+                "README options differ from --help: run dev/regen-help.sh");
     }
 
     /** The README's Java example is the code ReadmeExampleTest runs. */
