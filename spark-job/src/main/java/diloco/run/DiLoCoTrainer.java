@@ -189,12 +189,14 @@ public final class DiLoCoTrainer {
                     cfg.communication(), cfg.faults());
             try (WorkerPool workers = new SparkWorkerPool(sc, data, workerSettings, states, freeStates)) {
                 LoopEnd end = loop(cfg, workers, outer, out, checkpoints, model, data, runInfo, started).run(theta, state);
-                if (end.ending() == LoopEnd.Ending.STOPPED) {
+                LoopState last = end.state();
+                boolean stopped = end.ending() == LoopEnd.Ending.STOPPED;
+                if (stopped) {
                     log.say("stopped on request after round %d; checkpoint round %d in %s; rerun with --resume to continue",
-                            end.state().round(), end.state().checkpointRound(), out.dir());
+                            last.round(), last.checkpointRound(), out.dir());
                 }
-                return new Result(theta, end.state().initialValLoss(), end.state().lastValLoss(), end.state().metrics(),
-                        end.ending() == LoopEnd.Ending.STOPPED, end.state().round(), outDir.toString(), data.stats, false);
+                return new Result(theta, last.initialValLoss(), last.lastValLoss(), last.metrics(), stopped, last.round(),
+                        outDir.toString(), data.stats, false);
             }
         } finally {
             data.release();
