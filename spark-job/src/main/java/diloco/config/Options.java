@@ -27,7 +27,8 @@ import java.util.Map;
  * Every option of a DiLoCo run, in the order {@code --help} lists them. This table is the only
  * place an option is defined: {@link diloco.cli.CommandLine} parses and documents the command line
  * from it, {@link diloco.ml.DiLoCo} makes its Spark ML Params from it, {@link TrainConfig} records
- * it in run.json, and {@link diloco.config.Resume} reads its resume policy.
+ * it in run.json and hands each component its typed settings, and {@link Resume} reads its resume
+ * policy.
  */
 public final class Options {
     private static final List<Option<?>> ALL = new ArrayList<>();
