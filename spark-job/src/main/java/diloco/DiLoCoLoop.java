@@ -84,7 +84,7 @@ public final class DiLoCoLoop {
         double secEval = valLoss == null ? 0 : (System.nanoTime() - evalStart) / 1e9;
         RoundMetrics metrics = RoundMetrics.of(plan, result, before.tokensTotal(), theta.length, valLoss,
                 new RoundMetrics.Clock(secEval, (System.nanoTime() - started) / 1e9));
-        LoopState after = before.after(metrics, result.inner().reports(), result.inner().received());
+        LoopState after = before.after(metrics, result.inner().reports());
         RoundEnd end = new RoundEnd(plan, result, metrics, after, theta);
         listeners.forEach(l -> l.onRoundEnd(end));
         return after.checkpointed(checkpointer.afterRound(after, theta));

@@ -61,17 +61,15 @@ public record LoopState(int round, List<Integer> lastActive, int checkpointRound
      * (a rejected worker's state is suspect: it was not kept), and the divergence count updated (a
      * round is bad when no outer gradient arrived and some were rejected).
      */
-    LoopState after(RoundMetrics m, List<WorkerReport> reports, int received) {
+    LoopState after(RoundMetrics m, List<WorkerReport> reports) {
         List<Integer> active = new ArrayList<>(lastActive);
-        int rejected = 0;
         for (WorkerReport w : reports) {
             if (w.rejected() == null) {
                 active.set(w.worker(), m.round());
-            } else {
-                rejected++;
             }
         }
-        boolean bad = received == 0 && rejected > 0;
+        RoundMetrics.Participation p = m.participation();
+        boolean bad = p.deltasReceived() == 0 && p.deltasRejected() > 0;
         List<RoundMetrics> all = new ArrayList<>(metrics);
         all.add(m);
         Double val = m.losses().valLoss() != null ? m.losses().valLoss() : lastValLoss;
