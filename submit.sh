@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Launches the DiLoCo Spark job.
 #
-#   ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate] [OPTIONS]   (default: local train)
+#   ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate|export] [OPTIONS]   (default: local train)
 #
 # With no arguments: builds the jar if missing, fetches the default corpus if missing, and runs a
 # DiLoCo demo on local Spark (4 workers, 'small' model). ./submit.sh --help explains everything.
@@ -23,7 +23,7 @@ DEMO_ARGS=(--workers 4 --preset small --inner-steps 50 --rounds 6 --batch-size 1
 
 usage() {
   cat <<'USAGE'
-Usage: ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate|overhead] [OPTIONS]
+Usage: ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate|export|overhead] [OPTIONS]
 
 Modes (default: local):
   local   Spark on this machine, no installation needed: Spark's own SparkSubmit from the Maven
@@ -44,6 +44,9 @@ Actions (default: train):
                DiLoCoModel. Prints the continuation.
   evaluate     perplexity per byte of a trained model over any corpus, scored on the executors
                (diloco.cli.Evaluate): --model DIR --data PATH [--text-column C] [--out DIR]
+  export       a trained model as a Hugging Face GPT-2 directory (diloco.cli.Export): --model DIR --out HF_DIR;
+               writes config.json, model.safetensors in GPT-2's layout and tokenizer.json, which
+               transformers' GPT2LMHeadModel.from_pretrained loads. Runs on the driver.
   overhead     the training job with Spark's part of each round measured (diloco.bench.RoundOverhead):
                --report FILE -- TRAIN-OPTIONS; prints a table per round, writes FILE (docs/benchmarks.md).
 
@@ -120,13 +123,14 @@ else
   demo=0
 fi
 case "${1:-}" in local|yarn|k8s) mode="$1"; shift ;; esac
-case "${1:-}" in train|experiments|generate|evaluate|overhead) action="$1"; shift ;; esac
+case "${1:-}" in train|experiments|generate|evaluate|export|overhead) action="$1"; shift ;; esac
 
 case "$action" in
   train) main_class=diloco.cli.Train ;;
   experiments) main_class=diloco.experiments.Experiments ;;
   generate) main_class=diloco.cli.Generate ;;
   evaluate) main_class=diloco.cli.Evaluate ;;
+  export) main_class=diloco.cli.Export ;;
   overhead) main_class=diloco.bench.RoundOverhead ;;
 esac
 
@@ -159,7 +163,7 @@ case "$mode" in
     per_worker="${DILOCO_LOCAL_WORKER_CORES:-1}"
     at_once=$(( cores / per_worker )); [ "$at_once" -ge 1 ] || at_once=1
     user_spark_home="${SPARK_HOME:-}"
-    if [ "$at_once" -ge 2 ] && [ "$action" != generate ]; then
+    if [ "$at_once" -ge 2 ] && [ "$action" != generate ] && [ "$action" != export ]; then
       # Workers at once: one executor JVM per concurrent worker, each with its share of the cores
       # (DJL computes one worker per JVM). Spark's local-cluster master starts them from a Spark
       # home; without one, link a Spark home from the Maven jars.

@@ -7,14 +7,15 @@ import diloco.option.Option;
 import java.util.List;
 
 /**
- * The options of the commands that use a trained model, {@code generate} and {@code evaluate};
- * {@code DiLoCoModel.generate} takes its defaults from here too. Where they mean what a training
+ * The options of the commands that use a trained model, {@code generate}, {@code evaluate} and
+ * {@code export}; {@code DiLoCoModel.generate} takes its defaults from here too. Where they mean what a training
  * option means ({@code --format}, {@code --device}, ...), they are that option of {@link Options}.
  */
 public final class ModelOptions {
     private static final String MODEL_SECTION = "Model";
     private static final String GENERATION = "Generation";
     private static final String EVALUATION = "Evaluation";
+    private static final String EXPORT = "Export";
 
     private ModelOptions() {}
 
@@ -39,10 +40,19 @@ public final class ModelOptions {
     public static final Option<String> EVAL_OUT = Option.text("out").placeholder("DIR").section(EVALUATION)
             .doc("directory to write evaluation.json to (the result is printed either way)");
 
+    public static final Option<String> EXPORT_OUT = Option.text("out").placeholder("DIR").section(EXPORT)
+            .doc("the Hugging Face GPT-2 directory to write (required; any Hadoop path, missing or empty): "
+                    + "config.json, model.safetensors, tokenizer.json");
+
     /** The options of {@code generate}, in --help order. */
     public static List<Option<?>> generate() {
         return List.of(MODEL, PROMPT, MAX_BYTES, TEMPERATURE, TOP_K, SAMPLING_SEED, Options.THREADS_PER_WORKER,
                 Options.DEVICE);
+    }
+
+    /** The options of {@code export}, in --help order. */
+    public static List<Option<?>> export() {
+        return List.of(MODEL, EXPORT_OUT);
     }
 
     /** The options of {@code evaluate}, in --help order. */

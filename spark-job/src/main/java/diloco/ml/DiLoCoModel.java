@@ -8,6 +8,7 @@ import diloco.RoundMetrics;
 import diloco.data.Corpus;
 import diloco.engine.ComputeSettings;
 import diloco.engine.Inference;
+import diloco.io.HuggingFaceGpt2;
 import diloco.model.ModelConfig;
 import diloco.option.Option;
 import diloco.option.UserError;
@@ -239,6 +240,20 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes this model as a Hugging Face GPT-2 directory at {@code path} (any Hadoop path, missing
+     * or empty): config.json, model.safetensors in GPT-2's layout and tokenizer.json, which
+     * {@code transformers}' {@code GPT2LMHeadModel.from_pretrained} loads (see {@link HuggingFaceGpt2}).
+     */
+    public void exportHuggingFace(String path) {
+        try {
+            HuggingFaceGpt2.write(SparkSession.active().sparkContext().hadoopConfiguration(), new Path(path),
+                    weights.config(), weights.theta());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,11 +1,14 @@
 package diloco.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
+import diloco.io.HuggingFaceGpt2;
 import diloco.io.Json;
+import diloco.io.SafeTensors;
 import diloco.run.SavedModel;
 
 import org.apache.hadoop.conf.Configuration;
@@ -18,9 +21,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
-/** generate and evaluate on a trained run's output: what they print and write, and their bad input. */
+/** generate, evaluate and export on a trained run's output: what they print and write, and their bad input. */
 class ModelCommandsTest {
     @TempDir
     static Path tmp;
@@ -52,6 +56,10 @@ class ModelCommandsTest {
 
     static Outcome generate(String... args) {
         return outcome(out -> Generate.run(args, out, out));
+    }
+
+    static Outcome export(String... args) {
+        return outcome(out -> Export.run(args, out, out));
     }
 
     static Outcome evaluate(String... args) {
@@ -93,6 +101,29 @@ class ModelCommandsTest {
 
         Outcome all = evaluate("--model", run.toString(), "--data", corpus.toString());
         assertEquals(0, all.status, all.text);
+    }
+
+    /**
+     * export writes the run's model as a Hugging Face GPT-2 directory: its shape in config.json, θ
+     * under GPT-2's names (HuggingFaceGpt2Test checks the layout against an independent forward),
+     * and the byte tokenizer.
+     */
+    @Test
+    void exportWritesAHuggingFaceDirectory() throws Exception {
+        Path out = tmp.resolve("hf");
+        Outcome o = export("--model", run.toString(), "--out", out.toString());
+        assertEquals(0, o.status, o.text);
+        assertTrue(o.text.contains("exported"), o.text);
+        SavedModel model = SavedModel.load(new Configuration(), run.toString()).model();
+        Map<String, Object> config = Json.parseObject(Files.readString(out.resolve(HuggingFaceGpt2.CONFIG)));
+        assertEquals(model.config().layers(), ((Number) config.get("n_layer")).intValue());
+        assertEquals(model.config().context(), ((Number) config.get("n_positions")).intValue());
+        float[] wte = SafeTensors.read(Files.readAllBytes(out.resolve(HuggingFaceGpt2.WEIGHTS))).tensors
+                .get("transformer.wte.weight");
+        assertArrayEquals(Arrays.copyOf(model.theta(), wte.length), wte, 0f, "the token embedding comes first in θ");
+        assertTrue(Files.exists(out.resolve(HuggingFaceGpt2.TOKENIZER)));
+        assertBad(export("--model", run.toString(), "--out", out.toString()), "is not empty");
+        assertBad(export("--model", run.toString()), "--out is required");
     }
 
     @Test

@@ -12,6 +12,8 @@ import diloco.TestSupport;
 import diloco.cli.CommandLine;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
+import diloco.io.HuggingFaceGpt2;
+import diloco.io.Json;
 import diloco.option.Option;
 import diloco.option.UserError;
 
@@ -37,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /** The Spark ML API on a real local SparkSession: fit, transform, generate, summary, save and load. */
@@ -186,6 +189,17 @@ class DiLoCoTest {
                 "temperature 0 is greedy: the seed does not matter");
         assertEquals(model.generate("We", 10), model.generate("We", 10, 1.0, 0, 0L));
         assertThrows(UserError.class, () -> model.generate("x", -1));
+    }
+
+    /** The fitted model exported as a Hugging Face GPT-2 directory (the layout: HuggingFaceGpt2Test). */
+    @Test
+    void exportHuggingFaceWritesTheModelsShape() throws Exception {
+        Path dir = tmp.resolve("hf");
+        model.exportHuggingFace(dir.toString());
+        Map<String, Object> config = Json.parseObject(Files.readString(dir.resolve(HuggingFaceGpt2.CONFIG)));
+        assertEquals("gpt2", config.get("model_type"));
+        assertEquals(model.config().dModel(), ((Number) config.get("n_embd")).intValue());
+        assertTrue(Files.exists(dir.resolve(HuggingFaceGpt2.WEIGHTS)) && Files.exists(dir.resolve(HuggingFaceGpt2.TOKENIZER)));
     }
 
     @Test
