@@ -83,67 +83,43 @@ public final class HuggingFaceGpt2 {
         return t;
     }
 
-    /** config.json of a model of shape {@code cfg}. */
+    /** transformers' GPT2Config, as config.json holds it (components in snake_case, see {@link Records}). */
+    record Config(String modelType, List<String> architectures, int vocabSize, int nPositions, int nCtx, int nEmbd,
+            int nLayer, int nHead, Integer nInner, String activationFunction, double layerNormEpsilon, double residPdrop,
+            double embdPdrop, double attnPdrop, double initializerRange, boolean tieWordEmbeddings, Integer bosTokenId,
+            Integer eosTokenId, String torchDtype) {}
+
+    /** config.json of a model of shape {@code cfg}: 4·d inner width, GPT-2's LayerNorm ε, tied embeddings. */
     static Map<String, Object> config(ModelConfig cfg) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model_type", "gpt2");
-        m.put("architectures", List.of("GPT2LMHeadModel"));
-        m.put("vocab_size", cfg.vocabSize());
-        m.put("n_positions", cfg.context());
-        m.put("n_ctx", cfg.context());
-        m.put("n_embd", cfg.dModel());
-        m.put("n_layer", cfg.layers());
-        m.put("n_head", cfg.heads());
-        m.put("n_inner", null);
-        m.put("activation_function", ACTIVATION);
-        m.put("layer_norm_epsilon", 1e-5);
-        m.put("resid_pdrop", (double) cfg.dropout());
-        m.put("embd_pdrop", (double) cfg.dropout());
-        m.put("attn_pdrop", (double) cfg.dropout());
-        m.put("initializer_range", 0.02);
-        m.put("tie_word_embeddings", true);
-        m.put("bos_token_id", null);
-        m.put("eos_token_id", null);
-        m.put("torch_dtype", "float32");
-        return m;
+        double p = cfg.dropout();
+        return Records.toJson(new Config("gpt2", List.of("GPT2LMHeadModel"), cfg.vocabSize(), cfg.context(), cfg.context(),
+                cfg.dModel(), cfg.layers(), cfg.heads(), null, ACTIVATION, 1e-5, p, p, p, 0.02, true, null, null, "float32"));
     }
+
+    /** The ByteLevel pre-tokenizer and decoder of tokenizers. */
+    record ByteLevel(String type, boolean addPrefixSpace, boolean trimOffsets, boolean useRegex) {}
+
+    /** The BPE model of tokenizers: a vocabulary (symbol → id) and merges. */
+    record Bpe(String type, Double dropout, String unkToken, String continuingSubwordPrefix, String endOfWordSuffix,
+            boolean fuseUnk, boolean byteFallback, Map<String, Integer> vocab, List<String> merges) {}
+
+    /** tokenizer.json: what the Rust tokenizers library reads (every field it requires is present). */
+    record Tokenizer(String version, Object truncation, Object padding, List<Object> addedTokens, Object normalizer,
+            ByteLevel preTokenizer, Object postProcessor, ByteLevel decoder, Bpe model) {}
 
     /**
      * The byte tokenizer in Hugging Face's format: byte-level BPE whose vocabulary is GPT-2's 256
      * byte symbols with id = the byte, and no merges, so every byte is its own token.
      */
     static Map<String, Object> byteTokenizer() {
-        Map<String, Object> byteLevel = new LinkedHashMap<>();
-        byteLevel.put("type", "ByteLevel");
-        byteLevel.put("add_prefix_space", false);
-        byteLevel.put("trim_offsets", true);
-        byteLevel.put("use_regex", true);
-        Map<String, Object> vocab = new LinkedHashMap<>();
+        Map<String, Integer> vocab = new LinkedHashMap<>();
         String[] symbols = byteSymbols();
         for (int b = 0; b < 256; b++) {
             vocab.put(symbols[b], b);
         }
-        Map<String, Object> model = new LinkedHashMap<>();
-        model.put("type", "BPE");
-        model.put("dropout", null);
-        model.put("unk_token", null);
-        model.put("continuing_subword_prefix", null);
-        model.put("end_of_word_suffix", null);
-        model.put("fuse_unk", false);
-        model.put("byte_fallback", false);
-        model.put("vocab", vocab);
-        model.put("merges", List.of());
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("version", "1.0");
-        t.put("truncation", null);
-        t.put("padding", null);
-        t.put("added_tokens", List.of());
-        t.put("normalizer", null);
-        t.put("pre_tokenizer", byteLevel);
-        t.put("post_processor", null);
-        t.put("decoder", byteLevel);
-        t.put("model", model);
-        return t;
+        ByteLevel byteLevel = new ByteLevel("ByteLevel", false, true, true);
+        return Records.toJson(new Tokenizer("1.0", null, null, List.of(), null, byteLevel, null, byteLevel,
+                new Bpe("BPE", null, null, null, null, false, false, vocab, List.of())));
     }
 
     /**
