@@ -51,11 +51,20 @@ public final class Records {
         }
     }
 
+    /** Each record type's fields, read off its components once (metrics.jsonl is rewritten every round). */
+    @SuppressWarnings("unchecked")
+    private static final ClassValue<List<Field>> FIELDS = new ClassValue<>() {
+        @Override
+        protected List<Field> computeValue(Class<?> type) {
+            List<Field> out = new ArrayList<>();
+            addFields((Class<? extends Record>) type, List.of(), out);
+            return List.copyOf(out);
+        }
+    };
+
     /** The fields of records of {@code type}, in declaration order, {@link Inline} groups expanded. */
     public static List<Field> fields(Class<? extends Record> type) {
-        List<Field> out = new ArrayList<>();
-        addFields(type, List.of(), out);
-        return out;
+        return FIELDS.get(type);
     }
 
     @SuppressWarnings("unchecked")

@@ -61,7 +61,7 @@ public final class SparkWorkerPool implements WorkerPool {
      * @param faults        the worker's failure policy and the outer-gradient guard
      */
     public record Settings(ModelConfig model, InnerSettings inner, ComputeSettings compute,
-            CommunicationSettings communication, FaultSettings faults) {}
+            CommunicationSettings communication, FaultSettings faults) implements Serializable {}
 
     /** {@code onClose} frees what the run kept (e.g. executor-side states in local mode). */
     public SparkWorkerPool(JavaSparkContext sc, TrainingData data, Settings settings, WorkerStates states,
@@ -69,8 +69,7 @@ public final class SparkWorkerPool implements WorkerPool {
         this.sc = sc;
         this.shards = data.shards;
         this.settings = settings;
-        this.task = new WorkerTask(settings.model(), settings.inner(), settings.compute(),
-                settings.communication().encoding(), settings.faults(), states);
+        this.task = new WorkerTask(settings, states);
         this.states = states;
         this.onClose = onClose;
         int slices = Math.max(1, Math.min(data.validation.length, data.stats.workerTokens().length));

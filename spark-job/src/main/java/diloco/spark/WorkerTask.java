@@ -5,13 +5,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 
 import diloco.FaultSettings;
-import diloco.codec.DeltaEncoding;
 import diloco.codec.EncodedDelta;
 import diloco.data.BatchSampler;
 import diloco.data.BatchSource;
 import diloco.data.Hashing;
 import diloco.data.Shard;
-import diloco.engine.ComputeSettings;
 import diloco.engine.DeviceChoice;
 import diloco.engine.Engines;
 import diloco.exchange.RoundPlan;
@@ -48,18 +46,14 @@ final class WorkerTask implements Serializable {
 
     private final ModelConfig model;
     private final InnerSettings inner;
-    private final ComputeSettings compute;
-    private final DeltaEncoding encoding;
-    private final FaultSettings faults;
+    private final SparkWorkerPool.Settings settings;
     private final WorkerStates states;
 
-    WorkerTask(ModelConfig model, InnerSettings inner, ComputeSettings compute, DeltaEncoding encoding,
-            FaultSettings faults, WorkerStates states) {
-        this.model = model;
-        this.inner = inner;
-        this.compute = compute;
-        this.encoding = encoding;
-        this.faults = faults;
+    /** The task of every worker of a run with these {@code settings}, keeping their state in {@code states}. */
+    WorkerTask(SparkWorkerPool.Settings settings, WorkerStates states) {
+        this.model = settings.model();
+        this.inner = settings.inner();
+        this.settings = settings;
         this.states = states;
     }
 
@@ -71,6 +65,7 @@ final class WorkerTask implements Serializable {
     WorkerUpdate run(Shard shard, float[] theta, RoundPlan plan) throws Exception {
         long asked = System.nanoTime();
         TaskContext task = TaskContext.get();
+        FaultSettings faults = settings.faults();
         if (faults.dropFailedWorkers() && task != null && task.attemptNumber() >= faults.taskMaxFailures()) {
             // every allowed attempt failed: this last one gives up, so the round goes on without it
             return new WorkerUpdate(null, WorkerReport.failed(shard.worker(), plan.round,
@@ -102,8 +97,8 @@ final class WorkerTask implements Serializable {
             throws IOException {
         double waited = (System.nanoTime() - start.askedNanos()) / 1e9;
         long startMs = System.currentTimeMillis();
-        Engine engine = Engines.start(TaskResources.threads(compute.threads()));
-        DeviceChoice choice = Engines.choose(engine, compute.device(), start.gpu());
+        Engine engine = Engines.start(TaskResources.threads(settings.compute().threads()));
+        DeviceChoice choice = Engines.choose(engine, settings.compute().device(), start.gpu());
         Device device = Engines.device(choice);
         int worker = shard.worker();
         ParamLayout layout = new Gpt(model).layout();
@@ -163,7 +158,7 @@ final class WorkerTask implements Serializable {
 
     /** Why Δ must not be averaged (non-finite, over --max-outer-grad-norm), or null. */
     private String rejection(double norm, double lossSum) {
-        double maxNorm = faults.maxOuterGradNorm();
+        double maxNorm = settings.faults().maxOuterGradNorm();
         if (!Double.isFinite(norm) || !Double.isFinite(lossSum)) {
             return "non-finite";
         }
@@ -183,6 +178,7 @@ final class WorkerTask implements Serializable {
 
     /** Δᵢ as it leaves the task; stochastic rounding seeded by (seed, worker, round). */
     private EncodedDelta encode(float[] delta, int worker, int round) {
-        return encoding.encode(delta, Hashing.mix(inner.seed(), worker, round, ROUNDING_STREAM));
+        long seed = Hashing.mix(inner.seed(), worker, round, ROUNDING_STREAM);
+        return settings.communication().encoding().encode(delta, seed);
     }
 }

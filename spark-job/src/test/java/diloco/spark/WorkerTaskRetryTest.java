@@ -45,8 +45,8 @@ class WorkerTaskRetryTest {
         String text = String.join("", TestSupport.paragraphs());
         Shard shard = new Shard(0, 1, Tokens.ofBytes(text.getBytes(StandardCharsets.UTF_8)));
         float[] theta = new Gpt(cfg.model()).initialParameters(0);
-        WorkerTask task = new WorkerTask(cfg.model(), cfg.inner(), cfg.compute(), cfg.communication().encoding(),
-                cfg.faults(), WorkerStates.inMemory(run));
+        WorkerTask task = new WorkerTask(new SparkWorkerPool.Settings(cfg.model(), cfg.inner(), cfg.compute(),
+                cfg.communication(), cfg.faults()), WorkerStates.inMemory(run));
 
         WorkerUpdate r1 = task.run(shard, theta, RoundPlan.everyWorker(1, 1));
         assertEquals(StateSource.Kind.FRESH, r1.report().stateSource().kind());
