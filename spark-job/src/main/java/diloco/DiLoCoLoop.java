@@ -83,7 +83,7 @@ public final class DiLoCoLoop {
         Double valLoss = evaluation.afterRound(plan.round, theta);
         double secEval = valLoss == null ? 0 : (System.nanoTime() - evalStart) / 1e9;
         RoundMetrics metrics = RoundMetrics.of(plan, result, before.tokensTotal(), theta.length, valLoss,
-                new RoundMetrics.Clock(secEval, (System.nanoTime() - started) / 1e9));
+                evaluation.tokensPerByte(), new RoundMetrics.Clock(secEval, (System.nanoTime() - started) / 1e9));
         LoopState after = before.after(metrics, result.inner().reports());
         RoundEnd end = new RoundEnd(plan, result, metrics, after, theta);
         listeners.forEach(l -> l.onRoundEnd(end));

@@ -24,4 +24,9 @@ public interface Evaluation {
 
     /** The loss after round {@code round}, or null when this round is not validated. */
     Double afterRound(int round, float[] theta);
+
+    /** Tokens per byte of the held-out text: a loss per token times this, over ln 2, is bits per byte. */
+    default double tokensPerByte() {
+        return 1.0;
+    }
 }

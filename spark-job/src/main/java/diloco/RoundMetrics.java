@@ -38,16 +38,24 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
             long tokens, long tokensTotal) {}
 
     /**
-     * @param innerLoss      mean inner training loss over the workers (nats per byte)
-     * @param valLoss        validation loss after the outer step (nats per byte)
-     * @param valPpl         validation perplexity per byte, exp(val_loss)
-     * @param valBitsPerByte validation loss in bits per byte
+     * @param innerLoss      mean inner training loss over the workers (nats per token; a token is a byte
+     *                       with the byte tokenizer)
+     * @param valLoss        validation loss after the outer step (nats per token)
+     * @param valPpl         validation perplexity, exp(val_loss): per token (per byte with the byte tokenizer)
+     * @param valBitsPerByte validation loss in bits per byte of text, val_loss × tokens ÷ bytes ÷ ln 2: comparable
+     *                       across tokenizers
      */
     public record Losses(Double innerLoss, Double valLoss, Double valPpl, Double valBitsPerByte) {
 
-        static Losses of(Double innerLoss, Double valLoss) {
+        /** {@code tokensPerByte}: of the validation text (1 for the byte tokenizer). */
+        public static Losses of(Double innerLoss, Double valLoss, double tokensPerByte) {
             return new Losses(innerLoss, valLoss, valLoss == null ? null : Math.exp(valLoss),
-                    valLoss == null ? null : valLoss / Math.log(2));
+                    valLoss == null ? null : bitsPerByte(valLoss, tokensPerByte));
+        }
+
+        /** A loss per token in bits per byte of the text. */
+        public static double bitsPerByte(double lossPerToken, double tokensPerByte) {
+            return lossPerToken * tokensPerByte / Math.log(2);
         }
     }
 
@@ -114,7 +122,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * not validated), and the times measured around it.
      */
     static RoundMetrics of(RoundPlan plan, DiLoCoRound.Result res, long tokensBefore, int parameters, Double valLoss,
-            Clock clock) {
+            double tokensPerByte, Clock clock) {
         InnerRound in = res.inner();
         List<WorkerReport> reports = in.reports();
         long tokens = 0;
@@ -133,7 +141,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
         }
         int n = reports.size();
         return new RoundMetrics(plan.round, participation(in, tokens, tokensBefore),
-                Losses.of(counted == 0 ? null : loss / counted, valLoss),
+                Losses.of(counted == 0 ? null : loss / counted, valLoss, tokensPerByte),
                 new Rates(finite(lrEnd), finite(res.outerGradNorm()), finite(res.outerLr())),
                 timings(in, res.secOuter(), clock), new Traffic(in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n),
                 reports.stream().map(WorkerSource::of).toList());

@@ -8,12 +8,19 @@ public final class Validation implements Evaluation {
     private final WorkerPool workers;
     private final int every;
     private final int lastRound;
+    private final double tokensPerByte;
 
-    /** {@code every} = 0: only after the last round. */
-    public Validation(WorkerPool workers, int every, int lastRound) {
+    /** {@code every} = 0: only after the last round; {@code tokensPerByte} of the validation text. */
+    public Validation(WorkerPool workers, int every, int lastRound, double tokensPerByte) {
         this.workers = workers;
         this.every = every;
         this.lastRound = lastRound;
+        this.tokensPerByte = tokensPerByte;
+    }
+
+    @Override
+    public double tokensPerByte() {
+        return tokensPerByte;
     }
 
     @Override

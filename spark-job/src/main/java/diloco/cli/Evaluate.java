@@ -26,6 +26,7 @@ import diloco.run.RunOutput;
 import diloco.run.SavedModel;
 import diloco.spark.Sessions;
 import diloco.spark.TaskResources;
+import diloco.tokenize.Tokenizer;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -103,13 +104,14 @@ public final class Evaluate {
     static double[] score(SparkSession spark, JavaRDD<Document> documents, SavedModel model, ComputeSettings compute) {
         Broadcast<float[]> theta = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(model.theta());
         ModelConfig cfg = model.config();
+        Tokenizer tokenizer = model.tokenizer();
         Object trained = model.trainingConfig().get(BATCH_SIZE.recordKey());
         int batch = trained instanceof Number n ? n.intValue() : BATCH_SIZE.defaultValue();
         try {
             return documents.mapPartitions(docs -> {
                 List<double[]> scores = Inference.chunked(docs, DOCUMENTS_PER_CHUNK, cfg, theta.value(),
                         TaskResources.resolve(compute), TaskResources.gpu(), batch,
-                        (inference, doc) -> inference.document(doc.tokens().bytes()));
+                        (inference, doc) -> SavedModel.score(inference, tokenizer, doc.tokens().bytes()));
                 double[] sum = new double[3];
                 for (double[] s : scores) {
                     sum[0] += s[0];

@@ -39,7 +39,7 @@ public final class Export {
             String dir = v.required(EXPORT_OUT);
             Configuration conf = new Configuration();
             SavedModel saved = SavedModel.load(conf, model).model();
-            HuggingFaceGpt2.write(conf, new Path(dir), saved.config(), saved.theta());
+            HuggingFaceGpt2.write(conf, new Path(dir), saved.config(), saved.theta(), saved.tokenizer().json());
             Log.to(out).say("exported %s as a Hugging Face GPT-2 model (%s) to %s", model, saved.config(), dir);
             return 0;
         });

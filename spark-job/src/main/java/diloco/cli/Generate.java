@@ -11,7 +11,6 @@ import static diloco.config.Options.THREADS_PER_WORKER;
 
 import diloco.config.ModelOptions;
 import diloco.engine.ComputeSettings;
-import diloco.engine.Inference;
 import diloco.run.SavedModel;
 import diloco.spark.TaskResources;
 
@@ -43,9 +42,8 @@ public final class Generate {
             CommandLine.Values v = CommandLine.parse(ModelOptions.generate(), args);
             SavedModel model = SavedModel.load(new Configuration(), v.required(MODEL)).model();
             ComputeSettings compute = TaskResources.resolve(new ComputeSettings(v.get(THREADS_PER_WORKER), v.get(DEVICE)));
-            byte[] text = Inference.with(model.config(), model.theta(), compute, null, 1, // on the driver: no Spark GPU
-                    inference -> inference.generate(v.get(PROMPT).getBytes(StandardCharsets.UTF_8), v.get(MAX_BYTES),
-                            v.get(TEMPERATURE), v.get(TOP_K), v.get(SAMPLING_SEED)));
+            byte[] text = model.generate(compute, v.get(PROMPT).getBytes(StandardCharsets.UTF_8), v.get(MAX_BYTES),
+                    v.get(TEMPERATURE), v.get(TOP_K), v.get(SAMPLING_SEED));
             out.println(new String(text, StandardCharsets.UTF_8));
             out.flush();
             return 0;

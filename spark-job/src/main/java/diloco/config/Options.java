@@ -55,6 +55,10 @@ public final class Options {
             .doc("string column holding the document text (Parquet/JSON)"));
     public static final Option<String> ID_COLUMN = add(Option.text("idColumn").placeholder("NAME").commandLineOnly()
             .doc("column with a stable document id (default: a hash of the text)"));
+    public static final Option<String> TOKENIZER = add(Option.text("tokenizer").placeholder("bytes|PATH").byDefault("bytes")
+            .doc("bytes: each byte a token (vocabulary 256); or a Hugging Face tokenizer.json, or a directory holding "
+                    + "one (e.g. from ./submit.sh tokenizer), on any Hadoop path. The model's vocabulary is the "
+                    + "tokenizer's; it is saved beside the model, and a resume must use the same one (by SHA-256)"));
     public static final Option<Double> VAL_FRACTION = add(Option.decimal("valFraction").placeholder("F").byDefault(0.05)
             .check(unit(false)).onResume(OnResume.FIXED)
             .doc("fraction of documents held out for validation, by a hash of their id; 0 disables"));

@@ -48,6 +48,7 @@ import static diloco.config.Options.SHUTDOWN_GRACE;
 import static diloco.config.Options.TASK_MAX_FAILURES;
 import static diloco.config.Options.TEXT_COLUMN;
 import static diloco.config.Options.THREADS_PER_WORKER;
+import static diloco.config.Options.TOKENIZER;
 import static diloco.config.Options.VAL_FRACTION;
 import static diloco.config.Options.VAL_SEED;
 import static diloco.config.Options.VAL_WINDOWS;
@@ -85,18 +86,28 @@ import java.util.Map;
  */
 public final class TrainConfig {
 
-    /** The byte tokenizer's vocabulary. */
+    /** The byte tokenizer's vocabulary, the model's until {@link #withVocabulary} says otherwise. */
     public static final int VOCAB_SIZE = 256;
 
     /** Values set explicitly, by option key; the others take the table's default. */
     private final Map<String, Object> values;
+    /** The tokenizer's vocabulary: not an option, it follows from --tokenizer once the file is read. */
+    private final int vocabSize;
     private final ModelConfig model;
 
-    private TrainConfig(Map<String, Object> values) {
+    private TrainConfig(Map<String, Object> values, int vocabSize) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
-        ModelConfig m = ModelConfig.preset(get(PRESET), VOCAB_SIZE);
-        this.model = new ModelConfig(VOCAB_SIZE, or(CONTEXT, m.context()), or(LAYERS, m.layers()), or(D_MODEL, m.dModel()),
+        this.vocabSize = vocabSize;
+        ModelConfig m = ModelConfig.preset(get(PRESET), vocabSize);
+        this.model = new ModelConfig(vocabSize, or(CONTEXT, m.context()), or(LAYERS, m.layers()), or(D_MODEL, m.dModel()),
                 or(HEADS, m.heads()), get(DROPOUT));
+    }
+
+    /** A copy whose model has the vocabulary of the tokenizer --tokenizer names (read by the caller). */
+    public TrainConfig withVocabulary(int vocab) {
+        Builder b = toBuilder();
+        b.vocabSize = vocab;
+        return b.build();
     }
 
     private int or(Option<Integer> o, int fallback) {
@@ -136,7 +147,7 @@ public final class TrainConfig {
     /** What the run trains and validates on, and how it is split among the workers. */
     public DataSettings data() {
         return new DataSettings(new DataSettings.Source(get(DATA), get(FORMAT), get(TEXT_COLUMN), get(ID_COLUMN)),
-                get(VAL_FRACTION), get(VAL_WINDOWS), get(VAL_SEED), get(SHARD_BY), get(WORKERS), get(SEED));
+                get(TOKENIZER), get(VAL_FRACTION), get(VAL_WINDOWS), get(VAL_SEED), get(SHARD_BY), get(WORKERS), get(SEED));
     }
 
     /** How outer gradients are encoded and summed. */
@@ -185,6 +196,7 @@ public final class TrainConfig {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.values.putAll(values);
+        b.vocabSize = vocabSize;
         return b;
     }
 
@@ -218,7 +230,7 @@ public final class TrainConfig {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TrainConfig && ((TrainConfig) o).values.equals(values);
+        return o instanceof TrainConfig t && t.values.equals(values) && t.vocabSize == vocabSize;
     }
 
     @Override
@@ -234,6 +246,7 @@ public final class TrainConfig {
     /** Collects values; {@link #build()} checks each against its option and all of them together. */
     public static final class Builder {
         private final Map<String, Object> values = new LinkedHashMap<>();
+        private int vocabSize = VOCAB_SIZE;
 
         private Builder() {}
 
@@ -253,7 +266,7 @@ public final class TrainConfig {
             for (Option o : Options.all()) {
                 o.check(o.flag(), values.get(o.key()));
             }
-            TrainConfig c = new TrainConfig(values);
+            TrainConfig c = new TrainConfig(values, vocabSize);
             c.model.validate();
             DataFormat format = c.get(FORMAT);
             UserError.check(c.get(ID_COLUMN) == null || c.get(TEXT_COLUMN) != null, "--id-column needs --text-column");

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
  * (seed, worker, global inner step), never on how steps are cut into rounds, so a run with H=5,
  * R=4 sees exactly the batches of a run with H=20, R=1.
  */
-public record BatchSampler(Tokens tokens, long seed, int worker, int batch, int context) implements BatchSource {
+public record BatchSampler(TokenStream tokens, long seed, int worker, int batch, int context) implements BatchSource {
 
     /** The batches of {@code shard}'s worker: {@code batch} windows of {@code context} tokens each step. */
     public static BatchSource of(Shard shard, long seed, int batch, int context) {
@@ -20,19 +20,23 @@ public record BatchSampler(Tokens tokens, long seed, int worker, int batch, int 
     }
 
     /** Fills x and y (each B×T, row-major) with windows of length T+1 starting at random offsets. */
-    public static void fill(Tokens tokens, long seed, int worker, long globalStep, int batch, int context,
+    public static void fill(TokenStream tokens, long seed, int worker, long globalStep, int batch, int context,
             long[] x, long[] y) {
-        int span = tokens.length() - context;
+        long span = tokens.size() - context;
         if (span < 1) {
-            throw new IllegalArgumentException("stream of " + tokens.length() + " tokens is shorter than context+1");
+            throw new IllegalArgumentException("stream of " + tokens.size() + " tokens is shorter than context+1");
         }
         SplittableRandom rng = new SplittableRandom(Hashing.mix(seed, worker, globalStep));
         for (int b = 0; b < batch; b++) {
-            int start = rng.nextInt(span);
+            // nextInt below 2^31: the draws of every in-memory shard, unchanged since before streams
+            long start = span <= Integer.MAX_VALUE ? rng.nextInt((int) span) : rng.nextLong(span);
             int row = b * context;
+            int previous = tokens.at(start);
             for (int t = 0; t < context; t++) {
-                x[row + t] = tokens.get(start + t);
-                y[row + t] = tokens.get(start + t + 1);
+                int next = tokens.at(start + t + 1);
+                x[row + t] = previous;
+                y[row + t] = next;
+                previous = next;
             }
         }
     }

@@ -32,7 +32,7 @@ import java.util.Locale;
  *   <li>{@code parquet} / {@code json}: a table with a string column {@code --text-column}, UTF-8
  *       encoded; id = {@code --id-column}, or a hash of the text.</li>
  * </ul>
- * The byte tokenizer is the identity on bytes (vocabulary 256).
+ * Documents are read as bytes; {@link TrainingData} tokenizes them.
  */
 public final class Corpus {
     private static final int FORMAT_PROBE_FILES = 200;
@@ -69,7 +69,7 @@ public final class Corpus {
         return df.javaRDD().map(row -> {
             String path = row.getString(0);
             String id = path.startsWith(prefix) ? path.substring(prefix.length()) : path;
-            return new Document(id, Tokens.ofBytes((byte[]) row.get(1)));
+            return new Document(id, (byte[]) row.get(1));
         });
     }
 
@@ -103,13 +103,13 @@ public final class Corpus {
                     .filter(row -> !row.isNullAt(0))
                     .map(row -> {
                         byte[] text = bytes(row, 0, binary);
-                        return new Document(String.format("%016x", Hashing.hash(text)), Tokens.ofBytes(text));
+                        return new Document(String.format("%016x", Hashing.hash(text)), text);
                     });
         }
         requireColumn(df, idColumn, idName, source);
         return df.select(df.col(textColumn), df.col(idColumn).cast(DataTypes.StringType)).javaRDD()
                 .filter(row -> !row.isNullAt(0) && !row.isNullAt(1))
-                .map(row -> new Document(row.getString(1), Tokens.ofBytes(bytes(row, 0, binary))));
+                .map(row -> new Document(row.getString(1), bytes(row, 0, binary)));
     }
 
     /** The bytes of a text cell: a string's UTF-8 encoding, or a binary cell as it is. */

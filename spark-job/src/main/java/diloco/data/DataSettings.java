@@ -6,6 +6,7 @@ import java.io.Serializable;
  * What a run trains and validates on, and how it is split among the workers.
  *
  * @param source      where the documents are and how to read them
+ * @param tokenizer   {@code bytes} or a tokenizer.json (see {@code diloco.tokenize.Tokenizers})
  * @param valFraction fraction of documents held out for validation, by a hash of their id
  * @param valWindows  fixed validation windows (context + 1 tokens each)
  * @param valSeed     seed choosing the validation windows
@@ -14,7 +15,7 @@ import java.io.Serializable;
  * @param workers     the workers k, one shard each
  * @param seed        the run's seed (the i.i.d. assignment of documents to workers)
  */
-public record DataSettings(Source source, double valFraction, int valWindows, long valSeed, String shardBy,
+public record DataSettings(Source source, String tokenizer, double valFraction, int valWindows, long valSeed, String shardBy,
         int workers, long seed) implements Serializable {
 
     /**

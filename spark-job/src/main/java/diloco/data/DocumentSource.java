@@ -21,6 +21,11 @@ public interface DocumentSource extends Serializable {
     /** The data as messages name it ("--data PATH", "the DataFrame"). */
     String describe();
 
+    /** The path of {@code --data} (where a prepared dataset would be), or null for data that is no path. */
+    default String path() {
+        return null;
+    }
+
     /** The documents of {@code --data} and its format options (see {@link Corpus}). */
     static DocumentSource of(DataSettings.Source data) {
         return new DocumentSource() {
@@ -34,6 +39,11 @@ public interface DocumentSource extends Serializable {
             @Override
             public String describe() {
                 return "--data " + data.path();
+            }
+
+            @Override
+            public String path() {
+                return data.path();
             }
         };
     }

@@ -1,12 +1,10 @@
 package diloco.data;
 
-import java.io.Serializable;
-
 /**
  * A token sequence. Byte-level data (vocabulary 256) is kept as its bytes, four times smaller than
  * int ids; a sub-word tokenizer would use the int form.
  */
-public final class Tokens implements Serializable {
+public final class Tokens implements TokenStream {
     private static final long serialVersionUID = 1L;
 
     private final byte[] bytes;
@@ -39,6 +37,16 @@ public final class Tokens implements Serializable {
 
     public int get(int i) {
         return bytes != null ? bytes[i] & 0xff : ids[i];
+    }
+
+    @Override
+    public long size() {
+        return length();
+    }
+
+    @Override
+    public int at(long i) {
+        return get((int) i);
     }
 
     /** A stable hash of the token values (the data fingerprint is built from it). */

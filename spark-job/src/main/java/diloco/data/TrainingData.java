@@ -1,6 +1,9 @@
 package diloco.data;
 
+import diloco.io.HadoopConf;
 import diloco.option.UserError;
+import diloco.tokenize.Tokenizer;
+import diloco.tokenize.Tokenizers;
 
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -12,6 +15,7 @@ import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -34,22 +38,27 @@ public final class TrainingData {
         this.stats = stats;
     }
 
-    /** The data of {@code --data} (see {@link Corpus}), in windows of {@code context} + 1 tokens. */
+    /** The data of {@code --data} (see {@link Corpus}) in the tokens of {@code c.tokenizer()}. */
     public static TrainingData prepare(SparkSession spark, DataSettings c, int context) {
-        return prepare(spark, DocumentSource.of(c.source()), c, context);
+        return prepare(spark, DocumentSource.of(c.source()), c, context,
+                Tokenizers.load(spark.sparkContext().hadoopConfiguration(), c.tokenizer()));
     }
 
-    /** The data of {@code source}. */
-    public static TrainingData prepare(SparkSession spark, DocumentSource source, DataSettings c, int context) {
-        return prepare(source.read(spark), c, context, source.describe());
+    /** The data of {@code source} in {@code tokenizer}'s tokens (the one {@code c.tokenizer()} names, loaded). */
+    public static TrainingData prepare(SparkSession spark, DocumentSource source, DataSettings c, int context,
+            Tokenizer tokenizer) {
+        return prepare(source.read(spark), c, context, source.describe(), tokenizer);
     }
 
     /**
-     * The data of any documents (a DataFrame's rows, a corpus); {@code source} names them in
-     * messages. The documents are read twice (statistics, then shards), so they are cached meanwhile.
+     * The data of any documents (a DataFrame's rows, a corpus), tokenized on the executors;
+     * {@code source} names them in messages. The documents are read twice (statistics, then
+     * shards), so they are cached meanwhile.
      */
-    public static TrainingData prepare(JavaRDD<Document> documents, DataSettings c, int context, String source) {
-        JavaRDD<Document> docs = documents.persist(StorageLevel.MEMORY_AND_DISK());
+    public static TrainingData prepare(JavaRDD<Document> documents, DataSettings c, int context, String source,
+            Tokenizer tokenizer) {
+        JavaRDD<Document> docs = (tokenizer.isBytes() ? documents : documents.map(d -> d.tokenized(tokenizer)))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             return shard(docs, c, context, source);
         } finally {
@@ -63,8 +72,12 @@ public final class TrainingData {
         long[] totals = docs.map(d -> {
             boolean val = Split.isValidation(d.id(), valFraction);
             long h = Hashing.mix(Hashing.hash(d.id()), d.tokens().contentHash());
-            return new long[] {1, d.tokens().length(), val ? 1 : 0, val ? d.tokens().length() : 0, h};
-        }).fold(new long[5], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3], a[4] + b[4]});
+            return new long[] {1, d.tokens().length(), val ? 1 : 0, val ? d.tokens().length() : 0, h, val ? d.bytes() : 0};
+        }).fold(new long[6], (a, b) -> {
+            long[] sum = new long[a.length];
+            Arrays.setAll(sum, i -> a[i] + b[i]);
+            return sum;
+        });
         long documents = totals[0];
         UserError.check(documents > 0 && totals[1] > 0, "no documents in %s (all are empty)", source);
         long trainDocs = documents - totals[2];
@@ -120,7 +133,7 @@ public final class TrainingData {
         int workers = c.workers();
         double valFraction = c.valFraction();
         long documents = totals[0];
-        List<long[]> sizes = new ArrayList<>(shards.map(s -> new long[] {s.worker(), s.documents(), s.tokens().length()})
+        List<long[]> sizes = new ArrayList<>(shards.map(s -> new long[] {s.worker(), s.documents(), s.tokens().size()})
                 .collect());
         sizes.sort(Comparator.comparingLong(s -> s[0]));
         long[] workerDocs = new long[workers];
@@ -143,8 +156,43 @@ public final class TrainingData {
                     c.valWindows(), context, c.valSeed());
         }
         String fingerprint = String.format("%016x-%d-%d", totals[4], documents, totals[1]);
-        DataStats stats = new DataStats(documents, totals[1], totals[2], totals[3], fingerprint, workerTokens, workerDocs);
+        DataStats stats = new DataStats(documents, totals[1], totals[2], totals[3], totals[5], fingerprint, workerTokens, workerDocs);
         return new TrainingData(shards, validation, stats);
+    }
+
+    /**
+     * The data of a prepared dataset: worker w streams its run of pieces ({@link PreparedDataset#assign}),
+     * nothing is cached or shuffled, and only the validation windows are read here. The dataset's
+     * split must be the run's: its --val-fraction and --shard-by were fixed when it was prepared.
+     */
+    public static TrainingData fromPrepared(JavaSparkContext sc, PreparedDataset ds, DataSettings c, int context) {
+        PreparedDataset.Manifest m = ds.manifest();
+        int workers = c.workers();
+        List<List<Integer>> assigned = ds.check(c);
+        HadoopConf conf = new HadoopConf(sc.hadoopConfiguration());
+        List<Shard> shards = new ArrayList<>();
+        long[] workerTokens = new long[workers];
+        long[] workerDocs = new long[workers];
+        for (int w = 0; w < workers; w++) {
+            for (int p : assigned.get(w)) {
+                workerTokens[w] += m.pieces().get(p).tokens();
+                workerDocs[w] += m.pieces().get(p).documents();
+            }
+            UserError.check(workerTokens[w] >= context + 1,
+                    "worker %d got pieces %s with %d tokens, fewer than --context+1 = %d: use fewer --workers or more data",
+                    w, assigned.get(w), workerTokens[w], context + 1);
+            shards.add(new Shard(w, workerDocs[w], ds.stream(conf, assigned.get(w))));
+        }
+        PreparedDataset.Piece val = m.validation();
+        int[][] validation = new int[0][];
+        if (c.valFraction() > 0) {
+            UserError.check(val.documents() > 0, "the validation split of %s is empty: prepare it with a larger "
+                    + "--val-fraction, or pass 0 to skip validation", ds.root());
+            validation = ValidationWindows.extract(ds.validationDocuments(sc), c.valWindows(), context, c.valSeed());
+        }
+        DataStats stats = new DataStats(m.documents(), m.tokens(), val.documents(), val.tokens(), val.bytes(),
+                ds.fingerprint(), workerTokens, workerDocs);
+        return new TrainingData(sc.parallelize(shards, workers), validation, stats);
     }
 
     /** Frees the cached shards. */

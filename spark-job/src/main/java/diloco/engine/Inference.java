@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A trained model used, not trained: the log-likelihood of token windows and documents (validation,
@@ -107,20 +108,17 @@ public final class Inference implements AutoCloseable {
     }
 
     /**
-     * {Σ nll (nats), predicted tokens} of one document: every token after the first predicted
-     * once, from the tokens before it in its window of the context (windows do not overlap).
-     * {0, 0} for a document shorter than two tokens.
+     * {Σ nll (nats), predicted tokens} of one document's tokens: every token after the first
+     * predicted once, from the tokens before it in its window of the context (windows do not
+     * overlap). {0, 0} for a document shorter than two tokens.
      */
-    public double[] document(byte[] doc) {
+    public double[] document(int[] doc) {
         int t = model.config().context();
         List<int[]> full = new ArrayList<>();
         double[] last = {0, 0};
         for (int start = 0; start < doc.length - 1; start += t) {
             int len = Math.min(t, doc.length - 1 - start);
-            int[] w = new int[len + 1];
-            for (int i = 0; i <= len; i++) {
-                w[i] = doc[start + i] & 0xff;
-            }
+            int[] w = Arrays.copyOfRange(doc, start, start + len + 1);
             if (len == t) {
                 full.add(w);
             } else {
@@ -152,22 +150,25 @@ public final class Inference implements AutoCloseable {
     }
 
     /**
-     * Samples up to {@code maxBytes} bytes after {@code prompt}, each from the model's next-byte
-     * distribution given the last context-length bytes: at {@code temperature} (0 = always the most
-     * likely byte), from the {@code topK} most likely only (0 = all). Deterministic for a seed.
+     * Samples tokens after {@code prompt} until they spell {@code maxBytes} bytes ({@code bytesOf}
+     * gives a token's length), each from the model's next-token distribution given the last
+     * context-length tokens: at {@code temperature} (0 = always the most likely token), from the
+     * {@code topK} most likely only (0 = all). An empty prompt starts from {@code start} (a newline).
+     * Deterministic for a seed. Returns the new tokens.
      */
-    public byte[] generate(byte[] prompt, int maxBytes, double temperature, int topK, long seed) {
+    public int[] generate(int[] prompt, int start, int maxBytes, IntUnaryOperator bytesOf, double temperature,
+            int topK, long seed) {
         int t = model.config().context();
         int vocab = model.config().vocabSize();
         SplittableRandom rng = new SplittableRandom(seed);
-        byte[] text = Arrays.copyOf(prompt, prompt.length + maxBytes);
+        int[] text = Arrays.copyOf(prompt, prompt.length + maxBytes); // a token spells at least one byte
         int length = prompt.length;
-        for (int i = 0; i < maxBytes; i++) {
+        for (int spelled = 0; spelled < maxBytes; ) {
             int from = Math.max(0, length - t);
             int n = Math.max(1, length - from);
             long[] x = new long[n];
             for (int j = 0; j < n; j++) {
-                x[j] = length == 0 ? '\n' : text[from + j] & 0xff; // an empty prompt starts as after a newline
+                x[j] = length == 0 ? start : text[from + j];
             }
             float[] logits;
             try (NDManager step = manager.newSubManager()) {
@@ -175,7 +176,9 @@ public final class Inference implements AutoCloseable {
                 NDArray all = model.logits(params, HostArrays.of(step, x, new Shape(1, n)), false);
                 logits = all.get(0).get(n - 1).toFloatArray();
             }
-            text[length++] = (byte) sample(logits, vocab, temperature, topK, rng);
+            int token = sample(logits, vocab, temperature, topK, rng);
+            text[length++] = token;
+            spelled += Math.max(1, bytesOf.applyAsInt(token));
         }
         return Arrays.copyOfRange(text, prompt.length, length);
     }

@@ -39,7 +39,7 @@ public final class HadoopFiles {
     public Written write(Path target, Body body) throws IOException {
         FileSystem fs = fileSystem(target);
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
-        MessageDigest sha = sha256();
+        MessageDigest sha = newSha256();
         CountingOutputStream counted;
         try {
             try (FSDataOutputStream out = fs.create(tmp, false)) {
@@ -68,7 +68,7 @@ public final class HadoopFiles {
     /** Size and SHA-256 of an existing file, streamed (the file is never held whole). */
     public Written digest(Path path) throws IOException {
         FileSystem fs = fileSystem(path);
-        MessageDigest sha = sha256();
+        MessageDigest sha = newSha256();
         long n = 0;
         byte[] buf = new byte[1 << 16];
         try (InputStream in = fs.open(path)) {
@@ -80,7 +80,12 @@ public final class HadoopFiles {
         return new Written(n, hex(sha.digest()));
     }
 
-    private static MessageDigest sha256() {
+    /** SHA-256 of {@code bytes}, hex. */
+    public static String sha256(byte[] bytes) {
+        return hex(newSha256().digest(bytes));
+    }
+
+    private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

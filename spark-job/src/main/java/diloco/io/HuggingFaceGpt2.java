@@ -10,7 +10,6 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +21,7 @@ import java.util.Map;
  *   config.json        model_type gpt2, the shape, activation_function "gelu" (the exact, erf form Gpt computes)
  *   model.safetensors  GPT-2's layout: "transformer." prefix, Conv1D weights as (in, out), the transpose of
  *                      the job's nn.Linear (out, in); lm_head tied to wte, so not stored
- *   tokenizer.json     the byte tokenizer as byte-level BPE with no merges: each byte its own token, id = the byte
+ *   tokenizer.json     the model's tokenizer (the byte tokenizer: byte-level BPE with no merges, id = the byte)
  * </pre>
  *
  * The job's own {@code model.safetensors} stays as it is (resume and the job's tools read it); this
@@ -42,16 +41,15 @@ public final class HuggingFaceGpt2 {
 
     /**
      * Writes the directory {@code dir} (any Hadoop path; it must be missing or empty) for the model
-     * of shape {@code cfg} with parameters {@code theta}.
+     * of shape {@code cfg} with parameters {@code theta} and the tokenizer.json {@code tokenizer}.
      */
-    public static void write(Configuration conf, Path dir, ModelConfig cfg, float[] theta) throws IOException {
+    public static void write(Configuration conf, Path dir, ModelConfig cfg, float[] theta, byte[] tokenizer)
+            throws IOException {
         HadoopFiles files = new HadoopFiles(conf);
         UserError.check(files.isMissingOrEmpty(dir), "%s is not empty: export into a new directory", dir);
-        UserError.check(cfg.vocabSize() == 256, "only the byte tokenizer (vocabulary 256) can be exported, the model has %d",
-                cfg.vocabSize());
         files.write(new Path(dir, WEIGHTS), out -> SafeTensors.write(out, tensors(cfg, theta), Map.of("format", "pt")));
         files.writeString(new Path(dir, CONFIG), Json.pretty(config(cfg)));
-        files.writeString(new Path(dir, TOKENIZER), Json.pretty(byteTokenizer()));
+        files.write(new Path(dir, TOKENIZER), out -> out.write(tokenizer));
     }
 
     /** θ's tensors under GPT-2's names and shapes. */
@@ -94,45 +92,5 @@ public final class HuggingFaceGpt2 {
         double p = cfg.dropout();
         return Records.toJson(new Config("gpt2", List.of("GPT2LMHeadModel"), cfg.vocabSize(), cfg.context(), cfg.context(),
                 cfg.dModel(), cfg.layers(), cfg.heads(), null, ACTIVATION, 1e-5, p, p, p, 0.02, true, null, null, "float32"));
-    }
-
-    /** The ByteLevel pre-tokenizer and decoder of tokenizers. */
-    record ByteLevel(String type, boolean addPrefixSpace, boolean trimOffsets, boolean useRegex) {}
-
-    /** The BPE model of tokenizers: a vocabulary (symbol → id) and merges. */
-    record Bpe(String type, Double dropout, String unkToken, String continuingSubwordPrefix, String endOfWordSuffix,
-            boolean fuseUnk, boolean byteFallback, Map<String, Integer> vocab, List<String> merges) {}
-
-    /** tokenizer.json: what the Rust tokenizers library reads (every field it requires is present). */
-    record Tokenizer(String version, Object truncation, Object padding, List<Object> addedTokens, Object normalizer,
-            ByteLevel preTokenizer, Object postProcessor, ByteLevel decoder, Bpe model) {}
-
-    /**
-     * The byte tokenizer in Hugging Face's format: byte-level BPE whose vocabulary is GPT-2's 256
-     * byte symbols with id = the byte, and no merges, so every byte is its own token.
-     */
-    static Map<String, Object> byteTokenizer() {
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        String[] symbols = byteSymbols();
-        for (int b = 0; b < 256; b++) {
-            vocab.put(symbols[b], b);
-        }
-        ByteLevel byteLevel = new ByteLevel("ByteLevel", false, true, true);
-        return Records.toJson(new Tokenizer("1.0", null, null, List.of(), null, byteLevel, null, byteLevel,
-                new Bpe("BPE", null, null, null, null, false, false, vocab, List.of())));
-    }
-
-    /**
-     * GPT-2's printable symbol of each byte ({@code bytes_to_unicode}): the 188 printable Latin-1
-     * bytes stand for themselves, the other 68 for U+0100 onwards, in byte order.
-     */
-    static String[] byteSymbols() {
-        String[] symbols = new String[256];
-        int next = 256;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            symbols[b] = new String(Character.toChars(printable ? b : next++));
-        }
-        return symbols;
     }
 }

@@ -7,7 +7,10 @@ import diloco.Log;
 import diloco.StopSignal;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
+import diloco.data.DataFormat;
+import diloco.data.DataSettings;
 import diloco.data.DocumentSource;
+import diloco.data.PreparedDataset;
 import diloco.option.Option;
 import diloco.option.UserError;
 import diloco.run.DiLoCoTrainer;
@@ -115,18 +118,32 @@ public final class DiLoCo extends DiLoCoParams implements DefaultParamsWritable 
     @Override
     public DiLoCoModel fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
-        SparkSession spark = dataset.sparkSession();
-        TrainConfig cfg = config(spark);
         String id = isSet(idCol) ? getOrDefault(idCol) : null;
+        return fit(dataset.sparkSession(), DocumentSource.rows(dataset.toDF(), getTextCol(), id),
+                "the DataFrame (" + getTextCol() + ")");
+    }
+
+    /**
+     * Trains on a prepared dataset ({@code ./submit.sh prepare}: tokenized once, streamed by the
+     * workers, never held in memory) at {@code path}, any Hadoop path; with the same Params as
+     * {@link #fit}. The tokenizer is the dataset's.
+     */
+    public DiLoCoModel fitPrepared(SparkSession spark, String path) {
+        UserError.check(PreparedDataset.isAt(spark.sparkContext().hadoopConfiguration(), path),
+                "%s is not a prepared dataset (no %s): prepare it with ./submit.sh prepare", path, PreparedDataset.MANIFEST);
+        return fit(spark, DocumentSource.of(new DataSettings.Source(path, DataFormat.AUTO, null, null)), path);
+    }
+
+    private DiLoCoModel fit(SparkSession spark, DocumentSource documents, String data) {
+        TrainConfig cfg = config(spark, data);
         DiLoCoTrainer.Result r;
         try {
-            r = new DiLoCoTrainer(spark, cfg, DocumentSource.rows(dataset.toDF(), getTextCol(), id), LOG::info,
-                    StopSignal.none()).run();
+            r = new DiLoCoTrainer(spark, cfg, documents, LOG::info, StopSignal.none()).run();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        DiLoCoModel model = new DiLoCoModel(uid, cfg.model(), r.theta(), r.metrics(), r.initialValLoss(), cfg.toRecord())
-                .setParent(this);
+        DiLoCoModel model = new DiLoCoModel(uid, r.model(), r.theta(), r.metrics(), r.initialValLoss(),
+                cfg.withVocabulary(r.model().vocabSize()).toRecord(), r.tokenizer()).setParent(this);
         return copyValues(model, extractParamMap());
     }
 
@@ -135,6 +152,10 @@ public final class DiLoCo extends DiLoCoParams implements DefaultParamsWritable 
      * checks its options.
      */
     TrainConfig config(SparkSession spark) {
+        return config(spark, "the DataFrame (" + getTextCol() + ")");
+    }
+
+    private TrainConfig config(SparkSession spark, String data) {
         TrainConfig.Builder b = options.configure(this, Options.params());
         String out = isSet(outputDir) ? getOrDefault(outputDir) : null;
         boolean resuming = getResume() || getResumeIfPresent();
@@ -144,7 +165,7 @@ public final class DiLoCo extends DiLoCoParams implements DefaultParamsWritable 
                     + "path every executor and the driver can reach, such as hdfs:///runs/NAME", spark.sparkContext().master());
             out = temporaryOutput(spark);
         }
-        return b.set(OUT, out).set(DATA, "the DataFrame (" + getTextCol() + ")").build();
+        return b.set(OUT, out).set(DATA, data).build();
     }
 
     /** A new directory under the session's first spark.local.dir (local masters only). */

@@ -13,6 +13,7 @@ import diloco.model.ModelConfig;
 import diloco.option.Option;
 import diloco.option.UserError;
 import diloco.run.SavedModel;
+import diloco.tokenize.Tokenizer;
 import diloco.spark.TaskResources;
 
 import org.apache.hadoop.fs.Path;
@@ -65,8 +66,8 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
     private final IntParam scoreBatchSize;
 
     DiLoCoModel(String uid, ModelConfig config, float[] theta, List<RoundMetrics> history, Double initialValLoss,
-            Map<String, Object> trainingConfig) {
-        this(uid, new SavedModel(config, theta, trainingConfig, initialValLoss), history);
+            Map<String, Object> trainingConfig, Tokenizer tokenizer) {
+        this(uid, new SavedModel(config, theta, trainingConfig, initialValLoss, tokenizer), history);
     }
 
     private DiLoCoModel(String uid, SavedModel weights, List<RoundMetrics> history) {
@@ -167,11 +168,12 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
         boolean binary = dataset.schema().fields()[textIndex].dataType().equals(DataTypes.BinaryType);
         Broadcast<float[]> theta = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(weights.theta());
         ModelConfig cfg = weights.config();
+        Tokenizer tokenizer = weights.tokenizer();
         ComputeSettings compute = compute();
         int batch = (Integer) getOrDefault(scoreBatchSize);
         JavaRDD<Row> scored = dataset.toDF().javaRDD().mapPartitions(rows -> Inference.chunked(rows, ROWS_PER_CHUNK, cfg,
                 theta.value(), TaskResources.resolve(compute), TaskResources.gpu(), batch,
-                (inference, row) -> append(row, perplexity(inference, row, textIndex, binary))).iterator());
+                (inference, row) -> append(row, perplexity(inference, tokenizer, row, textIndex, binary))).iterator());
         return spark.createDataFrame(scored, out);
     }
 
@@ -180,11 +182,11 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
         return new ComputeSettings((Integer) getOrDefault(threadsPerWorker()), getOrDefault(device()));
     }
 
-    private static Double perplexity(Inference inference, Row row, int textIndex, boolean binary) {
+    private static Double perplexity(Inference inference, Tokenizer tokenizer, Row row, int textIndex, boolean binary) {
         if (row.isNullAt(textIndex)) {
             return null;
         }
-        double[] nll = inference.document(Corpus.bytes(row, textIndex, binary));
+        double[] nll = SavedModel.score(inference, tokenizer, Corpus.bytes(row, textIndex, binary));
         return nll[1] == 0 ? null : Math.exp(nll[0] / nll[1]);
     }
 
@@ -232,9 +234,8 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
         UserError.check(temperature >= 0 && Double.isFinite(temperature), "temperature must be >= 0, got %s", temperature);
         UserError.check(topK >= 0, "topK must be >= 0 (0 = all), got %d", topK);
         try {
-            byte[] out = Inference.with(weights.config(), weights.theta(), TaskResources.resolve(compute()), null, 1,
-                    inference -> inference.generate(prompt.getBytes(StandardCharsets.UTF_8), maxBytes, temperature, topK,
-                            seed));
+            byte[] out = weights.generate(TaskResources.resolve(compute()), prompt.getBytes(StandardCharsets.UTF_8),
+                    maxBytes, temperature, topK, seed);
             return new String(out, StandardCharsets.UTF_8);
         } catch (RuntimeException e) {
             throw e;
@@ -251,7 +252,7 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
     public void exportHuggingFace(String path) {
         try {
             HuggingFaceGpt2.write(SparkSession.active().sparkContext().hadoopConfiguration(), new Path(path),
-                    weights.config(), weights.theta());
+                    weights.config(), weights.theta(), weights.tokenizer().json());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -28,6 +28,19 @@ public abstract sealed class DiLoCoParams extends Estimator<DiLoCoModel> permits
     /** Sets an option's Param; a bad value fails here, naming the Param. */
     abstract DiLoCo set(Option<?> option, Object value);
 
+    /** bytes: each byte a token (vocabulary 256); or a Hugging Face tokenizer.json, or a directory holding one (e.g. from ./submit.sh tokenizer), on any Hadoop path. The model's vocabulary is the tokenizer's; it is saved beside the model, and a resume must use the same one (by SHA-256) (command line: --tokenizer) */
+    public Param<String> tokenizer() {
+        return (Param<String>) param(Options.TOKENIZER);
+    }
+
+    public String getTokenizer() {
+        return (String) getOrDefault(tokenizer());
+    }
+
+    public DiLoCo setTokenizer(String value) {
+        return set(Options.TOKENIZER, value);
+    }
+
     /** fraction of documents held out for validation, by a hash of their id; 0 disables (command line: --val-fraction) */
     public DoubleParam valFraction() {
         return (DoubleParam) param(Options.VAL_FRACTION);

@@ -14,6 +14,7 @@ import static diloco.config.Options.RESUME_IF_PRESENT;
 import static diloco.config.Options.ROUNDS;
 import static diloco.config.Options.SEED;
 import static diloco.config.Options.SHARED_LOCAL_FS;
+import static diloco.config.Options.TOKENIZER;
 import static diloco.config.Options.VALIDATE_ONLY;
 import static diloco.config.Options.WORKERS;
 
@@ -40,12 +41,15 @@ import diloco.config.Resume;
 import diloco.config.TrainConfig;
 import diloco.data.DataStats;
 import diloco.data.DocumentSource;
+import diloco.data.PreparedDataset;
 import diloco.data.TrainingData;
 import diloco.io.BuildInfo;
 import diloco.io.HadoopConf;
 import diloco.io.HadoopFiles;
+import diloco.io.Json;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
+import diloco.model.ModelConfig;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
 import diloco.option.UserError;
@@ -54,12 +58,15 @@ import diloco.spark.Sessions;
 import diloco.spark.SparkWorkerPool;
 import diloco.state.KeptStates;
 import diloco.state.WorkerStateStore;
+import diloco.tokenize.Tokenizer;
+import diloco.tokenize.Tokenizers;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -120,15 +127,19 @@ public final class DiLoCoTrainer {
      * @param rounds         the last completed round
      * @param out            the run's output directory
      * @param data           what the run trains and validates on
+     * @param model          the model's shape (its vocabulary is the tokenizer's)
+     * @param tokenizer      the tokenizer of the data and the model
      * @param validated      {@code --validate-only}: every check passed, nothing was trained or written;
      *                       {@code theta} is the initial θ and {@code rounds} the checkpoint round a run
      *                       would continue from (0: from the beginning)
      */
     public record Result(float[] theta, Double initialValLoss, Double finalValLoss, List<RoundMetrics> metrics,
-            boolean stopped, int rounds, String out, DataStats data, boolean validated) {
+            boolean stopped, int rounds, String out, DataStats data, ModelConfig model, Tokenizer tokenizer,
+            boolean validated) {
 
-        static Result validated(float[] theta, int resumeRound, String out, DataStats data) {
-            return new Result(theta, null, null, List.of(), false, resumeRound, out, data, true);
+        static Result validated(float[] theta, int resumeRound, String out, DataStats data, ModelConfig model,
+                Tokenizer tokenizer) {
+            return new Result(theta, null, null, List.of(), false, resumeRound, out, data, model, tokenizer, true);
         }
     }
 
@@ -138,20 +149,36 @@ public final class DiLoCoTrainer {
         boolean resuming = requested.get(RESUME) || requested.get(RESUME_IF_PRESENT);
         RunOutput out = RunOutput.check(sc.hadoopConfiguration(), requested.get(OUT), requested.get(OVERWRITE) || resuming);
         Path outDir = qualified(sc, requested.get(OUT));
-        Gpt model = new Gpt(requested.model());
+        PreparedDataset prepared = documents.path() != null && PreparedDataset.isAt(sc.hadoopConfiguration(),
+                documents.path()) ? PreparedDataset.open(sc.hadoopConfiguration(), documents.path()) : null;
+        Tokenizer tokenizer = prepared != null ? preparedTokenizer(sc, prepared)
+                : Tokenizers.load(sc.hadoopConfiguration(), requested.get(TOKENIZER));
+        TrainConfig asked = (prepared != null ? requested.with(TOKENIZER, prepared.root()) : requested)
+                .withVocabulary(tokenizer.vocabSize());
+        if (prepared != null) {
+            prepared.check(asked.data()); // before anything is logged: a mismatch is one line
+        }
+        Gpt model = new Gpt(asked.model());
         int parameters = model.layout().size();
         ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.communication());
         Checkpoints checkpoints = new Checkpoints(sc.hadoopConfiguration(), outDir);
+        Map<String, Object> earlier = resuming ? earlierRun(sc, outDir) : null;
+        if (earlier != null) { // before the checkpoint's shapes are compared: a new vocabulary would fail there, less clearly
+            checkTokenizer(earlier.get("tokenizer"), tokenizer);
+        }
         Checkpoints.Loaded resumeFrom = resuming ? findCheckpoint(checkpoints, model) : null;
         List<String> notes = new ArrayList<>();
-        TrainConfig cfg = resumeFrom == null ? requested
-                : Resume.reconcile(requested, resumeFrom.state, resumeFrom.round, notes);
+        if (resumeFrom != null) {
+            checkTokenizer(resumeFrom.state.get("tokenizer"), tokenizer);
+        }
+        TrainConfig cfg = resumeFrom == null ? asked : Resume.reconcile(asked, resumeFrom.state, resumeFrom.round, notes);
         float[] theta = resumeFrom == null ? initialParameters(sc, model) : resumeFrom.theta;
         log.say("model %s: %,d parameters; each outer gradient is %.2f MiB", cfg.model(), parameters,
                 parameters * 4 / 1048576.0);
 
         long started = System.nanoTime();
-        TrainingData data = TrainingData.prepare(spark, documents, cfg.data(), cfg.model().context());
+        TrainingData data = prepared != null ? TrainingData.fromPrepared(sc, prepared, cfg.data(), cfg.model().context())
+                : TrainingData.prepare(spark, documents, cfg.data(), cfg.model().context(), tokenizer);
         try {
             if (resumeFrom != null) {
                 Object stored = ((Map<?, ?>) resumeFrom.state.get("data")).get("fingerprint");
@@ -159,6 +186,8 @@ public final class DiLoCoTrainer {
                         "--resume: the data changed since the checkpoint (fingerprint %s, the checkpoint has %s)",
                         data.stats.fingerprint(), stored);
             }
+            log.say("tokenizer %s: vocabulary %,d, %.3f tokens per byte of validation text", tokenizer.name(),
+                    tokenizer.vocabSize(), data.stats.valTokensPerByte());
             log.say("data %s: %,d documents, %,d tokens (validation: %,d documents, %d windows); fingerprint %s",
                     documents.describe(), data.stats.documents(), data.stats.tokens(), data.stats.valDocuments(),
                     data.validation.length, data.stats.fingerprint());
@@ -168,11 +197,13 @@ public final class DiLoCoTrainer {
                     cfg.get(OUTER_LR_SCHEDULE), cfg.get(OUTER_MOMENTUM));
             notes.forEach(n -> log.say("%s", n));
             if (requested.get(VALIDATE_ONLY)) { // every check has passed; the next line is the run's first write
-                return Result.validated(theta, resumeFrom == null ? 0 : resumeFrom.round, outDir.toString(), data.stats);
+                return Result.validated(theta, resumeFrom == null ? 0 : resumeFrom.round, outDir.toString(), data.stats,
+                        cfg.model(), tokenizer);
             }
             out.create(resumeFrom == null);
+            out.writeTokenizer(tokenizer);
             String runId = UUID.randomUUID().toString();
-            Map<String, Object> runInfo = runInfo(sc, cfg, parameters, data, runId, resumeFrom);
+            Map<String, Object> runInfo = runInfo(sc, cfg, parameters, data, tokenizer, runId, resumeFrom);
             out.writeRunJson(runInfo);
             OuterOptimizer outer = cfg.outer().optimizer(theta.length);
             LoopState state = LoopState.start(cfg.get(WORKERS));
@@ -188,7 +219,8 @@ public final class DiLoCoTrainer {
             SparkWorkerPool.Settings workerSettings = new SparkWorkerPool.Settings(cfg.model(), cfg.inner(), cfg.compute(),
                     cfg.communication(), cfg.faults());
             try (WorkerPool workers = new SparkWorkerPool(sc, data, workerSettings, states, freeStates)) {
-                LoopEnd end = loop(cfg, workers, outer, out, checkpoints, model, data, runInfo, started).run(theta, state);
+                LoopEnd end = loop(cfg, workers, outer, out, checkpoints, model, data, tokenizer, runInfo, started)
+                        .run(theta, state);
                 LoopState last = end.state();
                 boolean stopped = end.ending() == LoopEnd.Ending.STOPPED;
                 if (stopped) {
@@ -196,7 +228,7 @@ public final class DiLoCoTrainer {
                             last.round(), last.checkpointRound(), out.dir());
                 }
                 return new Result(theta, last.initialValLoss(), last.lastValLoss(), last.metrics(), stopped, last.round(),
-                        outDir.toString(), data.stats, false);
+                        outDir.toString(), data.stats, cfg.model(), tokenizer, false);
             }
         } finally {
             data.release();
@@ -209,7 +241,8 @@ public final class DiLoCoTrainer {
      * the added ones.
      */
     private DiLoCoLoop loop(TrainConfig cfg, WorkerPool workers, OuterOptimizer outer, RunOutput out,
-            Checkpoints checkpoints, Gpt model, TrainingData data, Map<String, Object> runInfo, long started) {
+            Checkpoints checkpoints, Gpt model, TrainingData data, Tokenizer tokenizer, Map<String, Object> runInfo,
+            long started) {
         int rounds = cfg.get(ROUNDS);
         FaultSettings faults = cfg.faults();
         RoundWatch watch = new RoundWatch(workers, faults, stop, log);
@@ -217,22 +250,58 @@ public final class DiLoCoTrainer {
         Map<String, String> modelMeta = new LinkedHashMap<>(); // what the model is, not which run made it (run.json says)
         modelMeta.put("rounds", Integer.toString(rounds));
         modelMeta.put("data_fingerprint", data.stats.fingerprint());
-        listeners.add(new RunFiles(out, runInfo, model.layout(), cfg.model(), modelMeta, started, log));
+        listeners.add(new RunFiles(out, runInfo, model.layout(), cfg.model(), tokenizer, modelMeta, started, log));
         listeners.add(new Progress(rounds, log));
         listeners.add(new Placement(log));
         listeners.addAll(extra);
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("config", cfg.toRecord());
         provenance.put("data", data.stats.toMap());
+        provenance.put("tokenizer", tokenizer.describe());
         provenance.put("run_id", runInfo.get("run_id"));
         CheckpointSettings kept = cfg.checkpoints();
         Checkpointing checkpointing = new Checkpointing(workers, checkpoints, model.layout(), outer, provenance,
                 kept.every(), rounds, kept.keep(), log);
-        Evaluation validation = data.validation.length > 0 ? new Validation(workers, cfg.get(EVAL_EVERY), rounds)
-                : Evaluation.NONE;
+        Evaluation validation = data.validation.length > 0
+                ? new Validation(workers, cfg.get(EVAL_EVERY), rounds, data.stats.valTokensPerByte()) : Evaluation.NONE;
         DiLoCoRound round = new DiLoCoRound(workers, outer, cfg.outer().lrSchedule(rounds));
         RoundPlanner planner = new RoundPlanner(cfg.pool(), rounds, cfg.get(SEED), faults.dropProbability());
         return new DiLoCoLoop(round, planner, validation, checkpointing, watch, stop, listeners);
+    }
+
+    /** A prepared dataset's tokens are in its own tokenizer; an explicit --tokenizer must be that one. */
+    private Tokenizer preparedTokenizer(JavaSparkContext sc, PreparedDataset prepared) {
+        Tokenizer tokenizer = prepared.tokenizer(sc.hadoopConfiguration());
+        if (requested.isSet(TOKENIZER)) {
+            Tokenizer asked = Tokenizers.load(sc.hadoopConfiguration(), requested.get(TOKENIZER));
+            UserError.check(asked.sha256().equals(tokenizer.sha256()), "--tokenizer %s is not the tokenizer of the "
+                    + "prepared dataset %s (%s): leave --tokenizer out, or prepare the data with it", requested.get(TOKENIZER),
+                    prepared.root(), prepared.manifest().tokenizer().name());
+        }
+        return tokenizer;
+    }
+
+    /** run.json of the run in {@code outDir}, or null when there is none (or it cannot be read: the checkpoint decides). */
+    private static Map<String, Object> earlierRun(JavaSparkContext sc, Path outDir) {
+        try {
+            HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
+            Path runJson = new Path(outDir, RunOutput.RUN_JSON);
+            Map<String, Object> run = files.fileSystem(runJson).exists(runJson)
+                    ? Json.parseObject(new String(files.read(runJson), StandardCharsets.UTF_8)) : null;
+            return run != null && run.containsKey("config") ? run : null; // a run's record, not a stray file
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** A resumed run's tokenizer must be the checkpoint's, by content (a checkpoint without one used bytes). */
+    private static void checkTokenizer(Object stored, Tokenizer tokenizer) {
+        String sha = stored instanceof Map<?, ?> m ? String.valueOf(m.get("sha256")) : Tokenizer.BYTES.sha256();
+        String name = stored instanceof Map<?, ?> m ? String.valueOf(m.get("name")) : "bytes";
+        UserError.check(sha.equals(tokenizer.sha256()),
+                "--resume: the checkpoint was trained with --tokenizer %s (sha256 %s), this run has %s (sha256 %s): "
+                        + "resume with the same tokenizer", name, sha.substring(0, Math.min(12, sha.length())),
+                tokenizer.name(), tokenizer.sha256().substring(0, 12));
     }
 
     /** The checkpoint to resume from, per --resume / --resume-if-present; verified. */
@@ -281,7 +350,7 @@ public final class DiLoCoTrainer {
     }
 
     private Map<String, Object> runInfo(JavaSparkContext sc, TrainConfig cfg, int parameters, TrainingData data,
-            String runId, Checkpoints.Loaded resumeFrom) {
+            Tokenizer tokenizer, String runId, Checkpoints.Loaded resumeFrom) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("run_id", runId);
         m.put("started_at", Instant.now().toString());
@@ -289,6 +358,7 @@ public final class DiLoCoTrainer {
         m.put("config", cfg.toRecord());
         m.put("parameters", parameters);
         m.put("data", data.stats.toMap());
+        m.put("tokenizer", tokenizer.describe());
         m.put("build", BuildInfo.describe(sc.version()));
         Map<String, Object> spk = new LinkedHashMap<>();
         spk.put("master", sc.master());

@@ -44,7 +44,8 @@ final class Progress implements RoundListener {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "round %d/%d | inner loss %s", m.round(), lastRound,
                 losses.innerLoss() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", losses.innerLoss())));
         if (losses.valLoss() != null) {
-            sb.append(String.format(Locale.ROOT, " | val loss %.4f ppl %.2f", losses.valLoss(), losses.valPpl()));
+            sb.append(String.format(Locale.ROOT, " | val loss %.4f ppl %.2f bits/byte %.4f", losses.valLoss(), losses.valPpl(),
+                    losses.valBitsPerByte()));
         }
         sb.append(String.format(Locale.ROOT, " | %,.0f tok/s | elapsed %s | ETA %s",
                 m.participation().tokens() / m.timings().secRound(), clock(elapsed), clock(eta)));

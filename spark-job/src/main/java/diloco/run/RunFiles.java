@@ -9,6 +9,7 @@ import diloco.RoundListener;
 import diloco.model.ModelConfig;
 import diloco.model.ParamLayout;
 import diloco.report.RunCharts;
+import diloco.tokenize.Tokenizer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,13 +29,15 @@ final class RunFiles implements RoundListener {
     private final Map<String, Object> runInfo;
     private final ParamLayout layout;
     private final ModelConfig model;
+    private final Tokenizer tokenizer;
     private final Map<String, String> modelMetadata;
     private final long started;
     private final Log log;
     private long lastDrawn;
 
-    RunFiles(RunOutput out, Map<String, Object> runInfo, ParamLayout layout, ModelConfig model,
+    RunFiles(RunOutput out, Map<String, Object> runInfo, ParamLayout layout, ModelConfig model, Tokenizer tokenizer,
             Map<String, String> modelMetadata, long started, Log log) {
+        this.tokenizer = tokenizer;
         this.out = out;
         this.runInfo = runInfo;
         this.layout = layout;
@@ -72,7 +75,7 @@ final class RunFiles implements RoundListener {
             runInfo.put("sec_total", (System.nanoTime() - started) / 1e9);
             runInfo.put("finished_at", Instant.now().toString());
             io(() -> {
-                out.writeModel(layout, theta, model, modelMetadata);
+                out.writeModel(layout, theta, model, tokenizer, modelMetadata);
                 out.writeRunJson(runInfo);
             });
             log.say("done: model and metrics in %s", out.dir());

@@ -8,6 +8,8 @@ import diloco.io.SafeTensors;
 import diloco.model.ModelConfig;
 import diloco.model.ParamLayout;
 import diloco.option.UserError;
+import diloco.tokenize.Tokenizer;
+import diloco.tokenize.Tokenizers;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -29,7 +31,8 @@ public final class RunOutput {
     public static final String METRICS = "metrics.jsonl";
     public static final String MODEL = "model.safetensors";
     public static final String MODEL_CONFIG = "model.json";
-    private static final String[] OWN_FILES = {RUN_JSON, METRICS, MODEL, MODEL_CONFIG, "loss.png", "time.png"};
+    private static final String[] OWN_FILES = {RUN_JSON, METRICS, MODEL, MODEL_CONFIG, Tokenizers.FILE, "loss.png",
+        "time.png"};
     /** Directories of checkpoints and every-round worker states (see diloco.checkpoint). */
     private static final String[] EARLIER_STATE_DIRS = {"checkpoints", "worker-state"};
 
@@ -131,15 +134,24 @@ public final class RunOutput {
         files.write(new Path(dir, name), o -> o.write(bytes));
     }
 
-    public void writeModel(ParamLayout layout, float[] theta, ModelConfig model, Map<String, String> metadata)
-            throws IOException {
+    /** The tokenizer beside the model (the byte tokenizer needs no file: model.json says bytes). */
+    public void writeTokenizer(Tokenizer tokenizer) throws IOException {
+        if (!tokenizer.isBytes()) {
+            byte[] json = tokenizer.json();
+            files.write(new Path(dir, Tokenizers.FILE), o -> o.write(json));
+        }
+    }
+
+    public void writeModel(ParamLayout layout, float[] theta, ModelConfig model, Tokenizer tokenizer,
+            Map<String, String> metadata) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("format", "pt");
         meta.put("model_config", Json.line(model.toMap()));
         files.write(new Path(dir, MODEL), out -> SafeTensors.write(out, layout, theta, meta));
         Map<String, Object> cfg = new LinkedHashMap<>(model.toMap());
         cfg.put("architecture", "gpt2-style decoder, pre-LayerNorm, GELU MLP, lm_head tied to wte.weight");
-        cfg.put("tokenizer", "bytes");
+        cfg.put("tokenizer", tokenizer.isBytes() ? "bytes" : Tokenizers.FILE);
+        cfg.put("tokenizer_sha256", tokenizer.sha256());
         cfg.put("parameters", layout.size());
         cfg.put("weights", MODEL);
         files.writeString(new Path(dir, MODEL_CONFIG), Json.pretty(cfg));

@@ -1,6 +1,8 @@
 package diloco.run;
 
 import diloco.RoundMetrics;
+import diloco.engine.ComputeSettings;
+import diloco.engine.Inference;
 import diloco.io.HadoopFiles;
 import diloco.io.Json;
 import diloco.io.Records;
@@ -8,6 +10,9 @@ import diloco.io.SafeTensors;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
 import diloco.option.UserError;
+import diloco.tokenize.JsonTokenizer;
+import diloco.tokenize.Tokenizer;
+import diloco.tokenize.Tokenizers;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -15,6 +20,7 @@ import org.apache.hadoop.fs.Path;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +35,10 @@ import java.util.Map;
  * @param theta          θ, flat in the model's parameter layout
  * @param trainingConfig the run's recorded configuration (run.json's {@code config}); empty if unknown
  * @param initialValLoss the initial model's validation loss, or null
+ * @param tokenizer      its tokenizer (a tokenizer.json beside the weights; none: bytes)
  */
-public record SavedModel(ModelConfig config, float[] theta, Map<String, Object> trainingConfig, Double initialValLoss)
-        implements java.io.Serializable {
+public record SavedModel(ModelConfig config, float[] theta, Map<String, Object> trainingConfig, Double initialValLoss,
+        Tokenizer tokenizer) implements java.io.Serializable {
 
     /** A model with the rounds that trained it. */
     public record WithHistory(SavedModel model, List<RoundMetrics> history) {}
@@ -55,6 +62,41 @@ public record SavedModel(ModelConfig config, float[] theta, Map<String, Object> 
         training.put("config", trainingConfig);
         training.put("initial_val_loss", initialValLoss);
         files.writeString(new Path(dataDir, TRAINING), Json.pretty(training));
+        if (!tokenizer.isBytes()) {
+            byte[] json = tokenizer.json();
+            files.write(new Path(dataDir, Tokenizers.FILE), out -> out.write(json));
+        }
+    }
+
+    /**
+     * {Σ nll (nats), bytes predicted} of a document's text: its tokens scored by {@link Inference#document},
+     * the bytes predicted being the text's less its first token's (which nothing predicts).
+     */
+    public static double[] score(Inference inference, Tokenizer tokenizer, byte[] text) {
+        int[] ids = tokenizer.encode(text);
+        double[] nll = inference.document(ids);
+        if (nll[1] == 0) {
+            return new double[] {0, 0};
+        }
+        return new double[] {nll[0], text.length - tokenizer.decode(new int[] {ids[0]}).length};
+    }
+
+    /**
+     * Text sampled after {@code prompt} on this JVM: up to {@code maxBytes} bytes (see
+     * {@link Inference#generate}), decoded by the model's tokenizer.
+     */
+    public byte[] generate(ComputeSettings compute, byte[] prompt, int maxBytes, double temperature, int topK, long seed)
+            throws Exception {
+        int[] promptIds = tokenizer.encode(prompt);
+        int newline = tokenizer.encode(new byte[] {'\n'})[0];
+        int[] lengths = new int[config.vocabSize()];
+        for (int id = 0; id < lengths.length; id++) {
+            lengths[id] = tokenizer.isBytes() ? 1 : tokenizer.decode(new int[] {id}).length;
+        }
+        int[] ids = Inference.with(config, theta, compute, null, 1, // on the driver: no Spark GPU
+                inference -> inference.generate(promptIds, newline, maxBytes, id -> lengths[id], temperature, topK, seed));
+        byte[] text = tokenizer.decode(ids);
+        return text.length > maxBytes ? Arrays.copyOf(text, maxBytes) : text;
     }
 
     /**
@@ -90,9 +132,15 @@ public record SavedModel(ModelConfig config, float[] theta, Map<String, Object> 
                     }
                 }
             }
+            Path tokenizerFile = new Path(data, Tokenizers.FILE);
+            Tokenizer tokenizer = exists(files, tokenizerFile)
+                    ? JsonTokenizer.of(tokenizerFile.toString(), files.read(tokenizerFile)) : Tokenizer.BYTES;
+            UserError.check(tokenizer.vocabSize() == config.vocabSize(),
+                    "%s has a vocabulary of %d, the model %d: not this model's tokenizer", tokenizerFile,
+                    tokenizer.vocabSize(), config.vocabSize());
             return new WithHistory(new SavedModel(config, theta,
                     cfg instanceof Map ? (Map<String, Object>) cfg : Map.of(),
-                    initial instanceof Number n ? n.doubleValue() : null), history);
+                    initial instanceof Number n ? n.doubleValue() : null, tokenizer), history);
         } catch (IOException | RuntimeException e) {
             if (e instanceof UserError) {
                 throw (UserError) e;

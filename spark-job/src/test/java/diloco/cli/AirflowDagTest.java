@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.cli.TrainCliTest.Outcome;
+import diloco.config.DataOptions;
 import diloco.config.ModelOptions;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
@@ -122,8 +123,9 @@ class AirflowDagTest {
     void trainAndEvaluateTakeTheJobsOwnOptions() throws Exception {
         Map<String, Object> dag = read(Map.of());
         Map<String, Task> tasks = tasks(dag);
-        assertEquals(List.of("train", "evaluate"), List.copyOf(tasks.keySet()));
-        assertEquals(List.of(List.of("train", "evaluate")), dag.get("order"), "evaluate runs after train, and only then");
+        assertEquals(List.of("prepare", "train", "evaluate"), List.copyOf(tasks.keySet()));
+        assertEquals(List.of(List.of("prepare", "train"), List.of("train", "evaluate")), dag.get("order"),
+                "train runs on the prepared data, evaluate after train, and only then");
 
         Task train = tasks.get("train");
         assertEquals(Train.class.getName(), train.javaClass());
@@ -139,6 +141,13 @@ class AirflowDagTest {
         assertEquals(cfg.get(Options.OUT), v.required(ModelOptions.MODEL), "evaluate scores the model train wrote");
         assertEquals(cfg.get(Options.OUT) + "/evaluation", v.get(ModelOptions.EVAL_OUT));
         assertNotEquals(cfg.get(Options.DATA), v.required(ModelOptions.EVAL_DATA), "held-out text, not the training data");
+
+        Task prepare = tasks.get("prepare");
+        assertEquals(Prepare.class.getName(), prepare.javaClass());
+        CommandLine.Values p = CommandLine.parse(DataOptions.prepare(), prepare.args());
+        assertEquals(cfg.get(Options.DATA), p.required(DataOptions.PREPARE_OUT), "train reads what prepare wrote");
+        assertTrue(p.get(DataOptions.SKIP_EXISTING), "a prepared dataset is prepared once");
+        assertTrue(p.get(DataOptions.PIECES) >= cfg.get(Options.WORKERS), "a piece for each worker at least");
 
         for (Task t : tasks.values()) {
             assertTrue(t.number("retries") >= 1, t.id() + " retries");
@@ -170,8 +179,35 @@ class AirflowDagTest {
     }
 
     /**
+     * The rendered prepare command runs (on the test corpus, through the DAG's Variables), a second
+     * run finds the dataset and does nothing, and the rendered training command validates on it.
+     */
+    @Test
+    void renderedPrepareRunsOnceAndTrainValidatesOnItsDataset() throws Exception {
+        Path dataset = tmp.resolve("prepared");
+        Map<String, Object> dag = read(Map.of("diloco_data", corpus.toString(), "diloco_dataset", dataset.toString(),
+                "diloco_runs", tmp.resolve("runs-p").toString()));
+        Map<String, Task> tasks = tasks(dag);
+        List<String> prepare = new ArrayList<>(List.of(tasks.get("prepare").args()));
+        prepare.addAll(List.of("--pieces", "4")); // the test corpus has 25 documents, not enough for 64 pieces
+        ModelCommandsTest.Outcome first = ModelCommandsTest.outcome(out -> Prepare.run(prepare.toArray(new String[0]),
+                out, out, false));
+        assertEquals(0, first.status(), first.text());
+        assertTrue(Files.exists(dataset.resolve("manifest.json")));
+        ModelCommandsTest.Outcome again = ModelCommandsTest.outcome(out -> Prepare.run(prepare.toArray(new String[0]),
+                out, out, false));
+        assertEquals(0, again.status(), again.text());
+        assertTrue(again.text().contains("nothing to do"), again.text());
+        List<String> train = new ArrayList<>(List.of(validating(tasks.get("train").args())));
+        train.addAll(List.of("--workers", "4"));
+        Outcome valid = TrainCliTest.run(train.toArray(new String[0]));
+        assertEquals(0, valid.status, valid.err);
+        assertTrue(valid.out.contains("[diloco] valid: "), valid.out);
+    }
+
+    /**
      * The training task's rendered command passes the job's own checks. The HDFS paths become local
-     * ones the way a deployment changes them, through the DAG's Airflow Variables (diloco_data,
+     * ones the way a deployment changes them, through the DAG's Airflow Variables (diloco_dataset,
      * diloco_runs) set in the environment, which Airflow reads first: nothing in the rendered command
      * is replaced, so the dated --out and every option are the DAG's. Only two arguments are
      * appended (the job takes the last of a repeated option): {@code --preset tiny}, since the DAG's
@@ -181,7 +217,7 @@ class AirflowDagTest {
     @Test
     void renderedTrainCommandPassesValidateOnlyAndARetryFindsItsRun() throws Exception {
         Path runs = tmp.resolve("runs");
-        Map<String, Object> dag = read(Map.of("diloco_data", corpus.toString(), "diloco_runs", runs.toString()));
+        Map<String, Object> dag = read(Map.of("diloco_dataset", corpus.toString(), "diloco_runs", runs.toString()));
         String[] rendered = tasks(dag).get("train").args();
         assertEquals(corpus.toString(), value(rendered, "--data"));
         Path out = runs.resolve(DATE);

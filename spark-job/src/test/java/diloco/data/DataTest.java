@@ -37,10 +37,10 @@ class DataTest {
     @TempDir
     Path tmp;
 
-    private static String text(Tokens t) {
-        byte[] b = new byte[t.length()];
+    private static String text(TokenStream t) {
+        byte[] b = new byte[(int) t.size()];
         for (int i = 0; i < b.length; i++) {
-            b[i] = (byte) t.get(i);
+            b[i] = (byte) t.at(i);
         }
         return new String(b, StandardCharsets.ISO_8859_1);
     }
@@ -110,7 +110,7 @@ class DataTest {
                 Shard s = shards.get(p);
                 assertEquals(p, s.worker(), "partition i is worker i");
                 assertEquals(expected.get(p).toString(), text(s.tokens()));
-                assertEquals(s.tokens().length(), data.stats.workerTokens()[p]);
+                assertEquals(s.tokens().size(), data.stats.workerTokens()[p]);
             }
             assertEquals(all.size(), data.stats.documents());
             assertEquals(valDocs, data.stats.valDocuments());
@@ -149,8 +149,8 @@ class DataTest {
             long max = 0;
             for (Shard s : data.shards.collect()) {
                 joined.append(text(s.tokens()));
-                min = Math.min(min, s.tokens().length());
-                max = Math.max(max, s.tokens().length());
+                min = Math.min(min, s.tokens().size());
+                max = Math.max(max, s.tokens().size());
             }
             assertEquals(all.toString(), joined.toString(), "worker 0, 1, 2 hold consecutive ranges in key order");
             assertTrue(max < 2 * min, "token-balanced: " + min + ".." + max);

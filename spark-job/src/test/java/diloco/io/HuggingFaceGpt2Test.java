@@ -15,6 +15,7 @@ import diloco.DjlEngine;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
 import diloco.option.UserError;
+import diloco.tokenize.Tokenizer;
 
 import org.apache.commons.math3.special.Erf;
 import org.apache.hadoop.conf.Configuration;
@@ -57,7 +58,7 @@ class HuggingFaceGpt2Test {
     void anIndependentGpt2ForwardOfTheExportGivesTheJobsLogits() throws Exception {
         float[] theta = randomTheta(SHAPE, 5);
         java.nio.file.Path dir = tmp.resolve("hf");
-        HuggingFaceGpt2.write(new Configuration(), new Path(dir.toString()), SHAPE, theta);
+        HuggingFaceGpt2.write(new Configuration(), new Path(dir.toString()), SHAPE, theta, Tokenizer.BYTES.json());
 
         Map<String, Object> config = Json.parseObject(Files.readString(dir.resolve(HuggingFaceGpt2.CONFIG)));
         assertEquals("gpt2", config.get("model_type"));
@@ -122,7 +123,8 @@ class HuggingFaceGpt2Test {
     @Test
     void theByteTokenizerMapsEachByteToItsId() throws Exception {
         java.nio.file.Path dir = tmp.resolve("hf");
-        HuggingFaceGpt2.write(new Configuration(), new Path(dir.toString()), SHAPE, randomTheta(SHAPE, 1));
+        HuggingFaceGpt2.write(new Configuration(), new Path(dir.toString()), SHAPE, randomTheta(SHAPE, 1),
+                Tokenizer.BYTES.json());
         Map<String, Object> tokenizer = Json.parseObject(Files.readString(dir.resolve(HuggingFaceGpt2.TOKENIZER),
                 StandardCharsets.UTF_8));
         @SuppressWarnings("unchecked")
@@ -147,7 +149,7 @@ class HuggingFaceGpt2Test {
         java.nio.file.Path dir = Files.createDirectories(tmp.resolve("taken"));
         Files.writeString(dir.resolve("keep.txt"), "mine");
         UserError e = assertThrows(UserError.class, () -> HuggingFaceGpt2.write(new Configuration(),
-                new Path(dir.toString()), SHAPE, randomTheta(SHAPE, 1)));
+                new Path(dir.toString()), SHAPE, randomTheta(SHAPE, 1), Tokenizer.BYTES.json()));
         assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
         assertEquals("mine", Files.readString(dir.resolve("keep.txt")));
     }

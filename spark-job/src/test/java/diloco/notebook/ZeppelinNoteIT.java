@@ -99,7 +99,7 @@ class ZeppelinNoteIT {
                         throw new AssertionError("paragraph " + i + " uses an interpreter the test does not run: " + tag);
                 }
             }
-            assertEquals(5, scalaParagraphs, "the note's Scala paragraphs");
+            assertEquals(6, scalaParagraphs, "the note's Scala paragraphs");
         } finally {
             repl.close();
             spark.stop();
@@ -119,6 +119,13 @@ class ZeppelinNoteIT {
         Path saved = Paths.get(conf.get("spark.diloco.outputDir"), "model");
         assertTrue(Files.exists(saved.resolve("data/model.safetensors")) && Files.exists(saved.resolve("metadata")), out);
         assertTrue(out.contains("perplexity") && out.contains("|start"), "the scored table was shown:\n" + out);
+        assertTrue(out.matches("(?s).*validation bits per byte: bytes \\d+\\.\\d+, BPE \\d+\\.\\d+.*"), out);
+        try (var dirs = Files.list(Paths.get(conf.get("spark.diloco.outputDir")))) {
+            Path tok = dirs.filter(d -> d.getFileName().toString().startsWith("tokenizer-")).findFirst().orElseThrow();
+            assertEquals(300, diloco.tokenize.Tokenizers.load(new org.apache.hadoop.conf.Configuration(), tok.toString())
+                    .vocabSize(), "the note learned the tokenizer it asked for");
+        }
+        assertTrue(Files.exists(Paths.get(conf.get("spark.diloco.outputDir"), "run-bpe", "tokenizer.json")));
     }
 
     /** The settings paragraph as the test runs it: the built jar, the committed corpus, a tiny model. */
@@ -136,7 +143,8 @@ class ZeppelinNoteIT {
                 "spark.diloco.workers  2",
                 "spark.diloco.innerSteps  5",
                 "spark.diloco.rounds  3",
-                "spark.diloco.valFraction  0.2");
+                "spark.diloco.valFraction  0.2",
+                "spark.diloco.vocabSize  300");
     }
 
     /** A settings paragraph's properties: "key value" lines; # comments and blank lines skipped. */
