@@ -2,7 +2,7 @@ package diloco.data;
 
 /**
  * A token sequence. Byte-level data (vocabulary 256) is kept as its bytes, four times smaller than
- * int ids; a sub-word tokenizer would use the int form.
+ * int ids; sub-word tokens ({@code --tokenizer}) use the int form.
  */
 public final class Tokens implements TokenStream {
     private static final long serialVersionUID = 1L;
@@ -71,7 +71,7 @@ public final class Tokens implements TokenStream {
         }
         if (total > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException("a worker shard of " + total
-                    + " tokens exceeds 2^31; use more --workers");
+                    + " tokens exceeds 2^31: prepare the data once (./submit.sh prepare) and train from it, streamed, or use more --workers");
         }
         int at = 0;
         if (allBytes) {

@@ -41,6 +41,12 @@ final class Report {
             return Math.exp(meanLoss());
         }
 
+        /** The seeds' mean bits per byte of the validation text: comparable across tokenizers. */
+        double meanBitsPerByte() {
+            return seeds.stream().map(RunResult::finalValBitsPerByte).mapToDouble(v -> v == null ? Double.NaN : v)
+                    .average().orElse(Double.NaN);
+        }
+
         double meanSeconds() {
             return seeds.stream().mapToDouble(RunResult::secTotal).average().orElse(0);
         }
@@ -72,18 +78,19 @@ final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("# Suite `").append(suite).append("`\n\n");
         provenance.forEach((k, v) -> sb.append("- ").append(k).append(": `").append(v).append("`\n"));
-        sb.append("- baseline: ").append(base.spec.name()).append("; validation loss in nats per byte, perplexity per byte;")
+        sb.append("- baseline: ").append(base.spec.name()).append("; validation loss in nats per token and perplexity per")
+                .append(" token (per byte with the byte tokenizer), bits per byte of the validation text;")
                 .append(" ± is half the range over seeds\n\n");
-        sb.append("| configuration | k | H | batch | rounds | val loss | ppl | vs baseline | inner steps/worker | tokens | communicated | vs data parallel | wall time |\n");
-        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        sb.append("| configuration | k | H | batch | rounds | val loss | ppl | bits/byte | vs baseline | inner steps/worker | tokens | communicated | vs data parallel | wall time |\n");
+        sb.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Row r : rows) {
             RunResult f = r.first();
             String loss = r.seeds.size() > 1 ? String.format(Locale.ROOT, "%.4f ± %.4f", r.meanLoss(), r.spread())
                     : String.format(Locale.ROOT, "%.4f", r.meanLoss());
             double rel = (r.ppl() - base.ppl()) / base.ppl() * 100;
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %s | %.3f | %s | %,d | %,d | %s | %s | %s |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %s | %.3f | %.4f | %s | %,d | %,d | %s | %s | %s |%n",
                     r.spec.name(), f.intConfig("workers"), f.intConfig("inner_steps"), f.intConfig("batch_size"),
-                    f.intConfig("rounds"), loss, r.ppl(), r == base ? "—" : String.format(Locale.ROOT, "%+.2f%%", rel),
+                    f.intConfig("rounds"), loss, r.ppl(), r.meanBitsPerByte(), r == base ? "—" : String.format(Locale.ROOT, "%+.2f%%", rel),
                     f.innerStepsPerWorker(), f.tokens(), bytes(f.bytesCommunicated()),
                     f.bytesCommunicated() == 0 ? "0" : String.format(Locale.ROOT, "%.3g×", f.communicationVsDataParallel()),
                     clock(r.meanSeconds())));
@@ -105,6 +112,7 @@ final class Report {
             m.put("final_val_loss_mean", r.meanLoss());
             m.put("final_val_loss_spread", r.spread());
             m.put("final_val_ppl", r.ppl());
+            m.put("final_val_bits_per_byte_mean", r.meanBitsPerByte());
             m.put("ppl_vs_baseline", (r.ppl() - base.ppl()) / base.ppl());
             m.put("wall_seconds_mean", r.meanSeconds());
             List<Map<String, Object>> seeds = new ArrayList<>();

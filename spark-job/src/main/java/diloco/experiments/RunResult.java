@@ -64,6 +64,17 @@ public final class RunResult {
         return v == null ? null : ((Number) v).doubleValue();
     }
 
+    /** The last validated round's bits per byte (comparable across tokenizers), or null. */
+    Double finalValBitsPerByte() {
+        for (int i = metrics.size() - 1; i >= 0; i--) {
+            Object v = metrics.get(i).get("val_bits_per_byte");
+            if (v != null) {
+                return ((Number) v).doubleValue();
+            }
+        }
+        return null;
+    }
+
     double secTotal() {
         return ((Number) run.get("sec_total")).doubleValue();
     }
@@ -137,6 +148,7 @@ public final class RunResult {
         m.put("batch_size", intConfig("batch_size"));
         m.put("final_val_loss", finalValLoss());
         m.put("final_val_ppl", finalValLoss() == null ? null : Math.exp(finalValLoss()));
+        m.put("final_val_bits_per_byte", finalValBitsPerByte());
         m.put("inner_steps_per_worker", innerStepsPerWorker());
         m.put("tokens", tokens());
         m.put("bytes_communicated", bytesCommunicated());
