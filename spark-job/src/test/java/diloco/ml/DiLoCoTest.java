@@ -16,7 +16,9 @@ import diloco.io.HuggingFaceGpt2;
 import diloco.io.Json;
 import diloco.option.Option;
 import diloco.option.UserError;
+import diloco.tokenize.Tokenizers;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.Logger;
@@ -200,6 +202,36 @@ class DiLoCoTest {
         assertEquals("gpt2", config.get("model_type"));
         assertEquals(model.config().dModel(), ((Number) config.get("n_embd")).intValue());
         assertTrue(Files.exists(dir.resolve(HuggingFaceGpt2.WEIGHTS)) && Files.exists(dir.resolve(HuggingFaceGpt2.TOKENIZER)));
+    }
+
+    /**
+     * A tokenizer learned from the DataFrame trains a model in its vocabulary, which keeps it
+     * through save and load; a prepared dataset of the same corpus trains through fitPrepared.
+     */
+    @Test
+    void aLearnedTokenizerAndAPreparedDatasetThroughTheEstimator() throws Exception {
+        String tok = BpeTokenizer.train(docs, "text", 300, tmp.resolve("tok").toString());
+        assertEquals(300, Tokenizers.load(new Configuration(), tok).vocabSize());
+        DiLoCoModel bpe = tiny().setTokenizer(tok).setOutputDir(tmp.resolve("bpe").toString()).fit(docs);
+        assertEquals(300, bpe.config().vocabSize());
+        String path = tmp.resolve("bpe-model").toString();
+        bpe.write().overwrite().save(path);
+        DiLoCoModel loaded = DiLoCoModel.load(path);
+        assertEquals(bpe.generate("Congress", 30, 0.8, 5, 3L), loaded.generate("Congress", 30, 0.8, 5, 3L));
+        Row scored = loaded.transform(docs).select("perplexity").first();
+        assertTrue(Double.isFinite(scored.getDouble(0)), scored.toString());
+        assertThrows(UserError.class, () -> BpeTokenizer.train(docs, "text", 100, tmp.resolve("tok2").toString()));
+
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus-for-prepare"));
+        Path ds = tmp.resolve("prepared");
+        assertEquals(0, diloco.cli.Prepare.run(new String[] {"--data", corpus.toString(), "--tokenizer", tok,
+                "--pieces", "4", "--val-fraction", "0.2", "--out", ds.toString()}, System.out, System.err, false));
+        DiLoCoModel fromPrepared = tiny().setOutputDir(tmp.resolve("from-prepared").toString())
+                .fitPrepared(TestSupport.spark(), ds.toString());
+        assertEquals(300, fromPrepared.config().vocabSize(), "the dataset's tokenizer");
+        assertTrue(fromPrepared.summary().count() == 3);
+        UserError e = assertThrows(UserError.class, () -> tiny().fitPrepared(TestSupport.spark(), corpus.toString()));
+        assertTrue(e.getMessage().contains("is not a prepared dataset"), e.getMessage());
     }
 
     @Test
