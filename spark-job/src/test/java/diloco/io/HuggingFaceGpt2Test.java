@@ -41,6 +41,8 @@ class HuggingFaceGpt2Test {
     @RegisterExtension
     static final DjlEngine DJL = new DjlEngine();
     static final ModelConfig SHAPE = new ModelConfig(256, 16, 2, 24, 3, 0f);
+    /** A sub-word vocabulary's model (the tokenizer file does not enter the forward). */
+    static final ModelConfig SUBWORD_SHAPE = new ModelConfig(300, 16, 2, 24, 3, 0f);
 
     @TempDir
     java.nio.file.Path tmp;
@@ -56,9 +58,16 @@ class HuggingFaceGpt2Test {
 
     @Test
     void anIndependentGpt2ForwardOfTheExportGivesTheJobsLogits() throws Exception {
-        float[] theta = randomTheta(SHAPE, 5);
-        java.nio.file.Path dir = tmp.resolve("hf");
-        HuggingFaceGpt2.write(new Configuration(), new Path(dir.toString()), SHAPE, theta, Tokenizer.BYTES.json());
+        for (ModelConfig shape : List.of(SHAPE, SUBWORD_SHAPE)) {
+            forwardAgrees(shape);
+        }
+    }
+
+    /** {@code shape}'s model exported and read back by the reference forward. */
+    private void forwardAgrees(ModelConfig shape) throws Exception {
+        float[] theta = randomTheta(shape, 5);
+        java.nio.file.Path dir = tmp.resolve("hf-" + shape.vocabSize());
+        HuggingFaceGpt2.write(new Configuration(), new Path(dir.toString()), shape, theta, Tokenizer.BYTES.json());
 
         Map<String, Object> config = Json.parseObject(Files.readString(dir.resolve(HuggingFaceGpt2.CONFIG)));
         assertEquals("gpt2", config.get("model_type"));
@@ -69,12 +78,12 @@ class HuggingFaceGpt2Test {
                 weights.shapes.get("transformer.h.0.attn.c_attn.weight")[1]), "Conv1D: (in, out)");
         Gpt2 reference = new Gpt2(config, weights.tensors);
 
-        Gpt gpt = new Gpt(SHAPE);
+        Gpt gpt = new Gpt(shape);
         SplittableRandom rng = new SplittableRandom(9);
         for (int length : new int[] {1, 7, 16}) {
             long[] tokens = new long[length];
             for (int i = 0; i < length; i++) {
-                tokens[i] = rng.nextInt(256);
+                tokens[i] = rng.nextInt(shape.vocabSize());
             }
             float[] ours;
             try (NDManager m = DJL.manager().newSubManager()) {
@@ -84,12 +93,14 @@ class HuggingFaceGpt2Test {
             }
             double[][] theirs = reference.logits(tokens);
             double worst = 0;
+            int vocab = shape.vocabSize();
+            assertEquals(vocab, theirs[0].length, "the reference reads the vocabulary from config.json");
             for (int t = 0; t < length; t++) {
-                for (int v = 0; v < 256; v++) {
-                    worst = Math.max(worst, Math.abs(ours[t * 256 + v] - theirs[t][v]));
+                for (int v = 0; v < vocab; v++) {
+                    worst = Math.max(worst, Math.abs(ours[t * vocab + v] - theirs[t][v]));
                 }
             }
-            assertTrue(worst <= 1e-4, "length " + length + ": logits differ by " + worst);
+            assertTrue(worst <= 1e-4, "vocabulary " + vocab + ", length " + length + ": logits differ by " + worst);
         }
     }
 
