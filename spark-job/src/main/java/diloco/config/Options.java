@@ -215,6 +215,10 @@ public final class Options {
      * its first write. Command line only: a notebook's {@code fit} has no use for a run that does not
      * train; not recorded: it never reaches run.json.
      */
+    public static final Option<String> CONFIG = add(Option.text("config").placeholder("FILE").commandLineOnly()
+            .notRecorded().doc("options from a properties file (any Hadoop path), one per line as in spark-defaults.conf: "
+                    + "the option's name without -- and its value (inner-steps 500, or inner-steps=500; a flag takes "
+                    + "true or false); options on the command line win. run.json records the options resolved"));
     public static final Option<Boolean> VALIDATE_ONLY = add(Option.flag("validateOnly").commandLineOnly().notRecorded()
             .doc("check the options, --data (it exists and holds readable documents), --out (usable), --init-from, the "
                     + "memory needed and the session's settings as a run does, then exit 0 without training or writing "
