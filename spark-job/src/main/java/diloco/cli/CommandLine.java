@@ -4,6 +4,7 @@ import static diloco.config.Options.DATA;
 import static diloco.config.Options.OUT;
 
 import diloco.config.Options;
+import diloco.config.OptionsFile;
 import diloco.config.TrainConfig;
 import diloco.option.Option;
 import diloco.option.UserError;
@@ -153,10 +154,8 @@ public final class CommandLine {
     }
 
     /**
-     * {@code args} with the options of {@code --config FILE} in front (so the command line's win:
-     * the last of a repeated option does). The file is Java properties, as spark-defaults.conf:
-     * {@code name value} or {@code name=value}, {@code #} comments; a name is an option's flag without
-     * its dashes; a flag's value is true or false. An unknown name is bad input, naming the file.
+     * {@code args} with the options of {@code --config FILE} ({@link OptionsFile}) in front, so the
+     * command line's win: the last of a repeated option does.
      */
     static String[] withConfigFile(String[] args) {
         String file = null;
@@ -168,33 +167,14 @@ public final class CommandLine {
         if (file == null) {
             return args;
         }
-        java.util.Properties props = new java.util.Properties();
-        try {
-            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(file);
-            byte[] bytes = new diloco.io.HadoopFiles(new org.apache.hadoop.conf.Configuration()).read(p);
-            props.load(new java.io.StringReader(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new UserError("cannot read --config " + file + ": " + String.valueOf(e.getMessage()).split("\n")[0]);
-        }
-        Map<String, Option<?>> byFlag = byFlag(Options.all());
         List<String> fromFile = new ArrayList<>();
-        for (String name : new java.util.TreeSet<>(props.stringPropertyNames())) {
-            String flag = "--" + (name.startsWith("--") ? name.substring(2) : name);
-            Option<?> o = byFlag.get(flag);
-            UserError.check(o != null, "unknown option '%s' in --config %s (names are the options' flags without --; "
-                    + "see --help)", name, file);
-            UserError.check(o != Options.CONFIG, "--config %s names another --config: one file only", file);
-            String value = props.getProperty(name).trim();
-            if (o.type().isFlag()) {
-                UserError.check(value.equals("true") || value.equals("false"), "%s in --config %s must be true or false, "
-                        + "got '%s'", name, file, value);
-                if (value.equals("true")) {
-                    fromFile.add(flag);
-                }
-            } else {
-                fromFile.add(flag + "=" + value);
+        OptionsFile.read(new org.apache.hadoop.conf.Configuration(), file).forEach((o, value) -> {
+            if (!o.type().isFlag()) {
+                fromFile.add(o.flag() + "=" + value);
+            } else if (value.equals("true")) {
+                fromFile.add(o.flag());
             }
-        }
+        });
         fromFile.addAll(List.of(args));
         return fromFile.toArray(new String[0]);
     }

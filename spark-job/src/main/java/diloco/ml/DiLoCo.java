@@ -6,6 +6,7 @@ import static diloco.config.Options.OUT;
 import diloco.Log;
 import diloco.StopSignal;
 import diloco.config.Options;
+import diloco.config.OptionsFile;
 import diloco.config.TrainConfig;
 import diloco.data.DataFormat;
 import diloco.data.DataSettings;
@@ -15,6 +16,7 @@ import diloco.option.Option;
 import diloco.option.UserError;
 import diloco.run.DiLoCoTrainer;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -111,6 +113,24 @@ public final class DiLoCo extends DiLoCoParams implements DefaultParamsWritable 
 
     public DiLoCo setOutputDir(String value) {
         set(outputDir, value);
+        return this;
+    }
+
+    /**
+     * Sets the Params a properties file names, as {@code --config FILE} sets options (see
+     * {@link OptionsFile}: {@code inner-steps 500}, any Hadoop path); setters called afterwards win.
+     * A name that is no Param (the data and output options: the DataFrame and {@link #outputDir()}
+     * replace them) is bad input.
+     */
+    public DiLoCo setConfig(String file) {
+        Configuration conf = SparkSession.getActiveSession().isDefined()
+                ? SparkSession.getActiveSession().get().sparkContext().hadoopConfiguration() : new Configuration();
+        java.util.Set<Option<?>> params = new java.util.HashSet<>(Options.params());
+        OptionsFile.read(conf, file).forEach((o, text) -> {
+            UserError.check(params.contains(o), "%s in --config %s is not a Param of DiLoCo (the DataFrame, outputDir "
+                    + "and the session give it)", o.flag().substring(2), file);
+            set(o, o.parse(text));
+        });
         return this;
     }
 
