@@ -97,9 +97,15 @@ USAGE
 
 build_if_missing() {
   if [ ! -f "$JAR" ] || [ ! -f "$CLASSPATH_FILE" ]; then
-    echo "[submit] building the application jar (first run only) ..." >&2
+    echo "[submit] building the application jar (first run only; Maven downloads what it needs, a few minutes) ..." >&2
     local mvn="$ROOT/mvnw"; [ -x "$mvn" ] || mvn="mvn"
-    (cd "$ROOT" && "$mvn" -q -B -DskipTests package) >&2   # also writes spark-job/target/spark-classpath.txt
+    # one line per build step, errors in full; the jar's presence says whether it worked
+    (cd "$ROOT" && "$mvn" -B -DskipTests package 2>&1) \
+      | grep --line-buffered -E '^\[INFO\] (--- |Building |BUILD )|^\[ERROR\]' | sed -u 's/^/[build] /' >&2 || true
+    if [ ! -f "$JAR" ] || [ ! -f "$CLASSPATH_FILE" ]; then   # also written by the build: spark-classpath.txt
+      echo "[submit] the build failed (the [build] ERROR lines above say why; $mvn -B -DskipTests package shows all)" >&2
+      exit 1
+    fi
   fi
 }
 
@@ -142,11 +148,14 @@ esac
 
 if has_option --help "$@" || has_option -h "$@"; then
   usage
-  if [ "$mode" = local ]; then
-    build_if_missing
+  if [ -f "$JAR" ] && [ -f "$CLASSPATH_FILE" ]; then
     echo; echo "Options of the $action action:"; echo
     java -cp "$JAR:$(cat "$CLASSPATH_FILE")" "$main_class" --help
     [ "$action" = experiments ] && { echo; java -cp "$JAR:$(cat "$CLASSPATH_FILE")" diloco.cli.Train --help; }
+  else
+    echo
+    echo "The $action action's own options are listed by its --help once the jar is built: ./mvnw -B -DskipTests"
+    echo "package (a few minutes), or any ./submit.sh run, builds it. The training job's options are also in the README."
   fi
   exit 0
 fi
