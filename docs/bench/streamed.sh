@@ -4,7 +4,7 @@
 # on all of it, streamed, in an executor JVM of HEAP_MB heap (local-cluster: the worker runs in an
 # executor JVM of its own, not in the driver; Spark's minimum heap is 450 MB). Writes
 # docs/bench/streamed.json: the dataset's size, the heap, the worker's tokens, the run's exit
-# status and its last round; and the run's log beside it.
+# status and its last round; and the run's log, docs/bench/streamed-train.txt.
 #
 #   bash docs/bench/streamed.sh        (COPIES=30 HEAP_MB=512: ~660 MB of tokens against 512 MB)
 set -euo pipefail
@@ -25,7 +25,7 @@ status=0
 DILOCO_LOCAL_CORES=2 DILOCO_LOCAL_WORKER_CORES=1 DILOCO_LOCAL_EXECUTOR_MEMORY="$heap" ./submit.sh local train --data "$work/ds" \
   --val-fraction 0 --preset tiny --workers 1 --inner-steps 20 --rounds 2 --batch-size 8 \
   --out "$work/run" > "$work/train.log" 2>&1 || status=$?
-cp "$work/train.log" docs/bench/streamed-train.log
+cp "$work/train.log" docs/bench/streamed-train.txt
 HEAP="$heap" STATUS="$status" WORK="$work" python3 - <<'PY'
 import json, os
 work = os.environ["WORK"]
