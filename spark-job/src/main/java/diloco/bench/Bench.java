@@ -164,8 +164,7 @@ public final class Bench {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("command", "diloco.bench.Bench " + String.join(" ", args));
         doc.put("date", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
-        doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-                "os_arch", System.getProperty("os.arch"), "java", System.getProperty("java.version")));
+        doc.put("machine", BuildInfo.machine());
         doc.put("pytorch_djl", engineVersion);
         doc.put("pytorch_eager", torchVersion);
         doc.put("rows", rows);
@@ -186,6 +185,8 @@ public final class Bench {
     }
 
     private static void printTables(List<Map<String, Object>> rows, boolean torch, PrintStream out) {
+        out.printf(Locale.ROOT, "%nmachine: %s, %s (the ceiling column: its measured 1024x1024 fp32 matmul)%n",
+                BuildInfo.machineLine(), java.time.LocalDate.now(java.time.ZoneOffset.UTC));
         out.printf(Locale.ROOT, "%n%-16s %7s %9s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
                 "MKL paths", "vs PyTorch", "tokens/s", "PyTorch", "ms/step", "GFLOP/s", "ceiling", "of ceiling");
         for (Map<String, Object> r : rows) {

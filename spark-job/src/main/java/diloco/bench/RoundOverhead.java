@@ -13,6 +13,7 @@ import diloco.cli.CommandLine;
 import diloco.cli.Train;
 import diloco.config.Options;
 import diloco.config.TrainConfig;
+import diloco.io.BuildInfo;
 import diloco.io.Json;
 import diloco.model.Gpt;
 import diloco.option.Option;
@@ -119,9 +120,7 @@ public final class RoundOverhead {
         doc.put("command", "RoundOverhead " + String.join(" ", args));
         doc.put("date", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString());
         doc.put("master", spark.sparkContext().master());
-        doc.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-                "memory_gib", ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                        .getTotalMemorySize() / (1L << 30)));
+        doc.put("machine", BuildInfo.machine());
         doc.put("preset", cfg.get(Options.PRESET));
         doc.put("parameters", parameters);
         doc.put("delta_mib", 4.0 * parameters / (1 << 20));

@@ -263,11 +263,7 @@ public final class Experiments {
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("command", "./submit.sh experiments " + String.join(" ", args));
         provenance.put("git_revision", BuildInfo.describe("").get("git_revision"));
-        provenance.put("machine", String.format(Locale.ROOT, "%d cores, %.0f GiB RAM, %s, Java %s",
-                Runtime.getRuntime().availableProcessors(),
-                ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                        .getTotalMemorySize() / (double) (1L << 30),
-                System.getProperty("os.arch"), System.getProperty("java.version")));
+        provenance.put("machine", BuildInfo.machineLine());
         provenance.put("seeds", r.seeds().toString());
         if (!missing.isEmpty()) {
             provenance.put("not_run", String.join(", ", missing));

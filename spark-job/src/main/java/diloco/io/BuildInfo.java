@@ -37,6 +37,43 @@ public final class BuildInfo {
         }
     }
 
+    /**
+     * The machine a measurement ran on, as every benchmark and experiment records it: the CPU model
+     * (/proc/cpuinfo; "unknown" elsewhere), cores the JVM sees, physical memory, architecture, Java.
+     * Machines of one kind differ (their matmul ceilings by 2.6x), so numbers name theirs.
+     */
+    public static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpu", cpuModel());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("memory_gib", Math.round(((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / (double) (1L << 30)));
+        m.put("os_arch", System.getProperty("os.arch"));
+        m.put("java", System.getProperty("java.version"));
+        return m;
+    }
+
+    /** {@link #machine()} in one line, for reports and table headers. */
+    public static String machineLine() {
+        Map<String, Object> m = machine();
+        return String.format(java.util.Locale.ROOT, "%s, %d cores, %d GiB RAM, %s, Java %s", m.get("cpu"), m.get("cores"),
+                m.get("memory_gib"), m.get("os_arch"), m.get("java"));
+    }
+
+    /** The first "model name" of /proc/cpuinfo, or "unknown CPU". */
+    static String cpuModel() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "unknown CPU";
+    }
+
     private static Properties load(String resource) {
         Properties p = new Properties();
         try (InputStream in = BuildInfo.class.getClassLoader().getResourceAsStream(resource)) {
