@@ -51,6 +51,9 @@ public final class Corpus {
             throw new UserError("cannot read --data " + c.path() + ": " + oneLine(e));
         }
         UserError.check(matches != null && matches.length > 0, "--data path does not exist: %s", c.path());
+        UserError.check(!PreparedDataset.isAt(conf, c.path()), "--data %s is a prepared dataset (it has a %s): training "
+                + "reads it; this command reads raw documents, such as the corpus it was prepared from", c.path(),
+                PreparedDataset.MANIFEST);
         List<String> sample = probeFileNames(fs, matches);
         UserError.check(!sample.isEmpty(), "no documents in --data %s (no files found)", c.path());
         DataFormat format = resolveFormat(c, sample);

@@ -139,6 +139,8 @@ class TokenizedDataTest {
         assertEquals(texts.keySet(), seen.keySet());
         assertBad(outcome(out -> Prepare.run(new String[] {"--data", corpus.toString(), "--out", dataset.toString()},
                 out, out, false)), "is not empty");
+        assertBad(outcome(out -> TrainTokenizer.run(new String[] {"--data", dataset.toString(), "--out",
+                tmp.resolve("t3").toString()}, out, out, false)), "is a prepared dataset");
     }
 
     /**
