@@ -1,8 +1,11 @@
 package diloco;
 
 import diloco.exchange.RoundPlan;
+import diloco.exchange.WorkerReport;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
+
+import java.util.List;
 
 /**
  * One round of DiLoCo, Algorithm 1 of Douillard et al. (2023):
@@ -35,13 +38,33 @@ public final class DiLoCoRound {
         InnerRound inner = workers.innerSteps(theta, plan);
         long start = System.nanoTime();
         double outerGradNorm = Double.NaN;
+        double agreement = Double.NaN;
         float lr = outerLr.at(plan.round);
         if (inner.received() > 0) {
             float[] delta = inner.meanDelta();
             outerGradNorm = norm(delta);
+            agreement = agreement(outerGradNorm, inner.reports());
             outer.step(theta, delta, lr);
         }
-        return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm, lr);
+        return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm, agreement, lr);
+    }
+
+    /**
+     * How much the workers' outer gradients agree: ‖mean Δ‖² ÷ mean ‖Δᵢ‖² over the Δs averaged. 1 when
+     * all are equal; 1/k for k orthogonal Δs of equal norm; 0 when they cancel. Each worker sends its
+     * ‖Δᵢ‖ already (its report), so it costs no extra traffic. NaN when a norm is missing.
+     */
+    static double agreement(double meanNorm, List<WorkerReport> reports) {
+        double sumSq = 0;
+        int n = 0;
+        for (WorkerReport r : reports) {
+            if (r.rejected() == null && !r.outcome().dropped()) {
+                double norm = r.training().deltaNorm();
+                sumSq += norm * norm;
+                n++;
+            }
+        }
+        return n == 0 || !(sumSq > 0) ? Double.NaN : meanNorm * meanNorm / (sumSq / n);
     }
 
     private static double norm(float[] v) {
@@ -58,13 +81,14 @@ public final class DiLoCoRound {
      * @param inner         the workers' side
      * @param secOuter      time of the outer step
      * @param outerGradNorm ‖Δ‖ of the averaged outer gradient; NaN when no Δ arrived
+     * @param agreement     ‖mean Δ‖² ÷ mean ‖Δᵢ‖² ({@link #agreement}); NaN when no Δ arrived
      * @param outerLr       this round's outer learning rate (applied only if a Δ arrived); NaN if never computed
      */
-    public record Result(InnerRound inner, double secOuter, double outerGradNorm, float outerLr) {
+    public record Result(InnerRound inner, double secOuter, double outerGradNorm, double agreement, float outerLr) {
 
         /** A round that produced nothing (dropped whole): θ and the outer state were not touched. */
         public static Result nothingArrived() {
-            return new Result(InnerRound.empty(), 0, Double.NaN, Float.NaN);
+            return new Result(InnerRound.empty(), 0, Double.NaN, Double.NaN, Float.NaN);
         }
     }
 }

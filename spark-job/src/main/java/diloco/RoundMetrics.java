@@ -61,10 +61,12 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
 
     /**
      * @param innerLrEnd    inner learning rate of the round's last step
-     * @param outerGradNorm ‖Δ‖ of the averaged outer gradient
-     * @param outerLr       this round's outer learning rate (--outer-lr-schedule)
+     * @param outerGradNorm      ‖Δ‖ of the averaged outer gradient
+     * @param outerGradAgreement ‖mean Δ‖² ÷ mean ‖Δᵢ‖² over the Δs averaged: 1 when the workers agree,
+     *                           about 1/k when their Δs are orthogonal
+     * @param outerLr            this round's outer learning rate (--outer-lr-schedule)
      */
-    public record Rates(Double innerLrEnd, Double outerGradNorm, Double outerLr) {}
+    public record Rates(Double innerLrEnd, Double outerGradNorm, Double outerGradAgreement, Double outerLr) {}
 
     /**
      * @param secBroadcast time to broadcast θ
@@ -142,7 +144,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
         int n = reports.size();
         return new RoundMetrics(plan.round, participation(in, tokens, tokensBefore),
                 Losses.of(counted == 0 ? null : loss / counted, valLoss, tokensPerByte),
-                new Rates(finite(lrEnd), finite(res.outerGradNorm()), finite(res.outerLr())),
+                new Rates(finite(lrEnd), finite(res.outerGradNorm()), finite(res.agreement()), finite(res.outerLr())),
                 timings(in, res.secOuter(), clock), new Traffic(in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n),
                 reports.stream().map(WorkerSource::of).toList());
     }

@@ -1,0 +1,37 @@
+package diloco;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import diloco.exchange.StateSource;
+import diloco.exchange.WorkerReport;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+/** The workers' agreement, ‖mean Δ‖² ÷ mean ‖Δᵢ‖², on outer gradients worked by hand. */
+class AgreementTest {
+
+    static WorkerReport report(int worker, double deltaNorm, boolean dropped) {
+        return new WorkerReport(worker, 1, new WorkerReport.Training(10, 1.0, deltaNorm, 1e-3), StateSource.fresh(),
+                new WorkerReport.Placement("e", "h", "cpu()", 1, null, null), new WorkerReport.Timing(0, 0, 0, 0),
+                new WorkerReport.Outcome(dropped, false, null));
+    }
+
+    @Test
+    void agreementOfHandWorkedDeltas() {
+        // Δ0 = Δ1 = (3, 4): mean (3, 4), ‖mean‖² 25, mean ‖Δᵢ‖² 25
+        assertEquals(1.0, DiLoCoRound.agreement(5, List.of(report(0, 5, false), report(1, 5, false))), 1e-12);
+        // Δ0 = (1, 0), Δ1 = (0, 1): mean (0.5, 0.5), ‖mean‖² 0.5, mean ‖Δᵢ‖² 1 -> 1/k with k = 2
+        assertEquals(0.5, DiLoCoRound.agreement(Math.sqrt(0.5), List.of(report(0, 1, false), report(1, 1, false))), 1e-12);
+        // four orthogonal unit Δs: ‖mean‖² = 4 · (1/4)² = 1/4
+        assertEquals(0.25, DiLoCoRound.agreement(0.5, List.of(report(0, 1, false), report(1, 1, false),
+                report(2, 1, false), report(3, 1, false))), 1e-12);
+        // Δ0 = (1, 0), Δ1 = (-1, 0): they cancel
+        assertEquals(0.0, DiLoCoRound.agreement(0, List.of(report(0, 1, false), report(1, 1, false))), 1e-12);
+        // a dropped worker's Δ was not averaged: only worker 0 counts
+        assertEquals(1.0, DiLoCoRound.agreement(2, List.of(report(0, 2, false), report(1, 7, true))), 1e-12);
+        assertTrue(Double.isNaN(DiLoCoRound.agreement(0, List.of(report(0, 0, false)))), "no norm, no agreement");
+    }
+}
