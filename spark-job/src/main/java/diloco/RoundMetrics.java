@@ -102,17 +102,24 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * @param device   the PyTorch device it computed on
      * @param threads  the PyTorch intra-op threads it computed with
      * @param rejected why its Δ was excluded, or null
-     * @param secInner seconds of its inner steps (its task's compute, without Spark's part)
+     * @param secInner  seconds of its inner steps (its task's compute, without Spark's part)
+     * @param tokensPerSec its pace: tokens it trained on per second of its inner steps (null without steps)
+     * @param secIdle   seconds it waited for the round's slowest worker (sec_inner_max − its sec_inner): a
+     *                  straggler shows as the one worker near 0 while the others idle
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            Integer gpu, String device, int threads, String rejected, double secInner) {
+            Integer gpu, String device, int threads, String rejected, double secInner, Double tokensPerSec,
+            Double secIdle) {
 
-        static WorkerSource of(WorkerReport w) {
+        static WorkerSource of(WorkerReport w, double secInnerMax) {
             StateSource s = w.stateSource();
             WorkerReport.Placement at = w.placement();
+            double sec = w.timing().secInner();
             return new WorkerSource(w.worker(), s.label(), s.kind() == StateSource.Kind.FRESH ? null : s.round(),
                     w.outcome().startedFromOwn() ? "own" : "global", w.outcome().dropped(), at.executor(), at.gpu(),
-                    at.device(), at.threads(), w.rejected(), w.timing().secInner());
+                    at.device(), at.threads(), w.rejected(), sec,
+                    sec > 0 && w.training().tokens() > 0 ? w.training().tokens() / sec : null,
+                    Math.max(0, secInnerMax - sec));
         }
     }
 
@@ -142,11 +149,12 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
             }
         }
         int n = reports.size();
+        Timings timings = timings(in, res.secOuter(), clock);
         return new RoundMetrics(plan.round, participation(in, tokens, tokensBefore),
                 Losses.of(counted == 0 ? null : loss / counted, valLoss, tokensPerByte),
                 new Rates(finite(lrEnd), finite(res.outerGradNorm()), finite(res.agreement()), finite(res.outerLr())),
-                timings(in, res.secOuter(), clock), new Traffic(in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n),
-                reports.stream().map(WorkerSource::of).toList());
+                timings, new Traffic(in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n),
+                reports.stream().map(w -> WorkerSource.of(w, timings.secInnerMax())).toList());
     }
 
     private static Participation participation(InnerRound in, long tokens, long tokensBefore) {
