@@ -24,6 +24,9 @@ bpe_rows = rows("table2-bpe")
 print("| configuration | bytes: bits/byte (seed 0) | BPE: bits/byte (seed 0) | BPE vs bytes | BPE loss/token | BPE wall time |")
 print("| --- | --- | --- | --- | --- | --- |")
 for name, bpe in bpe_rows.items():
+    if not bpe.get("runs"):
+        print("| %s | | not run | | | |" % name)
+        continue
     b = seed0(byte_rows[name])
     p = seed0(bpe)
     bytes_bpb = b["final_val_loss"] / math.log(2)

@@ -31,6 +31,7 @@ import diloco.io.Json;
 import diloco.option.UserError;
 import diloco.report.Charts;
 import diloco.run.DiLoCoTrainer;
+import diloco.run.TokenizedConfig;
 import diloco.spark.Sessions;
 
 import org.apache.hadoop.fs.Path;
@@ -140,21 +141,24 @@ public final class Experiments {
                     Path dir = new Path(new Path(r.out(), "runs"), spec.slug(seed));
                     List<String> runArgs = runArgs(base, spec, seed, r.totalInnerSteps(), dir);
                     TrainConfig cfg = CommandLine.parse(runArgs.toArray(new String[0]));
+                    // what a finished run recorded: its tokenizer and vocabulary resolved from --tokenizer / --data
+                    TrainConfig recorded = TokenizedConfig.resolve(spark.sparkContext().hadoopConfiguration(), cfg,
+                            cfg.get(Options.DATA)).config();
                     RunResult done = RunResult.load(files, dir, spec, seed);
                     boolean mine = r.partition().owns(index) && !r.reportOnly();
                     index++;
-                    if (done != null && sameConfig(done, cfg)) {
+                    if (done != null && sameConfig(done, recorded)) {
                         out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: finished earlier, reused%n", index, total,
                                 spec.name(), seed);
                     } else if (mine) {
                         // an interrupted run of this very configuration continues from its newest checkpoint
-                        boolean resume = interruptedRunOf(spark.sparkContext().hadoopConfiguration(), dir, cfg);
+                        boolean resume = interruptedRunOf(spark.sparkContext().hadoopConfiguration(), dir, recorded);
                         out.printf(Locale.ROOT, "[experiments] %d/%d %s seed %d: diloco.cli.Train %s%s%n", index, total,
                                 spec.name(), seed, String.join(" ", runArgs), resume ? " " + RESUME_IF_PRESENT.flag() : "");
                         new DiLoCoTrainer(spark, resume ? cfg.with(RESUME_IF_PRESENT, true) : cfg, out).run();
                         done = RunResult.load(files, dir, spec, seed);
                     }
-                    if (done == null || !sameConfig(done, cfg)) {
+                    if (done == null || !sameConfig(done, recorded)) {
                         missing.add(spec.slug(seed));
                     } else {
                         seeds.add(done);

@@ -14,7 +14,6 @@ import static diloco.config.Options.RESUME_IF_PRESENT;
 import static diloco.config.Options.ROUNDS;
 import static diloco.config.Options.SEED;
 import static diloco.config.Options.SHARED_LOCAL_FS;
-import static diloco.config.Options.TOKENIZER;
 import static diloco.config.Options.VALIDATE_ONLY;
 import static diloco.config.Options.WORKERS;
 
@@ -59,7 +58,6 @@ import diloco.spark.SparkWorkerPool;
 import diloco.state.KeptStates;
 import diloco.state.WorkerStateStore;
 import diloco.tokenize.Tokenizer;
-import diloco.tokenize.Tokenizers;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -149,15 +147,10 @@ public final class DiLoCoTrainer {
         boolean resuming = requested.get(RESUME) || requested.get(RESUME_IF_PRESENT);
         RunOutput out = RunOutput.check(sc.hadoopConfiguration(), requested.get(OUT), requested.get(OVERWRITE) || resuming);
         Path outDir = qualified(sc, requested.get(OUT));
-        PreparedDataset prepared = documents.path() != null && PreparedDataset.isAt(sc.hadoopConfiguration(),
-                documents.path()) ? PreparedDataset.open(sc.hadoopConfiguration(), documents.path()) : null;
-        Tokenizer tokenizer = prepared != null ? preparedTokenizer(sc, prepared)
-                : Tokenizers.load(sc.hadoopConfiguration(), requested.get(TOKENIZER));
-        TrainConfig asked = (prepared != null ? requested.with(TOKENIZER, prepared.root()) : requested)
-                .withVocabulary(tokenizer.vocabSize());
-        if (prepared != null) {
-            prepared.check(asked.data()); // before anything is logged: a mismatch is one line
-        }
+        TokenizedConfig resolved = TokenizedConfig.resolve(sc.hadoopConfiguration(), requested, documents.path());
+        PreparedDataset prepared = resolved.prepared();
+        Tokenizer tokenizer = resolved.tokenizer();
+        TrainConfig asked = resolved.config();
         Gpt model = new Gpt(asked.model());
         int parameters = model.layout().size();
         ResourceCheck.check(sc, parameters, requested.get(WORKERS), requested.communication());
@@ -267,18 +260,6 @@ public final class DiLoCoTrainer {
         DiLoCoRound round = new DiLoCoRound(workers, outer, cfg.outer().lrSchedule(rounds));
         RoundPlanner planner = new RoundPlanner(cfg.pool(), rounds, cfg.get(SEED), faults.dropProbability());
         return new DiLoCoLoop(round, planner, validation, checkpointing, watch, stop, listeners);
-    }
-
-    /** A prepared dataset's tokens are in its own tokenizer; an explicit --tokenizer must be that one. */
-    private Tokenizer preparedTokenizer(JavaSparkContext sc, PreparedDataset prepared) {
-        Tokenizer tokenizer = prepared.tokenizer(sc.hadoopConfiguration());
-        if (requested.isSet(TOKENIZER)) {
-            Tokenizer asked = Tokenizers.load(sc.hadoopConfiguration(), requested.get(TOKENIZER));
-            UserError.check(asked.sha256().equals(tokenizer.sha256()), "--tokenizer %s is not the tokenizer of the "
-                    + "prepared dataset %s (%s): leave --tokenizer out, or prepare the data with it", requested.get(TOKENIZER),
-                    prepared.root(), prepared.manifest().tokenizer().name());
-        }
-        return tokenizer;
     }
 
     /** run.json of the run in {@code outDir}, or null when there is none (or it cannot be read: the checkpoint decides). */
