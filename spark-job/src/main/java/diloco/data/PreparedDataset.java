@@ -115,7 +115,7 @@ public final class PreparedDataset implements Serializable {
             raw = files.read(m);
             manifest = Records.fromJson(Manifest.class, Json.parseObject(new String(raw, StandardCharsets.UTF_8)));
         } catch (IOException | RuntimeException e) {
-            throw new UserError("cannot read the prepared dataset " + path + ": " + firstLine(e));
+            throw new UserError("cannot read the prepared dataset " + path + ": " + Corpus.oneLine(e));
         }
         UserError.check(manifest.format() == FORMAT, "the prepared dataset %s has format %d; this build reads %d: "
                 + "prepare it again", path, manifest.format(), FORMAT);
@@ -445,10 +445,5 @@ public final class PreparedDataset implements Serializable {
             }
             return docs.iterator();
         });
-    }
-
-    static String firstLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.split("\n")[0];
     }
 }
