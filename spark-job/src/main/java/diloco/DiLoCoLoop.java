@@ -82,7 +82,8 @@ public final class DiLoCoLoop {
         long evalStart = System.nanoTime();
         Double valLoss = evaluation.afterRound(plan.round, theta);
         double secEval = valLoss == null ? 0 : (System.nanoTime() - evalStart) / 1e9;
-        RoundMetrics metrics = RoundMetrics.of(plan, result, before.tokensTotal(), theta.length, valLoss,
+        RoundMetrics metrics = RoundMetrics.of(plan, result, before.tokensTotal(),
+                RoundMetrics.clockAfter(before.metrics()), theta.length, valLoss,
                 evaluation.tokensPerByte(), new RoundMetrics.Clock(secEval, (System.nanoTime() - started) / 1e9));
         LoopState after = before.after(metrics, result.inner().reports());
         RoundEnd end = new RoundEnd(plan, result, metrics, after, theta);

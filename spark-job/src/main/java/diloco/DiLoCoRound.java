@@ -4,6 +4,7 @@ import diloco.exchange.RoundPlan;
 import diloco.exchange.WorkerReport;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
+import diloco.pace.ClockKind;
 
 import java.util.List;
 
@@ -26,11 +27,13 @@ public final class DiLoCoRound {
     private final WorkerPool workers;
     private final OuterOptimizer outer;
     private final OuterLrSchedule outerLr;
+    private final ClockKind clock;
 
-    public DiLoCoRound(WorkerPool workers, OuterOptimizer outer, OuterLrSchedule outerLr) {
+    public DiLoCoRound(WorkerPool workers, OuterOptimizer outer, OuterLrSchedule outerLr, ClockKind clock) {
         this.workers = workers;
         this.outer = outer;
         this.outerLr = outerLr;
+        this.clock = clock;
     }
 
     /** Runs one round as planned (which workers, which states), updating {@code theta} in place. */
@@ -46,25 +49,28 @@ public final class DiLoCoRound {
             agreement = agreement(outerGradNorm, inner.reports());
             outer.step(theta, delta, lr);
         }
-        return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm, agreement, lr);
+        return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm, agreement, lr,
+                clock == ClockKind.VIRTUAL ? inner.secClockMax() : Double.NaN); // side by side: as long as the slowest
     }
 
     /**
-     * How much the workers' outer gradients agree: ‖mean Δ‖² ÷ mean ‖Δᵢ‖² over the Δs averaged. 1 when
+     * How much the workers' outer gradients agree: ‖mean Δ‖² ÷ mean ‖Δᵢ‖² over the Δs averaged (both
+     * means weighted alike under {@code --merge tokens}). 1 when
      * all are equal; 1/k for k orthogonal Δs of equal norm; 0 when they cancel. Each worker sends its
      * ‖Δᵢ‖ already (its report), so it costs no extra traffic. NaN when a norm is missing.
      */
     static double agreement(double meanNorm, List<WorkerReport> reports) {
         double sumSq = 0;
-        int n = 0;
+        double weights = 0;
         for (WorkerReport r : reports) {
             if (r.rejected() == null && !r.outcome().dropped()) {
                 double norm = r.training().deltaNorm();
-                sumSq += norm * norm;
-                n++;
+                double w = r.training().weight(); // 1 for the mean; tokens-weighted with --merge tokens
+                sumSq += w * norm * norm;
+                weights += w;
             }
         }
-        return n == 0 || !(sumSq > 0) ? Double.NaN : meanNorm * meanNorm / (sumSq / n);
+        return weights == 0 || !(sumSq > 0) ? Double.NaN : meanNorm * meanNorm / (sumSq / weights);
     }
 
     private static double norm(float[] v) {
@@ -83,12 +89,14 @@ public final class DiLoCoRound {
      * @param outerGradNorm ‖Δ‖ of the averaged outer gradient; NaN when no Δ arrived
      * @param agreement     ‖mean Δ‖² ÷ mean ‖Δᵢ‖² ({@link #agreement}); NaN when no Δ arrived
      * @param outerLr       this round's outer learning rate (applied only if a Δ arrived); NaN if never computed
+     * @param secVirtual    the round's length on the virtual clock ({@code --clock virtual}); NaN on the wall clock
      */
-    public record Result(InnerRound inner, double secOuter, double outerGradNorm, double agreement, float outerLr) {
+    public record Result(InnerRound inner, double secOuter, double outerGradNorm, double agreement, float outerLr,
+            double secVirtual) {
 
         /** A round that produced nothing (dropped whole): θ and the outer state were not touched. */
         public static Result nothingArrived() {
-            return new Result(InnerRound.empty(), 0, Double.NaN, Double.NaN, Float.NaN);
+            return new Result(InnerRound.empty(), 0, Double.NaN, Double.NaN, Float.NaN, 0);
         }
     }
 }

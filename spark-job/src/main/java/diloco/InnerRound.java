@@ -11,13 +11,14 @@ import java.util.List;
  *
  * @param deltaSum     Σ Δᵢ over the received outer gradients; null when none arrived
  * @param received     how many outer gradients arrived
+ * @param weightSum    Σ of their weights (= received for the mean; see {@code --merge})
  * @param reports      every worker's report, by worker
  * @param secBroadcast time to broadcast θ
  * @param secStage     wall time of the distributed stage: inner steps, transfer and aggregation
  * @param bytesUp      bytes of the received outer gradients as they left the workers (encoded)
  * @param bytesUpPartials bytes of the fp32 partial sums that traveled further up the aggregation tree
  */
-public record InnerRound(float[] deltaSum, int received, List<WorkerReport> reports, double secBroadcast,
+public record InnerRound(float[] deltaSum, int received, float weightSum, List<WorkerReport> reports, double secBroadcast,
         double secStage, long bytesUp, long bytesUpPartials) {
 
     public InnerRound {
@@ -28,17 +29,29 @@ public record InnerRound(float[] deltaSum, int received, List<WorkerReport> repo
 
     /** A round in which nothing arrived. */
     public static InnerRound empty() {
-        return new InnerRound(null, 0, List.of(), 0, 0, 0, 0);
+        return new InnerRound(null, 0, 0f, List.of(), 0, 0, 0, 0);
     }
 
-    /** Δ = (1/n) Σ Δᵢ over the n outer gradients received. */
+    /**
+     * Δ = (1/n) Σ Δᵢ over the n outer gradients received; weighted, Σ wᵢΔᵢ ÷ Σ wᵢ (the workers sent wᵢΔᵢ),
+     * which is the mean bit for bit when every wᵢ is 1.
+     */
     public float[] meanDelta() {
         float[] mean = new float[deltaSum.length];
-        float scale = 1f / received;
+        float scale = 1f / weightSum;
         for (int i = 0; i < mean.length; i++) {
             mean[i] = deltaSum[i] * scale;
         }
         return mean;
+    }
+
+    /** The longest of the workers' inner steps on the run's clock (0 when none ran). */
+    public double secClockMax() {
+        double most = 0;
+        for (WorkerReport r : reports) {
+            most = Math.max(most, r.timing().secClock());
+        }
+        return most;
     }
 
     /**

@@ -18,22 +18,44 @@ import java.util.Map;
  * @param lastActive           per worker, the last round whose state it kept (0 = none yet): its next round
  *                             continues from there
  * @param checkpointRound      the newest complete checkpoint (0 = none): where a worker that lost its state finds it
+ * @param stepsTaken           per worker, the inner steps it has taken and kept (its own global step, where
+ *                             {@link diloco.pace.Pacing#countsOwnSteps} makes batches and learning rate follow it)
  * @param consecutiveBadRounds rounds in a row in which every outer gradient was rejected (the divergence guard's count)
  * @param initialValLoss       the initial model's validation loss; null when not measured
  * @param lastValLoss          the validation loss after the last validated round; null before one
  * @param metrics              every round's metrics so far
  */
-public record LoopState(int round, List<Integer> lastActive, int checkpointRound, int consecutiveBadRounds,
-        Double initialValLoss, Double lastValLoss, List<RoundMetrics> metrics) {
+public record LoopState(int round, List<Integer> lastActive, List<Long> stepsTaken, int checkpointRound,
+        int consecutiveBadRounds, Double initialValLoss, Double lastValLoss, List<RoundMetrics> metrics) {
 
     public LoopState {
         lastActive = List.copyOf(lastActive);
+        // a checkpoint from before the count was kept: every worker took H steps a round, counted by round
+        stepsTaken = stepsTaken == null ? Collections.nCopies(lastActive.size(), 0L) : List.copyOf(stepsTaken);
         metrics = List.copyOf(metrics);
     }
 
     /** Before the first round of a run of {@code workers} workers. */
     public static LoopState start(int workers) {
-        return new LoopState(0, Collections.nCopies(workers, 0), 0, 0, null, null, List.of());
+        return new LoopState(0, Collections.nCopies(workers, 0), Collections.nCopies(workers, 0L), 0, 0, null, null,
+                List.of());
+    }
+
+    /** The inner steps {@code worker} has taken and kept so far. */
+    public long stepsTaken(int worker) {
+        return stepsTaken.get(worker);
+    }
+
+    /** {@code worker}'s pace in its last round with steps, in inner steps per second of the run's clock; NaN if none. */
+    public double lastPace(int worker) {
+        for (int i = metrics.size() - 1; i >= 0; i--) {
+            for (RoundMetrics.WorkerSource w : metrics.get(i).stateSource()) {
+                if (w.worker() == worker && Double.isFinite(w.stepsPerSec())) {
+                    return w.stepsPerSec();
+                }
+            }
+        }
+        return Double.NaN;
     }
 
     /** Tokens trained on since the start of the run. */
@@ -48,12 +70,13 @@ public record LoopState(int round, List<Integer> lastActive, int checkpointRound
 
     /** The initial model measured. */
     LoopState withInitialValLoss(Double loss) {
-        return new LoopState(round, lastActive, checkpointRound, consecutiveBadRounds, loss, lastValLoss, metrics);
+        return new LoopState(round, lastActive, stepsTaken, checkpointRound, consecutiveBadRounds, loss, lastValLoss,
+                metrics);
     }
 
     /** A checkpoint of round {@code r} is complete (or, when {@code r} is the old one, none was written). */
     public LoopState checkpointed(int r) {
-        return new LoopState(round, lastActive, r, consecutiveBadRounds, initialValLoss, lastValLoss, metrics);
+        return new LoopState(round, lastActive, stepsTaken, r, consecutiveBadRounds, initialValLoss, lastValLoss, metrics);
     }
 
     /**
@@ -63,9 +86,11 @@ public record LoopState(int round, List<Integer> lastActive, int checkpointRound
      */
     LoopState after(RoundMetrics m, List<WorkerReport> reports) {
         List<Integer> active = new ArrayList<>(lastActive);
+        List<Long> steps = new ArrayList<>(stepsTaken);
         for (WorkerReport w : reports) {
             if (w.rejected() == null) {
                 active.set(w.worker(), m.round());
+                steps.set(w.worker(), steps.get(w.worker()) + w.training().steps());
             }
         }
         RoundMetrics.Participation p = m.participation();
@@ -73,8 +98,8 @@ public record LoopState(int round, List<Integer> lastActive, int checkpointRound
         List<RoundMetrics> all = new ArrayList<>(metrics);
         all.add(m);
         Double val = m.losses().valLoss() != null ? m.losses().valLoss() : lastValLoss;
-        return new LoopState(m.round(), active, checkpointRound, bad ? consecutiveBadRounds + 1 : 0, initialValLoss, val,
-                all);
+        return new LoopState(m.round(), active, steps, checkpointRound, bad ? consecutiveBadRounds + 1 : 0, initialValLoss,
+                val, all);
     }
 
     /** For state.json. */

@@ -77,9 +77,12 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * @param secOuter     the outer step
      * @param secEval      validation
      * @param secRound     the whole round
+     * @param clock        the run's clock at the end of the round, in seconds from the start ({@code --clock}: on
+     *                     the wall clock the rounds' sec_round summed; on the virtual clock the slowest worker's
+     *                     steps of each round, summed): what loss is plotted against
      */
     public record Timings(double secBroadcast, double secInnerMax, double secInnerMean, double secStateSync,
-            double secAggregate, double secOuter, double secEval, double secRound) {}
+            double secAggregate, double secOuter, double secEval, double secRound, double clock) {}
 
     /**
      * @param bytesUp         bytes of the outer gradients received, as they left the workers (4 × parameters each in
@@ -102,36 +105,49 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * @param device   the PyTorch device it computed on
      * @param threads  the PyTorch intra-op threads it computed with
      * @param rejected why its Δ was excluded, or null
+     * @param steps    inner steps it took (its H this round)
+     * @param weight   its Δ's weight in the merge (1 with --merge mean)
      * @param secInner  seconds of its inner steps (its task's compute, without Spark's part)
-     * @param tokensPerSec its pace: tokens it trained on per second of its inner steps (null without steps)
-     * @param secIdle   seconds it waited for the round's slowest worker (sec_inner_max − its sec_inner): a
+     * @param secClock  its inner steps on the run's clock (--clock; on the wall clock, with any simulated slowdown)
+     * @param tokensPerSec its pace: tokens it trained on per second of sec_clock (null without steps)
+     * @param secIdle   seconds it waited for the round's slowest worker (the longest sec_clock − its own): a
      *                  straggler shows as the one worker near 0 while the others idle
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            Integer gpu, String device, int threads, String rejected, double secInner, Double tokensPerSec,
-            Double secIdle) {
+            Integer gpu, String device, int threads, String rejected, int steps, double weight, double secInner,
+            double secClock, Double tokensPerSec, Double secIdle) {
 
-        static WorkerSource of(WorkerReport w, double secInnerMax) {
+        static WorkerSource of(WorkerReport w, double secClockMax) {
             StateSource s = w.stateSource();
             WorkerReport.Placement at = w.placement();
-            double sec = w.timing().secInner();
+            double sec = w.timing().secClock();
             return new WorkerSource(w.worker(), s.label(), s.kind() == StateSource.Kind.FRESH ? null : s.round(),
                     w.outcome().startedFromOwn() ? "own" : "global", w.outcome().dropped(), at.executor(), at.gpu(),
-                    at.device(), at.threads(), w.rejected(), sec,
-                    sec > 0 && w.training().tokens() > 0 ? w.training().tokens() / sec : null,
-                    Math.max(0, secInnerMax - sec));
+                    at.device(), at.threads(), w.rejected(), w.training().steps(), w.training().weight(),
+                    w.timing().secInner(), sec, sec > 0 && w.training().tokens() > 0 ? w.training().tokens() / sec : null,
+                    Math.max(0, secClockMax - sec));
+        }
+
+        /** Its pace in inner steps per second of the run's clock; NaN when unknown. */
+        public double stepsPerSec() {
+            return steps > 0 && secClock > 0 ? steps / secClock : Double.NaN;
         }
     }
 
     /** Times measured around a round by the loop. */
     record Clock(double secEval, double secRound) {}
 
+    /** The run's clock at the end of the last round recorded in {@code metrics}; 0 before the first. */
+    static double clockAfter(List<RoundMetrics> metrics) {
+        return metrics.isEmpty() ? 0 : metrics.get(metrics.size() - 1).timings().clock();
+    }
+
     /**
      * The metrics of round {@code plan.round}: its result, the validation loss after it (null if
      * not validated), and the times measured around it.
      */
-    static RoundMetrics of(RoundPlan plan, DiLoCoRound.Result res, long tokensBefore, int parameters, Double valLoss,
-            double tokensPerByte, Clock clock) {
+    static RoundMetrics of(RoundPlan plan, DiLoCoRound.Result res, long tokensBefore, double clockBefore, int parameters,
+            Double valLoss, double tokensPerByte, Clock clock) {
         InnerRound in = res.inner();
         List<WorkerReport> reports = in.reports();
         long tokens = 0;
@@ -149,12 +165,13 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
             }
         }
         int n = reports.size();
-        Timings timings = timings(in, res.secOuter(), clock);
+        double onClock = Double.isNaN(res.secVirtual()) ? clock.secRound() : res.secVirtual();
+        Timings timings = timings(in, res.secOuter(), clock, clockBefore + onClock);
         return new RoundMetrics(plan.round, participation(in, tokens, tokensBefore),
                 Losses.of(counted == 0 ? null : loss / counted, valLoss, tokensPerByte),
                 new Rates(finite(lrEnd), finite(res.outerGradNorm()), finite(res.agreement()), finite(res.outerLr())),
                 timings, new Traffic(in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n),
-                reports.stream().map(w -> WorkerSource.of(w, timings.secInnerMax())).toList());
+                reports.stream().map(w -> WorkerSource.of(w, in.secClockMax())).toList());
     }
 
     private static Participation participation(InnerRound in, long tokens, long tokensBefore) {
@@ -170,7 +187,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
                 tokensBefore + tokens);
     }
 
-    private static Timings timings(InnerRound in, double secOuter, Clock clock) {
+    private static Timings timings(InnerRound in, double secOuter, Clock clock, double clockAfter) {
         double max = 0;
         double sum = 0;
         double syncMax = 0;
@@ -181,7 +198,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
         }
         int n = in.reports().size();
         return new Timings(in.secBroadcast(), max, n == 0 ? 0 : sum / n, syncMax, in.secAggregate(), secOuter,
-                clock.secEval(), clock.secRound());
+                clock.secEval(), clock.secRound(), clockAfter);
     }
 
     private static Double finite(double v) {

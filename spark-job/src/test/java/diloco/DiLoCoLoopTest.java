@@ -12,6 +12,8 @@ import diloco.exchange.StateSource;
 import diloco.exchange.WorkerReport;
 import diloco.optim.MomentumSgd;
 import diloco.optim.OuterLrSchedule;
+import diloco.pace.ClockKind;
+import diloco.pace.Pacing;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,14 +42,14 @@ class DiLoCoLoopTest {
             List<WorkerReport> reports = new ArrayList<>();
             float[] sum = new float[theta.length];
             for (int w = 0; w < 2; w++) {
-                reports.add(new WorkerReport(w, plan.round, new WorkerReport.Training(10, 1.0 + w, 0, 1e-3),
+                reports.add(new WorkerReport(w, plan.round, new WorkerReport.Training(10, 1, 1.0 + w, 0, 1e-3, 1f),
                         StateSource.fresh(), new WorkerReport.Placement("e", "h", "cpu()", 1, null, null),
-                        new WorkerReport.Timing(0, 0, 0, 0), new WorkerReport.Outcome(false, false, null)));
+                        new WorkerReport.Timing(0, 0, 0, 0, 0), new WorkerReport.Outcome(false, false, null)));
                 for (int i = 0; i < sum.length; i++) {
                     sum[i] += (w + 1) * 0.1f;
                 }
             }
-            return new InnerRound(sum, 2, reports, 0, 0, 0, 0);
+            return new InnerRound(sum, 2, 2f, reports, 0, 0, 0, 0);
         }
     }
 
@@ -82,8 +84,9 @@ class DiLoCoLoopTest {
     static DiLoCoLoop loop(FixedPool pool, int rounds, Evaluation evaluation, Checkpointer checkpoints,
             RecoveryPolicy recovery, StopSignal stop, RoundListener... listeners) {
         // FedAvg (outer SGD, lr 1, no momentum): θ ← θ − mean Δ, which is −0.15 per round here
-        DiLoCoRound round = new DiLoCoRound(pool, new MomentumSgd(3, 0f, false), OuterLrSchedule.parse("constant", 1f, rounds));
-        return new DiLoCoLoop(round, new RoundPlanner(PoolSchedule.all(2), rounds, 0, 0), evaluation, checkpoints, recovery,
+        DiLoCoRound round = new DiLoCoRound(pool, new MomentumSgd(3, 0f, false), OuterLrSchedule.parse("constant", 1f, rounds),
+                ClockKind.WALL);
+        return new DiLoCoLoop(round, new RoundPlanner(PoolSchedule.all(2), rounds, 0, 0, 1, Pacing.SAME), evaluation, checkpoints, recovery,
                 stop, List.of(listeners));
     }
 

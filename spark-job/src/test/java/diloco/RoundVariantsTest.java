@@ -23,6 +23,7 @@ import diloco.model.Gpt;
 import diloco.optim.MomentumSgd;
 import diloco.optim.OuterLrSchedule;
 import diloco.option.UserError;
+import diloco.pace.ClockKind;
 import diloco.run.DiLoCoTrainer;
 import diloco.run.RunOutput;
 import diloco.spark.FinalCombine;
@@ -108,13 +109,13 @@ class RoundVariantsTest {
     void roundWithoutDeltasSkipsTheOuterStep() {
         MomentumSgd outer = new MomentumSgd(2, 0.9f, true);
         DiLoCoRound round = new DiLoCoRound(fixedDeltas(new float[] {0.5f, -0.25f}, true, false), outer,
-                OuterLrSchedule.parse("constant", 0.7f, 2));
+                OuterLrSchedule.parse("constant", 0.7f, 2), ClockKind.WALL);
         float[] theta = {1f, 1f};
-        round.run(theta, RoundPlan.everyWorker(1, 1));
+        round.run(theta, RoundPlan.everyWorker(1, 1, 1));
         float[] afterFirst = theta.clone();
         float[] velocity = outer.state().get("velocity").clone();
         assertFalse(velocity[0] == 0f);
-        round.run(theta, RoundPlan.everyWorker(2, 1));
+        round.run(theta, RoundPlan.everyWorker(2, 1, 1));
         assertArrayEquals(afterFirst, theta, 0f);
         assertArrayEquals(velocity, outer.state().get("velocity"), 0f);
     }
@@ -128,11 +129,11 @@ class RoundVariantsTest {
     void outerLearningRateFollowsItsSchedule() {
         float[] delta = {0.5f, -0.25f};
         DiLoCoRound round = new DiLoCoRound(fixedDeltas(delta, true, true), new MomentumSgd(2, 0.9f, true),
-                OuterLrSchedule.parse("warmup:2", 0.7f, 2));
+                OuterLrSchedule.parse("warmup:2", 0.7f, 2), ClockKind.WALL);
         float[] theta = {1f, 1f};
-        assertEquals(0.35f, round.run(theta, RoundPlan.everyWorker(1, 1)).outerLr(), 1e-7f);
+        assertEquals(0.35f, round.run(theta, RoundPlan.everyWorker(1, 1, 1)).outerLr(), 1e-7f);
         assertArrayEquals(new float[] {0.6675f, 1.16625f}, theta, 1e-6f);
-        assertEquals(0.7f, round.run(theta, RoundPlan.everyWorker(2, 1)).outerLr(), 1e-7f);
+        assertEquals(0.7f, round.run(theta, RoundPlan.everyWorker(2, 1, 1)).outerLr(), 1e-7f);
         assertArrayEquals(new float[] {0.6675f - 1.897f * 0.5f, 1.16625f + 1.897f * 0.25f}, theta, 1e-6f);
     }
 
@@ -142,7 +143,7 @@ class RoundVariantsTest {
             @Override
             public InnerRound innerSteps(float[] theta, RoundPlan plan) {
                 boolean ok = arrives[plan.round - 1];
-                return new InnerRound(ok ? delta.clone() : null, ok ? 1 : 0, List.of(), 0, 0, 0, 0);
+                return new InnerRound(ok ? delta.clone() : null, ok ? 1 : 0, ok ? 1f : 0f, List.of(), 0, 0, 0, 0);
             }
         };
     }

@@ -14,8 +14,8 @@ import java.util.List;
 class WorkerMeasuresTest {
 
     static WorkerReport report(int worker, double deltaNorm, boolean dropped) {
-        return new WorkerReport(worker, 1, new WorkerReport.Training(10, 1.0, deltaNorm, 1e-3), StateSource.fresh(),
-                new WorkerReport.Placement("e", "h", "cpu()", 1, null, null), new WorkerReport.Timing(0, 0, 0, 0),
+        return new WorkerReport(worker, 1, new WorkerReport.Training(10, 1, 1.0, deltaNorm, 1e-3, 1f), StateSource.fresh(),
+                new WorkerReport.Placement("e", "h", "cpu()", 1, null, null), new WorkerReport.Timing(0, 0, 0, 0, 0),
                 new WorkerReport.Outcome(dropped, false, null));
     }
 
@@ -42,9 +42,10 @@ class WorkerMeasuresTest {
     @Test
     void eachWorkersPaceAndIdleTime() {
         List<WorkerReport> reports = List.of(timed(0, 1000, 2000), timed(1, 1200, 6000));
-        InnerRound in = new InnerRound(new float[] {0f}, 2, reports, 0, 6.5, 0, 0);
-        RoundMetrics m = RoundMetrics.of(diloco.exchange.RoundPlan.everyWorker(1, 2),
-                new DiLoCoRound.Result(in, 0, 0, Double.NaN, 0.7f), 0, 1, null, 1.0, new RoundMetrics.Clock(0, 7));
+        InnerRound in = new InnerRound(new float[] {0f}, 2, 2f, reports, 0, 6.5, 0, 0);
+        RoundMetrics m = RoundMetrics.of(diloco.exchange.RoundPlan.everyWorker(1, 2, 10),
+                new DiLoCoRound.Result(in, 0, 0, Double.NaN, 0.7f, Double.NaN), 0, 0, 1, null, 1.0,
+                new RoundMetrics.Clock(0, 7));
         assertEquals(500.0, m.stateSource().get(0).tokensPerSec(), 1e-9);
         assertEquals(200.0, m.stateSource().get(1).tokensPerSec(), 1e-9);
         assertEquals(4.0, m.stateSource().get(0).secIdle(), 1e-9);
@@ -52,8 +53,8 @@ class WorkerMeasuresTest {
     }
 
     static WorkerReport timed(int worker, long tokens, long ms) {
-        return new WorkerReport(worker, 1, new WorkerReport.Training(tokens, 1.0, 1.0, 1e-3), StateSource.fresh(),
-                new WorkerReport.Placement("e", "h", "cpu()", 1, null, null), new WorkerReport.Timing(1000, 1000 + ms, 0, 0),
+        return new WorkerReport(worker, 1, new WorkerReport.Training(tokens, 10, 1.0, 1.0, 1e-3, 1f), StateSource.fresh(),
+                new WorkerReport.Placement("e", "h", "cpu()", 1, null, null), new WorkerReport.Timing(1000, 1000 + ms, 0, 0, ms / 1000.0),
                 new WorkerReport.Outcome(false, false, null));
     }
 }

@@ -15,6 +15,12 @@ import diloco.optim.OuterOptimizerKind;
 import diloco.option.Option;
 import diloco.option.Option.OnResume;
 import diloco.option.UserError;
+import diloco.pace.ClockKind;
+import diloco.pace.InnerStepsBy;
+import diloco.pace.MergeRule;
+import diloco.pace.RoundDeadline;
+import diloco.pace.Slowdown;
+import diloco.pace.SyncMode;
 import diloco.spark.FinalCombine;
 
 import java.util.ArrayList;
@@ -113,6 +119,42 @@ public final class Options {
                     + "the smallest in magnitude count as 0 and a bitmap marks the rest, which keep their sign and size "
                     + "(a magnitude pruning in the spirit of the paper's Table 6; workers' values are averaged as usual, "
                     + "no sign election); 0 sends all"));
+
+    static {
+        section = "Workers of different speeds";
+    }
+
+    public static final Option<SyncMode> SYNC = add(Option.choice("sync", SyncMode.class).byDefault(SyncMode.SYNC)
+            .onResume(OnResume.FIXED)
+            .doc("sync: one outer step per round with every worker's outer gradient (the paper); async: each worker is "
+                    + "its own Spark job and the driver applies its outer gradient as it arrives (computed against the "
+                    + "theta the worker started from) with Delayed Nesterov momentum (momentum once per k arrivals, plain "
+                    + "steps between), the worker restarting at once from the current theta; --rounds counts arrivals / k"));
+    public static final Option<InnerStepsBy> INNER_STEPS_BY = add(Option.choice("innerStepsBy", InnerStepsBy.class)
+            .byDefault(InnerStepsBy.FIXED)
+            .doc("fixed: every worker takes --inner-steps; pace: the fastest takes --inner-steps and each other worker "
+                    + "fewer, in proportion to its pace in its last round (no fewer than --min-inner-fraction of them), "
+                    + "so all finish together. With pace, a deadline or async, a worker's batches and learning rate "
+                    + "follow its own count of steps"));
+    public static final Option<Double> MIN_INNER_FRACTION = add(Option.decimal("minInnerFraction").placeholder("F")
+            .byDefault(0.25).check((name, v) -> UserError.check(v > 0 && v <= 1, "%s must be in (0, 1], got %s", name, v))
+            .doc("with --inner-steps-by pace, the fewest inner steps a worker takes, as a fraction of --inner-steps"));
+    public static final Option<MergeRule> MERGE = add(Option.choice("merge", MergeRule.class).byDefault(MergeRule.MEAN)
+            .doc("mean: the outer gradient is the mean of the workers'; tokens: weighted by the tokens each trained on "
+                    + "this round (exactly the mean when they are equal)"));
+    public static final Option<String> ROUND_DEADLINE = add(Option.text("roundDeadline").placeholder("off|auto[:G]|SEC")
+            .byDefault("off").check(RoundDeadline::parse)
+            .doc("a worker ends its inner steps at this time on --clock and sends the outer gradient of the steps it "
+                    + "took (at least one): SEC seconds, or auto: the fastest worker's expected time (from the last "
+                    + "round's paces) x (1 + G), G default 0.25; off: every worker takes all its steps"));
+    public static final Option<String> SIMULATE_SLOWDOWN = add(Option.text("simulateSlowdown")
+            .placeholder("W:F[,W:F...]").check(Slowdown::parse)
+            .doc("for tests and experiments: each inner step of worker W takes F (>= 1) times as long (it sleeps after "
+                    + "the step on the wall clock; counts F seconds on the virtual clock)"));
+    public static final Option<ClockKind> CLOCK = add(Option.choice("clock", ClockKind.class).byDefault(ClockKind.WALL)
+            .doc("what paces, deadlines and asynchronous arrivals are measured by: wall seconds, or virtual (a step "
+                    + "of a full-speed worker is 1 second, F seconds with --simulate-slowdown), which makes such runs "
+                    + "reproducible bit for bit"));
 
     static {
         section = "Model";

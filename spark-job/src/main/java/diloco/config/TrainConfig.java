@@ -3,6 +3,7 @@ package diloco.config;
 import static diloco.config.Options.AGGREGATION_DEPTH;
 import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.CHECKPOINT_EVERY;
+import static diloco.config.Options.CLOCK;
 import static diloco.config.Options.CONTEXT;
 import static diloco.config.Options.DATA;
 import static diloco.config.Options.DEVICE;
@@ -20,11 +21,14 @@ import static diloco.config.Options.INNER_EPS;
 import static diloco.config.Options.INNER_LR;
 import static diloco.config.Options.INNER_STATE_SYNC;
 import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.INNER_STEPS_BY;
 import static diloco.config.Options.KEEP_CHECKPOINTS;
 import static diloco.config.Options.LAYERS;
 import static diloco.config.Options.LR_DECAY_STEPS;
 import static diloco.config.Options.MAX_BAD_ROUNDS;
 import static diloco.config.Options.MAX_OUTER_GRAD_NORM;
+import static diloco.config.Options.MERGE;
+import static diloco.config.Options.MIN_INNER_FRACTION;
 import static diloco.config.Options.MIN_LR_RATIO;
 import static diloco.config.Options.ON_WORKER_FAILURE;
 import static diloco.config.Options.OUTER_BETA2;
@@ -41,10 +45,13 @@ import static diloco.config.Options.PRESET;
 import static diloco.config.Options.RESUME;
 import static diloco.config.Options.RESUME_IF_PRESENT;
 import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.ROUND_DEADLINE;
 import static diloco.config.Options.ROUND_TIMEOUT;
 import static diloco.config.Options.SEED;
 import static diloco.config.Options.SHARD_BY;
 import static diloco.config.Options.SHUTDOWN_GRACE;
+import static diloco.config.Options.SIMULATE_SLOWDOWN;
+import static diloco.config.Options.SYNC;
 import static diloco.config.Options.TASK_MAX_FAILURES;
 import static diloco.config.Options.TEXT_COLUMN;
 import static diloco.config.Options.THREADS_PER_WORKER;
@@ -70,6 +77,9 @@ import diloco.optim.LearningRateSchedule;
 import diloco.optim.OuterSettings;
 import diloco.option.Option;
 import diloco.option.UserError;
+import diloco.pace.Pacing;
+import diloco.pace.RoundDeadline;
+import diloco.pace.Slowdown;
 import diloco.spark.CommunicationSettings;
 
 import java.util.Collections;
@@ -170,6 +180,13 @@ public final class TrainConfig {
     /** When checkpoints are written and kept, and when workers save their state. */
     public CheckpointSettings checkpoints() {
         return new CheckpointSettings(get(CHECKPOINT_EVERY), get(KEEP_CHECKPOINTS), get(INNER_STATE_SYNC));
+    }
+
+    /** How workers of different speeds are paced, weighed and synchronised. */
+    public Pacing pacing() {
+        return new Pacing(get(INNER_STEPS_BY), get(MIN_INNER_FRACTION), get(MERGE),
+                RoundDeadline.parse("--round-deadline", get(ROUND_DEADLINE)),
+                Slowdown.parse("--simulate-slowdown", get(SIMULATE_SLOWDOWN)), get(CLOCK), get(SYNC));
     }
 
     /** Which workers take part in each round (--pool-schedule, all by default). */
@@ -276,6 +293,7 @@ public final class TrainConfig {
                     "--text-column applies to parquet/json data, not to --format files");
             UserError.check(!(c.get(RESUME) && c.get(RESUME_IF_PRESENT)), "--resume and --resume-if-present exclude each other");
             c.pool(); // throws UserError when malformed
+            c.pacing().slowdown().check("--simulate-slowdown", c.get(WORKERS));
             c.outer().lrSchedule(c.get(ROUNDS));
             return c;
         }

@@ -18,11 +18,15 @@ public record WorkerReport(int worker, int round, Training training, StateSource
 
     /**
      * @param tokens    tokens it trained on
+     * @param steps     inner steps it took (its H this round, or fewer at a deadline)
      * @param meanLoss  mean training loss over its inner steps (nats per token)
      * @param deltaNorm L2 norm of its outer gradient θ − θᵢ
      * @param lrEnd     the inner learning rate of its last step
+     * @param weight    the factor its Δ was multiplied by before the sum: 1 with {@code --merge mean}; with
+     *                  {@code tokens}, its steps ÷ the most steps planned for any worker this round
      */
-    public record Training(long tokens, double meanLoss, double deltaNorm, double lrEnd) implements Serializable {}
+    public record Training(long tokens, int steps, double meanLoss, double deltaNorm, double lrEnd, float weight)
+            implements Serializable {}
 
     /**
      * @param executor   the Spark executor id
@@ -40,8 +44,11 @@ public record WorkerReport(int worker, int round, Training training, StateSource
      * @param endMs        end of its inner steps, and of an every-round state write
      * @param secWaiting   time waiting for the JVM's compute thread before starting
      * @param secStateSync time writing the every-round state file, else 0
+     * @param secClock     its inner steps' seconds on the run's clock ({@code --clock}: virtual seconds, or wall
+     *                     seconds with any simulated slowdown)
      */
-    public record Timing(long startMs, long endMs, double secWaiting, double secStateSync) implements Serializable {
+    public record Timing(long startMs, long endMs, double secWaiting, double secStateSync, double secClock)
+            implements Serializable {
 
         /** Seconds of inner steps (including an every-round state write). */
         public double secInner() {
@@ -59,8 +66,8 @@ public record WorkerReport(int worker, int round, Training training, StateSource
     /** A worker that gave up: its task failed on every allowed attempt (--on-worker-failure drop). */
     public static WorkerReport failed(int worker, int round, String reason, String executor) {
         long now = System.currentTimeMillis();
-        return new WorkerReport(worker, round, new Training(0, Double.NaN, Double.NaN, Double.NaN), StateSource.fresh(),
-                new Placement(executor, null, "none", 0, null, null), new Timing(now, now, 0, 0),
+        return new WorkerReport(worker, round, new Training(0, 0, Double.NaN, Double.NaN, Double.NaN, 0f),
+                StateSource.fresh(), new Placement(executor, null, "none", 0, null, null), new Timing(now, now, 0, 0, 0),
                 new Outcome(false, false, reason));
     }
 

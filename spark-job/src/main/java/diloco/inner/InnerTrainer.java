@@ -24,7 +24,7 @@ import diloco.optim.AdamWState;
  * cancellation, fault injection and timing attach as {@link StepHooks}.
  *
  * <pre>
- *   for step in first .. first + count − 1:
+ *   for step in first .. first + count − 1 (or until a hook's deadline):
  *       x, y ← batches(step)
  *       loss ← model(θ, x, y);  loss.backward()
  *       θ, state ← AdamW(θ, ∇, state, lr(step))
@@ -45,7 +45,8 @@ public final class InnerTrainer {
 
     /**
      * Takes global inner steps {@code first} .. {@code first + count − 1} on {@code params} in place,
-     * continuing {@code state}. Every array a step makes is freed with the step.
+     * continuing {@code state}, or fewer when a hook ends them early (a deadline; never before the
+     * first). Every array a step makes is freed with the step.
      */
     public InnerResult train(FlatParameters params, AdamWState state, BatchSource batches, long first, int count,
             StepHooks hooks) {
@@ -54,7 +55,11 @@ public final class InnerTrainer {
         long[] y = new long[x.length];
         double lossSum = 0;
         float lr = Float.NaN;
+        int taken = 0;
         for (long step = first; step < first + count; step++) {
+            if (taken > 0 && hooks.stopBefore(taken)) {
+                break;
+            }
             hooks.beforeStep(step);
             batches.fill(step, x, y);
             hooks.after(Phase.SAMPLE);
@@ -63,8 +68,9 @@ public final class InnerTrainer {
             }
             lr = settings.lr().at(step);
             lossSum += step(params, state, x, y, lr, engine, hooks);
+            taken++;
         }
-        return new InnerResult(count, lossSum, lr);
+        return new InnerResult(taken, lossSum, lr);
     }
 
     /** One step: forward and loss, backward, AdamW; returns the loss. */

@@ -21,6 +21,14 @@ public interface StepHooks {
     /** The current step has just finished {@code phase}. */
     default void after(Phase phase) {}
 
+    /**
+     * Whether to end the run of steps now, after {@code taken} of them (≥ 1: the first step is always
+     * taken): a round deadline. The steps not taken are left for later.
+     */
+    default boolean stopBefore(int taken) {
+        return false;
+    }
+
     /** Hooks that run {@code action} before each step (with its global step number). */
     static StepHooks beforeEach(LongConsumer action) {
         return new StepHooks() {
@@ -45,6 +53,11 @@ public interface StepHooks {
             public void after(Phase phase) {
                 first.after(phase);
                 next.after(phase);
+            }
+
+            @Override
+            public boolean stopBefore(int taken) {
+                return first.stopBefore(taken) || next.stopBefore(taken);
             }
         };
     }

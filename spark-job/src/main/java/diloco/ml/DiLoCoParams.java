@@ -210,6 +210,97 @@ public abstract sealed class DiLoCoParams extends Estimator<DiLoCoModel> permits
         return set(Options.OUTER_GRAD_PRUNE, value);
     }
 
+    /** sync: one outer step per round with every worker's outer gradient (the paper); async: each worker is its own Spark job and the driver applies its outer gradient as it arrives (computed against the theta the worker started from) with Delayed Nesterov momentum (momentum once per k arrivals, plain steps between), the worker restarting at once from the current theta; rounds counts arrivals / k (sync|async) (command line: --sync) */
+    public Param<String> sync() {
+        return (Param<String>) param(Options.SYNC);
+    }
+
+    public String getSync() {
+        return (String) getOrDefault(sync());
+    }
+
+    public DiLoCo setSync(String value) {
+        return set(Options.SYNC, value);
+    }
+
+    /** fixed: every worker takes innerSteps; pace: the fastest takes innerSteps and each other worker fewer, in proportion to its pace in its last round (no fewer than minInnerFraction of them), so all finish together. With pace, a deadline or async, a worker's batches and learning rate follow its own count of steps (fixed|pace) (command line: --inner-steps-by) */
+    public Param<String> innerStepsBy() {
+        return (Param<String>) param(Options.INNER_STEPS_BY);
+    }
+
+    public String getInnerStepsBy() {
+        return (String) getOrDefault(innerStepsBy());
+    }
+
+    public DiLoCo setInnerStepsBy(String value) {
+        return set(Options.INNER_STEPS_BY, value);
+    }
+
+    /** with innerStepsBy pace, the fewest inner steps a worker takes, as a fraction of innerSteps (command line: --min-inner-fraction) */
+    public DoubleParam minInnerFraction() {
+        return (DoubleParam) param(Options.MIN_INNER_FRACTION);
+    }
+
+    public double getMinInnerFraction() {
+        return (Double) getOrDefault(minInnerFraction());
+    }
+
+    public DiLoCo setMinInnerFraction(double value) {
+        return set(Options.MIN_INNER_FRACTION, value);
+    }
+
+    /** mean: the outer gradient is the mean of the workers'; tokens: weighted by the tokens each trained on this round (exactly the mean when they are equal) (mean|tokens) (command line: --merge) */
+    public Param<String> merge() {
+        return (Param<String>) param(Options.MERGE);
+    }
+
+    public String getMerge() {
+        return (String) getOrDefault(merge());
+    }
+
+    public DiLoCo setMerge(String value) {
+        return set(Options.MERGE, value);
+    }
+
+    /** a worker ends its inner steps at this time on clock and sends the outer gradient of the steps it took (at least one): SEC seconds, or auto: the fastest worker's expected time (from the last round's paces) x (1 + G), G default 0.25; off: every worker takes all its steps (command line: --round-deadline) */
+    public Param<String> roundDeadline() {
+        return (Param<String>) param(Options.ROUND_DEADLINE);
+    }
+
+    public String getRoundDeadline() {
+        return (String) getOrDefault(roundDeadline());
+    }
+
+    public DiLoCo setRoundDeadline(String value) {
+        return set(Options.ROUND_DEADLINE, value);
+    }
+
+    /** for tests and experiments: each inner step of worker W takes F (>= 1) times as long (it sleeps after the step on the wall clock; counts F seconds on the virtual clock) (command line: --simulate-slowdown) */
+    public Param<String> simulateSlowdown() {
+        return (Param<String>) param(Options.SIMULATE_SLOWDOWN);
+    }
+
+    public String getSimulateSlowdown() {
+        return (String) getOrDefault(simulateSlowdown());
+    }
+
+    public DiLoCo setSimulateSlowdown(String value) {
+        return set(Options.SIMULATE_SLOWDOWN, value);
+    }
+
+    /** what paces, deadlines and asynchronous arrivals are measured by: wall seconds, or virtual (a step of a full-speed worker is 1 second, F seconds with simulateSlowdown), which makes such runs reproducible bit for bit (wall|virtual) (command line: --clock) */
+    public Param<String> clock() {
+        return (Param<String>) param(Options.CLOCK);
+    }
+
+    public String getClock() {
+        return (String) getOrDefault(clock());
+    }
+
+    public DiLoCo setClock(String value) {
+        return set(Options.CLOCK, value);
+    }
+
     /** model shape; 60m/150m/400m use the paper's layers/width/heads (command line: --preset) */
     public Param<String> preset() {
         return (Param<String>) param(Options.PRESET);

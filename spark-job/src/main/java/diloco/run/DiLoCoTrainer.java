@@ -1,5 +1,6 @@
 package diloco.run;
 
+import static diloco.config.Options.CLOCK;
 import static diloco.config.Options.EVAL_EVERY;
 import static diloco.config.Options.INIT_FROM;
 import static diloco.config.Options.INNER_STEPS;
@@ -210,7 +211,7 @@ public final class DiLoCoTrainer {
             // executors share the driver's JVM in local mode: free the states there; elsewhere idle eviction does
             Runnable freeStates = sc.sc().isLocal() ? () -> WorkerStateStore.get().clear(runId) : () -> { };
             SparkWorkerPool.Settings workerSettings = new SparkWorkerPool.Settings(cfg.model(), cfg.inner(), cfg.compute(),
-                    cfg.communication(), cfg.faults());
+                    cfg.communication(), cfg.faults(), cfg.pacing());
             try (WorkerPool workers = new SparkWorkerPool(sc, data, workerSettings, states, freeStates)) {
                 LoopEnd end = loop(cfg, workers, outer, out, checkpoints, model, data, tokenizer, runInfo, started)
                         .run(theta, state);
@@ -257,8 +258,9 @@ public final class DiLoCoTrainer {
                 kept.every(), rounds, kept.keep(), log);
         Evaluation validation = data.validation.length > 0
                 ? new Validation(workers, cfg.get(EVAL_EVERY), rounds, data.stats.valTokensPerByte()) : Evaluation.NONE;
-        DiLoCoRound round = new DiLoCoRound(workers, outer, cfg.outer().lrSchedule(rounds));
-        RoundPlanner planner = new RoundPlanner(cfg.pool(), rounds, cfg.get(SEED), faults.dropProbability());
+        DiLoCoRound round = new DiLoCoRound(workers, outer, cfg.outer().lrSchedule(rounds), cfg.get(CLOCK));
+        RoundPlanner planner = new RoundPlanner(cfg.pool(), rounds, cfg.get(SEED), faults.dropProbability(),
+                cfg.get(INNER_STEPS), cfg.pacing());
         return new DiLoCoLoop(round, planner, validation, checkpointing, watch, stop, listeners);
     }
 

@@ -35,6 +35,8 @@ public final class DeltaSum implements Serializable {
 
     /** Not yet summed, by the lowest worker each covers: a worker's encoded Δ, or an fp32 sum of several. */
     private final TreeMap<Integer, Object> parts = new TreeMap<>();
+    /** Each received worker's weight, by worker: summed in worker order for {@link #weight}. */
+    private final TreeMap<Integer, Float> weights = new TreeMap<>();
     int count;
     final List<WorkerReport> reports = new ArrayList<>();
     /** Bytes of the workers' encoded Δs, as they left their tasks. */
@@ -48,6 +50,7 @@ public final class DeltaSum implements Serializable {
             bytesUp += u.delta().bytes();
             count++;
             parts.put(u.report().worker(), u.delta());
+            weights.put(u.report().worker(), u.report().training().weight());
         }
         return this;
     }
@@ -59,6 +62,7 @@ public final class DeltaSum implements Serializable {
     public DeltaSum merge(DeltaSum other) {
         boolean fresh = parts.isEmpty() && reports.isEmpty();
         parts.putAll(other.parts);
+        weights.putAll(other.weights);
         count += other.count;
         bytesUp += other.bytesUp;
         partialBytes += other.partialBytes;
@@ -89,6 +93,15 @@ public final class DeltaSum implements Serializable {
 
     private static int length(Object part) {
         return part instanceof EncodedDelta d ? d.length() : ((float[]) part).length;
+    }
+
+    /** Σ of the received Δs' weights (each 1 for the mean), in worker order: independent of task timing. */
+    public float weight() {
+        float sum = 0;
+        for (float w : weights.values()) {
+            sum += w;
+        }
+        return sum;
     }
 
     /** Σ Δᵢ in fp32, or null when no Δ arrived. */

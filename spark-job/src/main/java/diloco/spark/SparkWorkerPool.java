@@ -14,6 +14,7 @@ import diloco.inner.InnerSettings;
 import diloco.io.FileEntry;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
+import diloco.pace.Pacing;
 import diloco.state.WorkerStates;
 
 import org.apache.spark.api.java.JavaRDD;
@@ -59,9 +60,10 @@ public final class SparkWorkerPool implements WorkerPool {
      * @param compute       where and with how many threads each worker computes
      * @param communication how outer gradients are encoded and summed
      * @param faults        the worker's failure policy and the outer-gradient guard
+     * @param pacing        slowed workers, the clock, and how Δs are weighed
      */
     public record Settings(ModelConfig model, InnerSettings inner, ComputeSettings compute,
-            CommunicationSettings communication, FaultSettings faults) implements Serializable {}
+            CommunicationSettings communication, FaultSettings faults, Pacing pacing) implements Serializable {}
 
     /** {@code onClose} frees what the run kept (e.g. executor-side states in local mode). */
     public SparkWorkerPool(JavaSparkContext sc, TrainingData data, Settings settings, WorkerStates states,
@@ -83,7 +85,7 @@ public final class SparkWorkerPool implements WorkerPool {
         long t1 = System.nanoTime();
         WorkerTask worker = task;
         sc.setJobGroup(jobGroup(plan.round), "DiLoCo round " + plan.round + ": " + plan.activeCount()
-                + " workers × " + settings.inner().steps() + " inner steps", true); // interruptible: timeouts cancel it
+                + " workers × " + plan.mostInnerSteps() + " inner steps", true); // interruptible: timeouts cancel it
         try {
             int depth = settings.communication().aggregationDepth();
             boolean finalOnExecutor = ResourceCheck.finalCombineOnExecutor(settings.communication().finalCombine(),
@@ -106,7 +108,7 @@ public final class SparkWorkerPool implements WorkerPool {
                     stateLocation.put(r.worker(), WorkerAffinityRDD.executorLocation(at.host(), at.executor()));
                 }
             }
-            return new InnerRound(sum.total(), sum.count, sum.reports, (t1 - t0) / 1e9, secStage, sum.bytesUp,
+            return new InnerRound(sum.total(), sum.count, sum.weight(), sum.reports, (t1 - t0) / 1e9, secStage, sum.bytesUp,
                     sum.partialBytes);
         } finally {
             sc.clearJobGroup();

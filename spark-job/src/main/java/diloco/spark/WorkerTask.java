@@ -23,6 +23,9 @@ import diloco.model.FlatParameters;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
 import diloco.model.ParamLayout;
+import diloco.pace.MergeRule;
+import diloco.pace.Pacing;
+import diloco.pace.WorkerClock;
 import diloco.state.WorkerState;
 import diloco.state.WorkerStates;
 
@@ -72,19 +75,23 @@ final class WorkerTask implements Serializable {
                     "task failed " + faults.taskMaxFailures() + " times", TaskResources.executorId()));
         }
         Integer gpu = TaskResources.gpu(task);
-        StepHooks hooks = hooks(task, shard.worker(), plan.round);
-        return Engines.exclusive(() -> train(shard, theta, plan, new Start(asked, gpu), hooks));
+        int worker = shard.worker();
+        Pacing pacing = settings.pacing();
+        WorkerClock clock = new WorkerClock(pacing.clock(), pacing.slowdown().factor(worker), plan.deadline());
+        StepHooks hooks = hooks(task, worker, plan).andThen(clock);
+        return Engines.exclusive(() -> train(shard, theta, plan, new Start(asked, gpu), hooks, clock));
     }
 
     /** When the task asked for the compute thread, and the GPU Spark gave it. */
     private record Start(long askedNanos, Integer gpu) {}
 
     /** A cancelled round (timeout, shutdown) stops between steps; a test's fault hook may hold a step. */
-    private StepHooks hooks(TaskContext task, int worker, int round) {
+    private StepHooks hooks(TaskContext task, int worker, RoundPlan plan) {
         StepHooks hooks = task == null ? StepHooks.NONE : StepHooks.beforeEach(step -> task.killTaskIfInterrupted());
         FaultInjection injected = FaultInjection.fromEnvironment();
         if (injected != null) {
-            long first = inner.firstStep(round);
+            long first = plan.firstStep(worker);
+            int round = plan.round;
             String executor = TaskResources.executorId();
             hooks = hooks.andThen(StepHooks.beforeEach(
                     step -> injected.beforeStep(worker, round, (int) (step - first) + 1, executor)));
@@ -93,8 +100,8 @@ final class WorkerTask implements Serializable {
     }
 
     /** On the compute thread: check the state out, take the steps, measure Δ, commit, report. */
-    private WorkerUpdate train(Shard shard, float[] theta, RoundPlan plan, Start start, StepHooks hooks)
-            throws IOException {
+    private WorkerUpdate train(Shard shard, float[] theta, RoundPlan plan, Start start, StepHooks hooks,
+            WorkerClock clock) throws IOException {
         double waited = (System.nanoTime() - start.askedNanos()) / 1e9;
         long startMs = System.currentTimeMillis();
         Engine engine = Engines.start(TaskResources.threads(settings.compute().threads()));
@@ -109,7 +116,7 @@ final class WorkerTask implements Serializable {
         boolean committed = false;
         try (NDManager manager = engine.newBaseManager(device)) {
             FlatParameters params = FlatParameters.of(layout, fromOwn ? state.ownParameters() : theta, manager);
-            InnerResult steps = steps(params, state, shard, plan.round, hooks);
+            InnerResult steps = steps(params, state, shard, plan, hooks);
             float[] local = params.toHost();
             float[] delta = outerGradient(theta, local);
             double norm = norm(delta);
@@ -120,11 +127,13 @@ final class WorkerTask implements Serializable {
             committed = rejected == null;
             double secSync = committed ? states.commit(worker, plan.previousRound(worker), plan.round,
                     state.withOwnParameters(dropped ? local : null), layout) : 0;
-            WorkerReport report = new WorkerReport(worker, plan.round, training(steps, norm), checkout.source(),
+            float weight = weight(steps.steps(), plan);
+            WorkerReport report = new WorkerReport(worker, plan.round, training(steps, norm, weight), checkout.source(),
                     placement(device, choice, start.gpu()),
-                    new WorkerReport.Timing(startMs, System.currentTimeMillis(), waited, secSync),
+                    new WorkerReport.Timing(startMs, System.currentTimeMillis(), waited, secSync, clock.seconds()),
                     new WorkerReport.Outcome(dropped, fromOwn, rejected));
-            return new WorkerUpdate(dropped || rejected != null ? null : encode(delta, worker, plan.round), report);
+            return new WorkerUpdate(dropped || rejected != null ? null
+                    : encode(scaled(delta, weight), worker, plan.round), report);
         } finally {
             if (!committed) {
                 state.close();
@@ -132,11 +141,30 @@ final class WorkerTask implements Serializable {
         }
     }
 
-    /** The round's H steps, on this worker's batches. */
-    private InnerResult steps(FlatParameters params, WorkerState state, Shard shard, int round, StepHooks hooks) {
+    /** The round's planned steps (fewer at a deadline), on this worker's batches. */
+    private InnerResult steps(FlatParameters params, WorkerState state, Shard shard, RoundPlan plan, StepHooks hooks) {
         BatchSource batches = BatchSampler.of(shard, inner.seed(), inner.batchSize(), model.context());
-        return new InnerTrainer(model, inner).train(params, state.optimizer(), batches, inner.firstStep(round),
-                inner.steps(), hooks);
+        int worker = shard.worker();
+        return new InnerTrainer(model, inner).train(params, state.optimizer(), batches, plan.firstStep(worker),
+                plan.innerSteps(worker), hooks);
+    }
+
+    /**
+     * The factor of this worker's Δ in the sum: 1 for the mean; with {@code --merge tokens} its steps
+     * ÷ the most any worker was planned to take (exactly 1 when it took them all, so equal tokens
+     * sum exactly as the mean does). The driver divides the sum by the sum of the factors.
+     */
+    private float weight(int steps, RoundPlan plan) {
+        return settings.pacing().merge() == MergeRule.TOKENS ? (float) steps / plan.mostInnerSteps() : 1f;
+    }
+
+    private static float[] scaled(float[] delta, float weight) {
+        if (weight != 1f) {
+            for (int i = 0; i < delta.length; i++) {
+                delta[i] *= weight;
+            }
+        }
+        return delta;
     }
 
     /** The outer gradient Δᵢ = θ − θᵢ: OLD (global) minus NEW, the paper's sign. */
@@ -166,9 +194,9 @@ final class WorkerTask implements Serializable {
                 ? String.format(Locale.ROOT, "norm %.4g > --max-outer-grad-norm %s", norm, maxNorm) : null;
     }
 
-    private WorkerReport.Training training(InnerResult steps, double deltaNorm) {
+    private WorkerReport.Training training(InnerResult steps, double deltaNorm, float weight) {
         long tokens = (long) steps.steps() * inner.batchSize() * model.context();
-        return new WorkerReport.Training(tokens, steps.meanLoss(), deltaNorm, steps.lrEnd());
+        return new WorkerReport.Training(tokens, steps.steps(), steps.meanLoss(), deltaNorm, steps.lrEnd(), weight);
     }
 
     private static WorkerReport.Placement placement(Device device, DeviceChoice choice, Integer gpu) {
