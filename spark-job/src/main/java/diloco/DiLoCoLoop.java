@@ -23,7 +23,7 @@ import java.util.List;
  * validation, checkpoints, the decision on a failed round, stop requests, and the listeners.
  */
 public final class DiLoCoLoop {
-    private final DiLoCoRound round;
+    private final RoundRunner round;
     private final RoundPlanner planner;
     private final Evaluation evaluation;
     private final Checkpointer checkpointer;
@@ -31,7 +31,7 @@ public final class DiLoCoLoop {
     private final StopSignal stop;
     private final List<RoundListener> listeners;
 
-    public DiLoCoLoop(DiLoCoRound round, RoundPlanner planner, Evaluation evaluation, Checkpointer checkpointer,
+    public DiLoCoLoop(RoundRunner round, RoundPlanner planner, Evaluation evaluation, Checkpointer checkpointer,
             RecoveryPolicy recovery, StopSignal stop, List<RoundListener> listeners) {
         this.round = round;
         this.planner = planner;
@@ -46,6 +46,7 @@ public final class DiLoCoLoop {
     public LoopEnd run(float[] theta, LoopState from) {
         LoopState state = from;
         Ending ending = Ending.FINISHED;
+        boolean abandoned = false;
         try {
             if (state.round() == 0) {
                 state = state.withInitialValLoss(evaluation.initial(theta));
@@ -58,12 +59,13 @@ public final class DiLoCoLoop {
                 DiLoCoRound.Result result = attempt(theta, plan);
                 if (result == null) { // abandoned on a stop request: θ is as after round r-1
                     ending = Ending.STOPPED;
+                    abandoned = true;
                 } else {
                     state = finish(plan, result, theta, state, started);
                     ending = stop.requested() && r < planner.rounds() ? Ending.STOPPED : Ending.FINISHED;
                 }
             }
-            if (ending == Ending.STOPPED && state.round() > 0) {
+            if (ending == Ending.STOPPED && state.round() > 0 && (!abandoned || round.checkpointsAfterAbandon())) {
                 state = state.checkpointed(checkpointer.atStop(state, theta));
             }
         } catch (RuntimeException | Error e) {
@@ -85,7 +87,7 @@ public final class DiLoCoLoop {
         RoundMetrics metrics = RoundMetrics.of(plan, result, before.tokensTotal(),
                 RoundMetrics.clockAfter(before.metrics()), theta.length, valLoss,
                 evaluation.tokensPerByte(), new RoundMetrics.Clock(secEval, (System.nanoTime() - started) / 1e9));
-        LoopState after = before.after(metrics, result.inner().reports());
+        LoopState after = before.after(metrics, result.inner().reports(), result.async());
         RoundEnd end = new RoundEnd(plan, result, metrics, after, theta);
         listeners.forEach(l -> l.onRoundEnd(end));
         return after.checkpointed(checkpointer.afterRound(after, theta));

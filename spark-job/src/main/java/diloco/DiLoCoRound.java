@@ -23,7 +23,7 @@ import java.util.List;
  * A round in which no Δ arrives leaves θ and the outer state unchanged. The loop over rounds is
  * {@link DiLoCoLoop}.
  */
-public final class DiLoCoRound {
+public final class DiLoCoRound implements RoundRunner {
     private final WorkerPool workers;
     private final OuterOptimizer outer;
     private final OuterLrSchedule outerLr;
@@ -37,6 +37,7 @@ public final class DiLoCoRound {
     }
 
     /** Runs one round as planned (which workers, which states), updating {@code theta} in place. */
+    @Override
     public Result run(float[] theta, RoundPlan plan) {
         InnerRound inner = workers.innerSteps(theta, plan);
         long start = System.nanoTime();
@@ -50,7 +51,7 @@ public final class DiLoCoRound {
             outer.step(theta, delta, lr);
         }
         return new Result(inner, (System.nanoTime() - start) / 1e9, outerGradNorm, agreement, lr,
-                clock == ClockKind.VIRTUAL ? inner.secClockMax() : Double.NaN); // side by side: as long as the slowest
+                clock == ClockKind.VIRTUAL ? inner.secClockMax() : Double.NaN, null); // side by side: as long as the slowest
     }
 
     /**
@@ -73,7 +74,7 @@ public final class DiLoCoRound {
         return weights == 0 || !(sumSq > 0) ? Double.NaN : meanNorm * meanNorm / (sumSq / weights);
     }
 
-    private static double norm(float[] v) {
+    static double norm(float[] v) {
         double sq = 0;
         for (float x : v) {
             sq += (double) x * x;
@@ -90,13 +91,14 @@ public final class DiLoCoRound {
      * @param agreement     ‖mean Δ‖² ÷ mean ‖Δᵢ‖² ({@link #agreement}); NaN when no Δ arrived
      * @param outerLr       this round's outer learning rate (applied only if a Δ arrived); NaN if never computed
      * @param secVirtual    the round's length on the virtual clock ({@code --clock virtual}); NaN on the wall clock
+     * @param async         where asynchronous rounds stand after it; null for a synchronous round
      */
     public record Result(InnerRound inner, double secOuter, double outerGradNorm, double agreement, float outerLr,
-            double secVirtual) {
+            double secVirtual, AsyncState async) {
 
         /** A round that produced nothing (dropped whole): θ and the outer state were not touched. */
         public static Result nothingArrived() {
-            return new Result(InnerRound.empty(), 0, Double.NaN, Double.NaN, Float.NaN, 0);
+            return new Result(InnerRound.empty(), 0, Double.NaN, Double.NaN, Float.NaN, 0, null);
         }
     }
 }

@@ -24,9 +24,11 @@ import java.util.Map;
  * @param initialValLoss       the initial model's validation loss; null when not measured
  * @param lastValLoss          the validation loss after the last validated round; null before one
  * @param metrics              every round's metrics so far
+ * @param async                where asynchronous rounds stand (jobs in flight, the clock); null in a synchronous run
  */
 public record LoopState(int round, List<Integer> lastActive, List<Long> stepsTaken, int checkpointRound,
-        int consecutiveBadRounds, Double initialValLoss, Double lastValLoss, List<RoundMetrics> metrics) {
+        int consecutiveBadRounds, Double initialValLoss, Double lastValLoss, List<RoundMetrics> metrics,
+        AsyncState async) {
 
     public LoopState {
         lastActive = List.copyOf(lastActive);
@@ -38,7 +40,7 @@ public record LoopState(int round, List<Integer> lastActive, List<Long> stepsTak
     /** Before the first round of a run of {@code workers} workers. */
     public static LoopState start(int workers) {
         return new LoopState(0, Collections.nCopies(workers, 0), Collections.nCopies(workers, 0L), 0, 0, null, null,
-                List.of());
+                List.of(), null);
     }
 
     /** The inner steps {@code worker} has taken and kept so far. */
@@ -71,25 +73,27 @@ public record LoopState(int round, List<Integer> lastActive, List<Long> stepsTak
     /** The initial model measured. */
     LoopState withInitialValLoss(Double loss) {
         return new LoopState(round, lastActive, stepsTaken, checkpointRound, consecutiveBadRounds, loss, lastValLoss,
-                metrics);
+                metrics, async);
     }
 
     /** A checkpoint of round {@code r} is complete (or, when {@code r} is the old one, none was written). */
     public LoopState checkpointed(int r) {
-        return new LoopState(round, lastActive, stepsTaken, r, consecutiveBadRounds, initialValLoss, lastValLoss, metrics);
+        return new LoopState(round, lastActive, stepsTaken, r, consecutiveBadRounds, initialValLoss, lastValLoss, metrics,
+                async);
     }
 
     /**
-     * After round {@code m.round()}: its metrics recorded, each worker that kept a state of it noted
-     * (a rejected worker's state is suspect: it was not kept), and the divergence count updated (a
-     * round is bad when no outer gradient arrived and some were rejected).
+     * After round {@code m.round()}: its metrics recorded, each worker that kept a state noted with
+     * the round (asynchronous: the job) of it (a rejected worker's state is suspect: it was not kept),
+     * and the divergence count updated (a round is bad when no outer gradient arrived and some were
+     * rejected). {@code async}: where asynchronous rounds stand now, or null.
      */
-    LoopState after(RoundMetrics m, List<WorkerReport> reports) {
+    LoopState after(RoundMetrics m, List<WorkerReport> reports, AsyncState async) {
         List<Integer> active = new ArrayList<>(lastActive);
         List<Long> steps = new ArrayList<>(stepsTaken);
         for (WorkerReport w : reports) {
             if (w.rejected() == null) {
-                active.set(w.worker(), m.round());
+                active.set(w.worker(), w.round());
                 steps.set(w.worker(), steps.get(w.worker()) + w.training().steps());
             }
         }
@@ -99,7 +103,7 @@ public record LoopState(int round, List<Integer> lastActive, List<Long> stepsTak
         all.add(m);
         Double val = m.losses().valLoss() != null ? m.losses().valLoss() : lastValLoss;
         return new LoopState(m.round(), active, steps, checkpointRound, bad ? consecutiveBadRounds + 1 : 0, initialValLoss,
-                val, all);
+                val, all, async);
     }
 
     /** For state.json. */

@@ -111,7 +111,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * @param secClock  its inner steps on the run's clock (--clock; on the wall clock, with any simulated slowdown)
      * @param tokensPerSec its pace: tokens it trained on per second of sec_clock (null without steps)
      * @param secIdle   seconds it waited for the round's slowest worker (the longest sec_clock − its own): a
-     *                  straggler shows as the one worker near 0 while the others idle
+     *                  straggler shows as the one worker near 0 while the others idle; 0 with --sync async
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
             Integer gpu, String device, int threads, String rejected, int steps, double weight, double secInner,
@@ -171,7 +171,8 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
                 Losses.of(counted == 0 ? null : loss / counted, valLoss, tokensPerByte),
                 new Rates(finite(lrEnd), finite(res.outerGradNorm()), finite(res.agreement()), finite(res.outerLr())),
                 timings, new Traffic(in.bytesUp(), in.bytesUpPartials(), 4L * parameters * n),
-                reports.stream().map(w -> WorkerSource.of(w, in.secClockMax())).toList());
+                reports.stream().map(w -> WorkerSource.of(w, res.async() != null ? w.timing().secClock() // never waits
+                        : in.secClockMax())).toList());
     }
 
     private static Participation participation(InnerRound in, long tokens, long tokensBefore) {

@@ -4,6 +4,7 @@ import diloco.exchange.RoundPlan;
 import diloco.io.FileEntry;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The k DiLoCo workers as the outer loop sees them. {@link diloco.spark.SparkWorkerPool} runs
@@ -19,7 +20,17 @@ public interface WorkerPool extends AutoCloseable {
      */
     InnerRound innerSteps(float[] theta, RoundPlan plan);
 
-    /** Cancels the work of {@code round} now running (a timeout, a stop); {@link #innerSteps} then throws. */
+    /**
+     * Starts the plan's one active worker as a job of its own and returns at once (asynchronous
+     * DiLoCo, {@code --sync async}): the result is what {@link #innerSteps} would return for the plan.
+     * {@code theta} is the caller's to keep unchanged until the job ends. By default the job runs
+     * before this returns (a pool of hand-computed workers).
+     */
+    default CompletableFuture<InnerRound> submit(float[] theta, RoundPlan plan) {
+        return CompletableFuture.completedFuture(innerSteps(theta, plan));
+    }
+
+    /** Cancels the work of {@code round} now running (a timeout, a stop), and every submitted job; {@link #innerSteps} then throws. */
     void cancel(int round);
 
     /**

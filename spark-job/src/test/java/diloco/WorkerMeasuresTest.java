@@ -44,7 +44,7 @@ class WorkerMeasuresTest {
         List<WorkerReport> reports = List.of(timed(0, 1000, 2000), timed(1, 1200, 6000));
         InnerRound in = new InnerRound(new float[] {0f}, 2, 2f, reports, 0, 6.5, 0, 0);
         RoundMetrics m = RoundMetrics.of(diloco.exchange.RoundPlan.everyWorker(1, 2, 10),
-                new DiLoCoRound.Result(in, 0, 0, Double.NaN, 0.7f, Double.NaN), 0, 0, 1, null, 1.0,
+                new DiLoCoRound.Result(in, 0, 0, Double.NaN, 0.7f, Double.NaN, null), 0, 0, 1, null, 1.0,
                 new RoundMetrics.Clock(0, 7));
         assertEquals(500.0, m.stateSource().get(0).tokensPerSec(), 1e-9);
         assertEquals(200.0, m.stateSource().get(1).tokensPerSec(), 1e-9);

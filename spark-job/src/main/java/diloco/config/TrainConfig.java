@@ -74,12 +74,15 @@ import diloco.inner.InnerSettings;
 import diloco.model.ModelConfig;
 import diloco.optim.AdamWSettings;
 import diloco.optim.LearningRateSchedule;
+import diloco.optim.OuterOptimizerKind;
 import diloco.optim.OuterSettings;
 import diloco.option.Option;
 import diloco.option.UserError;
+import diloco.pace.MergeRule;
 import diloco.pace.Pacing;
 import diloco.pace.RoundDeadline;
 import diloco.pace.Slowdown;
+import diloco.pace.SyncMode;
 import diloco.spark.CommunicationSettings;
 
 import java.util.Collections;
@@ -260,6 +263,20 @@ public final class TrainConfig {
         return values.toString();
     }
 
+    /** What {@code --sync async} cannot honour: one line naming the option. */
+    private static void asyncCanHonour(TrainConfig c) {
+        String why = c.get(OUTER_OPTIMIZER) != OuterOptimizerKind.NESTEROV ? "--outer-optimizer "
+                + c.get(OUTER_OPTIMIZER).name().toLowerCase(Locale.ROOT) + " (async uses Delayed Nesterov)"
+                : !RoundDeadline.parse("--round-deadline", c.get(ROUND_DEADLINE)).isOff()
+                        ? "--round-deadline (an async worker never waits for others)"
+                : c.get(MERGE) != MergeRule.MEAN ? "--merge tokens (async applies each outer gradient on its own)"
+                : c.get(POOL_SCHEDULE) != null ? "--pool-schedule (every async worker is always running)"
+                : c.get(DROP_PROBABILITY) > 0 ? "--drop-probability"
+                : c.get(ROUND_TIMEOUT) > 0 ? "--round-timeout (async rounds have no end to wait for)"
+                : null;
+        UserError.check(why == null, "--sync async cannot be combined with %s", why);
+    }
+
     /** Collects values; {@link #build()} checks each against its option and all of them together. */
     public static final class Builder {
         private final Map<String, Object> values = new LinkedHashMap<>();
@@ -294,6 +311,9 @@ public final class TrainConfig {
             UserError.check(!(c.get(RESUME) && c.get(RESUME_IF_PRESENT)), "--resume and --resume-if-present exclude each other");
             c.pool(); // throws UserError when malformed
             c.pacing().slowdown().check("--simulate-slowdown", c.get(WORKERS));
+            if (c.get(SYNC) == SyncMode.ASYNC) {
+                asyncCanHonour(c);
+            }
             c.outer().lrSchedule(c.get(ROUNDS));
             return c;
         }

@@ -15,11 +15,14 @@ import static diloco.config.Options.RESUME_IF_PRESENT;
 import static diloco.config.Options.ROUNDS;
 import static diloco.config.Options.SEED;
 import static diloco.config.Options.SHARED_LOCAL_FS;
+import static diloco.config.Options.SYNC;
 import static diloco.config.Options.VALIDATE_ONLY;
 import static diloco.config.Options.WORKERS;
 
 import diloco.BadRoundGuard;
 import diloco.DiLoCoLoop;
+import diloco.AsyncRounds;
+import diloco.AsyncState;
 import diloco.DiLoCoRound;
 import diloco.Evaluation;
 import diloco.FaultSettings;
@@ -30,6 +33,7 @@ import diloco.OnWorkerFailure;
 import diloco.RoundListener;
 import diloco.RoundMetrics;
 import diloco.RoundPlanner;
+import diloco.RoundRunner;
 import diloco.RoundWatch;
 import diloco.StopSignal;
 import diloco.Validation;
@@ -50,8 +54,10 @@ import diloco.io.Json;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
+import diloco.optim.DelayedNesterov;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizer;
+import diloco.pace.SyncMode;
 import diloco.option.UserError;
 import diloco.spark.ResourceCheck;
 import diloco.spark.Sessions;
@@ -199,7 +205,9 @@ public final class DiLoCoTrainer {
             String runId = UUID.randomUUID().toString();
             Map<String, Object> runInfo = runInfo(sc, cfg, parameters, data, tokenizer, runId, resumeFrom);
             out.writeRunJson(runInfo);
-            OuterOptimizer outer = cfg.outer().optimizer(theta.length);
+            boolean async = cfg.get(SYNC) == SyncMode.ASYNC;
+            OuterOptimizer outer = async ? new DelayedNesterov(theta.length, cfg.get(OUTER_MOMENTUM), cfg.get(WORKERS))
+                    : cfg.outer().optimizer(theta.length);
             LoopState state = LoopState.start(cfg.get(WORKERS));
             if (resumeFrom != null) {
                 outer.load(resumeFrom.outer);
@@ -213,8 +221,8 @@ public final class DiLoCoTrainer {
             SparkWorkerPool.Settings workerSettings = new SparkWorkerPool.Settings(cfg.model(), cfg.inner(), cfg.compute(),
                     cfg.communication(), cfg.faults(), cfg.pacing());
             try (WorkerPool workers = new SparkWorkerPool(sc, data, workerSettings, states, freeStates)) {
-                LoopEnd end = loop(cfg, workers, outer, out, checkpoints, model, data, tokenizer, runInfo, started)
-                        .run(theta, state);
+                LoopEnd end = loop(cfg, workers, outer, out, checkpoints, model, data, tokenizer, runInfo, started,
+                        state.async()).run(theta, state);
                 LoopState last = end.state();
                 boolean stopped = end.ending() == LoopEnd.Ending.STOPPED;
                 if (stopped) {
@@ -236,7 +244,7 @@ public final class DiLoCoTrainer {
      */
     private DiLoCoLoop loop(TrainConfig cfg, WorkerPool workers, OuterOptimizer outer, RunOutput out,
             Checkpoints checkpoints, Gpt model, TrainingData data, Tokenizer tokenizer, Map<String, Object> runInfo,
-            long started) {
+            long started, AsyncState resumedAsync) {
         int rounds = cfg.get(ROUNDS);
         FaultSettings faults = cfg.faults();
         RoundWatch watch = new RoundWatch(workers, faults, stop, log);
@@ -258,7 +266,10 @@ public final class DiLoCoTrainer {
                 kept.every(), rounds, kept.keep(), log);
         Evaluation validation = data.validation.length > 0
                 ? new Validation(workers, cfg.get(EVAL_EVERY), rounds, data.stats.valTokensPerByte()) : Evaluation.NONE;
-        DiLoCoRound round = new DiLoCoRound(workers, outer, cfg.outer().lrSchedule(rounds), cfg.get(CLOCK));
+        RoundRunner round = outer instanceof DelayedNesterov dn
+                ? new AsyncRounds(workers, dn, cfg.outer().lrSchedule(rounds), cfg.pacing(), cfg.get(INNER_STEPS),
+                        cfg.get(SEED), resumedAsync)
+                : new DiLoCoRound(workers, outer, cfg.outer().lrSchedule(rounds), cfg.get(CLOCK));
         RoundPlanner planner = new RoundPlanner(cfg.pool(), rounds, cfg.get(SEED), faults.dropProbability(),
                 cfg.get(INNER_STEPS), cfg.pacing());
         return new DiLoCoLoop(round, planner, validation, checkpointing, watch, stop, listeners);

@@ -30,9 +30,13 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * DiLoCo workers as Spark partitions, in MLlib's pattern (as in {@code RDDLossFunction}):
@@ -50,7 +54,11 @@ public final class SparkWorkerPool implements WorkerPool {
     private final WorkerStates states;
     private final Runnable onClose;
     /** Worker → the executor that holds its state (as Spark names locations), from the workers' reports. */
-    private final Map<Integer, String> stateLocation = new HashMap<>();
+    private final Map<Integer, String> stateLocation = new ConcurrentHashMap<>();
+    /** Threads that submit asynchronous workers' jobs (one each: a Spark job blocks its thread); made when first needed. */
+    private ExecutorService jobThreads;
+    /** The job groups of submitted jobs still running. */
+    private final Set<String> submitted = ConcurrentHashMap.newKeySet();
 
     /**
      * What the workers of a run need to know, besides their data and their states.
@@ -116,6 +124,26 @@ public final class SparkWorkerPool implements WorkerPool {
         }
     }
 
+    @Override
+    public synchronized CompletableFuture<InnerRound> submit(float[] theta, RoundPlan plan) {
+        if (jobThreads == null) {
+            jobThreads = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "diloco-async-job");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        String group = jobGroup(plan.round);
+        submitted.add(group);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return innerSteps(theta, plan);
+            } finally {
+                submitted.remove(group);
+            }
+        }, jobThreads);
+    }
+
     /** Throws {@code e} unchanged from a Scala function, whose {@code apply} declares nothing (as a Java RDD task may). */
     @SuppressWarnings("unchecked")
     private static <E extends Throwable> E rethrow(Throwable e) throws E {
@@ -125,9 +153,10 @@ public final class SparkWorkerPool implements WorkerPool {
     @Override
     public void cancel(int round) {
         sc.cancelJobGroup(jobGroup(round));
+        submitted.forEach(sc::cancelJobGroup);
     }
 
-    /** The Spark job group of a round's job (benchmarks find its tasks by it). */
+    /** The Spark job group of a round's job, or of an asynchronous worker's job by its id (benchmarks find its tasks by it). */
     public static String jobGroup(int round) {
         return "diloco-round-" + round;
     }
@@ -212,6 +241,10 @@ public final class SparkWorkerPool implements WorkerPool {
 
     @Override
     public void close() {
+        submitted.forEach(sc::cancelJobGroup);
+        if (jobThreads != null) {
+            jobThreads.shutdownNow();
+        }
         validation.unpersist(false);
         onClose.run();
     }
