@@ -89,6 +89,7 @@ class TrainingRunTest {
         for (String chart : new String[] {RunCharts.LOSS, RunCharts.TIME}) {
             java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.resolve(chart).toFile());
             assertEquals(960, img.getWidth(), chart + " is a real picture");
+            assertEquals(540 + 380, img.getHeight(), chart + ": a panel (agreement; per-worker bars) under the chart");
         }
         for (RoundMetrics m : result.metrics()) { // the time chart's parts add up to the round
             double sum = java.util.Arrays.stream(RunCharts.parts(m)).sum();

@@ -87,8 +87,22 @@ public final class RunResult {
         return t;
     }
 
+    /** The most inner steps a worker took: as counted in metrics.jsonl, else (older runs) rounds × H. */
+    @SuppressWarnings("unchecked")
     long innerStepsPerWorker() {
-        return (long) intConfig("rounds") * intConfig("inner_steps");
+        Map<Object, Long> perWorker = new java.util.HashMap<>();
+        for (Map<String, Object> m : metrics) {
+            Object sources = m.get("state_source");
+            if (sources instanceof List<?> list) {
+                for (Map<String, Object> w : (List<Map<String, Object>>) list) {
+                    if (w.get("steps") instanceof Number steps) {
+                        perWorker.merge(w.get("worker"), steps.longValue(), Long::sum);
+                    }
+                }
+            }
+        }
+        return perWorker.isEmpty() ? (long) intConfig("rounds") * intConfig("inner_steps")
+                : perWorker.values().stream().mapToLong(Long::longValue).max().orElse(0);
     }
 
     /** Bytes a row communicates, by its communication model. */
@@ -138,6 +152,26 @@ public final class RunResult {
         return points;
     }
 
+    /**
+     * (x, validation loss) points with x read from each validated round's metrics: {@code "clock"}
+     * (the run's clock; virtual seconds with --clock virtual) or {@code "tokens_total"}; the initial
+     * model at 0.
+     */
+    List<double[]> curveBy(String key) {
+        List<double[]> points = new ArrayList<>();
+        Object initial = run.get("initial_val_loss");
+        if (initial != null) {
+            points.add(new double[] {0, ((Number) initial).doubleValue()});
+        }
+        for (Map<String, Object> m : metrics) {
+            Object v = m.get("val_loss");
+            if (v != null && m.get(key) != null) {
+                points.add(new double[] {((Number) m.get(key)).doubleValue(), ((Number) v).doubleValue()});
+            }
+        }
+        return points;
+    }
+
     Map<String, Object> summary() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", spec.name());
@@ -156,6 +190,8 @@ public final class RunResult {
         m.put("communication_model", spec.communication().name().toLowerCase(java.util.Locale.ROOT));
         m.put("sec_total", secTotal());
         m.put("validation_curve", validationCurve());
+        m.put("clock_curve", curveBy("clock"));
+        m.put("tokens_curve", curveBy("tokens_total"));
         m.put("args", spec.args());
         return m;
     }

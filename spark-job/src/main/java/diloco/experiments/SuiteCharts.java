@@ -41,6 +41,19 @@ final class SuiteCharts {
         charts.put(LOSS, Charts.lines("Validation loss, suite " + suite, "inner steps per worker",
                 "validation loss (nats per byte)", Charts.of(curves), false, false));
 
+        if (Report.clocked(suite)) { // each series on its own chart would hide the comparison: one chart, all rows
+            Map<String, List<double[]>> byClock = new LinkedHashMap<>();
+            Map<String, List<double[]>> byTokens = new LinkedHashMap<>();
+            for (Map<String, Object> r : rows) {
+                byClock.put((String) r.get("name"), curve(r, true, "clock_curve"));
+                byTokens.put((String) r.get("name"), curve(r, true, "tokens_curve"));
+            }
+            charts.put("loss-vs-clock.png", Charts.lines("Validation loss against the clock, suite " + suite,
+                    "clock (virtual seconds: a full-speed step is 1 s)", "validation loss (nats per byte)",
+                    Charts.of(byClock), false, false));
+            charts.put("loss-vs-tokens.png", Charts.lines("Validation loss against tokens, suite " + suite,
+                    "tokens trained on, all workers", "validation loss (nats per byte)", Charts.of(byTokens), false, false));
+        }
         String sweep = sweepOf(suite);
         if (sweep != null) {
             Map<String, List<double[]>> bySeries = new LinkedHashMap<>();
@@ -107,11 +120,17 @@ final class SuiteCharts {
      */
     @SuppressWarnings("unchecked")
     static List<double[]> curve(Map<String, Object> row, boolean seed0) {
+        return curve(row, seed0, "validation_curve");
+    }
+
+    /** The seed-mean of a row's curve {@code key} (validation_curve, clock_curve, tokens_curve) at the x all seeds have. */
+    @SuppressWarnings("unchecked")
+    static List<double[]> curve(Map<String, Object> row, boolean seed0, String key) {
         List<Map<String, Object>> runs = (List<Map<String, Object>>) row.get("runs");
         List<Map<String, Object>> used = seed0 ? runs.subList(0, 1) : runs;
         Map<Double, double[]> acc = new java.util.TreeMap<>();
         for (Map<String, Object> run : used) {
-            for (List<Number> p : (List<List<Number>>) run.get("validation_curve")) {
+            for (List<Number> p : (List<List<Number>>) run.get(key)) {
                 double[] a = acc.computeIfAbsent(p.get(0).doubleValue(), k -> new double[2]);
                 a[0] += p.get(1).doubleValue();
                 a[1]++;

@@ -1,9 +1,12 @@
 package diloco.experiments;
 
 import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.CLOCK;
 import static diloco.config.Options.DROP_PROBABILITY;
 import static diloco.config.Options.INNER_LR;
 import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.INNER_STEPS_BY;
+import static diloco.config.Options.MERGE;
 import static diloco.config.Options.OUTER_EPS;
 import static diloco.config.Options.OUTER_GRAD_DTYPE;
 import static diloco.config.Options.OUTER_GRAD_PRUNE;
@@ -13,7 +16,10 @@ import static diloco.config.Options.OUTER_OPTIMIZER;
 import static diloco.config.Options.POOL_SCHEDULE;
 import static diloco.config.Options.PRESET;
 import static diloco.config.Options.ROUNDS;
+import static diloco.config.Options.ROUND_DEADLINE;
 import static diloco.config.Options.SHARD_BY;
+import static diloco.config.Options.SIMULATE_SLOWDOWN;
+import static diloco.config.Options.SYNC;
 import static diloco.config.Options.WARMUP_STEPS;
 import static diloco.config.Options.WORKERS;
 import static diloco.experiments.RunSpec.Setting.of;
@@ -24,10 +30,19 @@ import diloco.experiments.RunSpec.Communication;
 import diloco.experiments.RunSpec.Setting;
 import diloco.optim.OuterOptimizerKind;
 import diloco.option.UserError;
+import diloco.pace.ClockKind;
+import diloco.pace.InnerStepsBy;
+import diloco.pace.MergeRule;
+import diloco.pace.Pacing;
+import diloco.pace.RoundDeadline;
+import diloco.pace.Slowdown;
+import diloco.pace.SyncMode;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The experiment suites: named lists of configurations of the same DiLoCo loop, at an equal
@@ -35,7 +50,8 @@ import java.util.Locale;
  * configuration of each suite is its baseline.
  */
 public final class Suites {
-    public static final List<String> NAMES = List.of("table2", "workers", "H", "outer", "drop", "pool", "compress", "smoke");
+    public static final List<String> NAMES = List.of("table2", "workers", "H", "outer", "drop", "pool", "compress",
+            "heterogeneous", "smoke");
 
     /** FedAvg's outer step (SGD, lr 1, no momentum): with one worker, plain AdamW training. */
     private static final List<Setting<?>> FEDAVG = List.of(of(OUTER_OPTIMIZER, OuterOptimizerKind.SGD),
@@ -131,6 +147,8 @@ public final class Suites {
                             b.innerSteps(), n, of(OUTER_GRAD_PRUNE, percent / 100.0)));
                 }
                 return runs;
+            case "heterogeneous":
+                return heterogeneous(k, b.innerSteps(), n);
             case "smoke": {
                 int h = Math.max(1, Math.min(b.innerSteps(), n / 2));
                 runs.add(single("1 worker", h, n, b.batchSize(), Communication.NONE, 1));
@@ -141,6 +159,72 @@ public final class Suites {
                 checkName("--suite", suite);
                 throw new IllegalStateException("suite " + suite + " has no plan");
         }
+    }
+
+    /**
+     * Workers of different speeds at an equal token budget (k × N inner steps in all), on the
+     * virtual clock (a full-speed step is one second): one worker 3× slower, then two at 2× and 4×;
+     * each setting run synchronously (the baseline of its series), with paced H, with an automatic
+     * deadline and token-weighted merging, and asynchronously with Delayed Nesterov. Rounds are set
+     * so that each run trains on the same number of tokens, from the steps each worker is planned to
+     * take (rounds after the first, which has no measured pace).
+     */
+    private static List<RunSpec> heterogeneous(int k, int h, int n) {
+        UserError.check(k >= 3, "--suite heterogeneous needs --workers >= 3 (it slows two of them), got %d", k);
+        List<RunSpec> runs = new ArrayList<>();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("one 3x slower", (k - 1) + ":3");
+        settings.put("2x and 4x slower", (k - 2) + ":2," + (k - 1) + ":4");
+        long budget = (long) k * n;
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            String series = e.getKey();
+            Slowdown slow = Slowdown.parse("--simulate-slowdown", e.getValue());
+            List<Setting<?>> common = List.of(of(SIMULATE_SLOWDOWN, e.getValue()), of(CLOCK, ClockKind.VIRTUAL));
+            Pacing sync = Pacing.SAME;
+            Pacing paced = new Pacing(InnerStepsBy.PACE, sync.minInnerFraction(), MergeRule.MEAN, RoundDeadline.OFF, slow,
+                    ClockKind.VIRTUAL, SyncMode.SYNC);
+            Pacing deadline = new Pacing(InnerStepsBy.FIXED, sync.minInnerFraction(), MergeRule.TOKENS,
+                    RoundDeadline.parse("--round-deadline", "auto"), slow, ClockKind.VIRTUAL, SyncMode.SYNC);
+            runs.add(paced("sync, " + series, series, k, h, n / h, common));
+            runs.add(paced("sync + pace, " + series, series, k, h, rounds(paced, slow, k, h, budget), common,
+                    of(INNER_STEPS_BY, InnerStepsBy.PACE)));
+            runs.add(paced("sync + deadline + tokens, " + series, series, k, h, rounds(deadline, slow, k, h, budget), common,
+                    of(ROUND_DEADLINE, "auto"), of(MERGE, MergeRule.TOKENS)));
+            runs.add(paced("async + Delayed Nesterov, " + series, series, k, h, n / h, common, of(SYNC, SyncMode.ASYNC)));
+        }
+        return runs;
+    }
+
+    private static RunSpec paced(String name, String series, int k, int h, int rounds, List<Setting<?>> common,
+            Setting<?>... extra) {
+        List<Setting<?>> settings = new ArrayList<>(List.of(of(WORKERS, k), of(INNER_STEPS, h), of(ROUNDS, rounds)));
+        settings.addAll(common);
+        settings.addAll(List.of(extra));
+        return new RunSpec(name, series, Double.NaN, settings, Communication.DILOCO, k);
+    }
+
+    /**
+     * Rounds for about {@code budget} inner steps in all (the nearest a whole round allows) under {@code pacing} on the virtual clock: round 1
+     * has no pace yet (H steps each, no deadline), later rounds the steps planned from the paces
+     * 1/F, cut where a deadline leaves a worker of F seconds a step no time for more (as
+     * {@link diloco.pace.WorkerClock} does on the virtual clock).
+     */
+    static int rounds(Pacing pacing, Slowdown slow, int k, int h, long budget) {
+        double[] paces = new double[k];
+        boolean[] all = new boolean[k];
+        for (int w = 0; w < k; w++) {
+            paces[w] = 1 / slow.factor(w);
+            all[w] = true;
+        }
+        int[] steps = pacing.innerSteps(h, paces, all);
+        double deadline = pacing.deadline(steps, paces, all);
+        long perRound = 0;
+        for (int w = 0; w < k; w++) {
+            int fits = deadline > 0 ? Math.max(1, (int) Math.floor(deadline / slow.factor(w) + 1e-9)) : steps[w];
+            perRound += Math.min(steps[w], fits);
+        }
+        long first = (long) k * h;
+        return 1 + (int) Math.max(0, Math.round((double) (budget - first) / perRound)); // the nearest to the budget
     }
 
     /** One worker training alone, as plain AdamW: FedAvg with k=1 is the identity outer step. */

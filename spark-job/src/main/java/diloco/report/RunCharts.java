@@ -3,6 +3,8 @@ package diloco.report;
 import diloco.RoundMetrics;
 
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -10,26 +12,76 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.TreeMap;
+
+import javax.imageio.ImageIO;
 
 /**
  * The two pictures a run draws of itself into its output directory, redrawn as rounds finish:
- * {@code loss.png} (inner and validation loss by round, tokens seen on a second axis) and
+ * {@code loss.png} (inner and validation loss by round, tokens seen on a second axis; below, the
+ * agreement of the workers' outer gradients) and
  * {@code time.png} (each round's seconds split into broadcast, inner steps, state sync,
- * aggregation, outer step and validation, stacked).
+ * aggregation, outer step and validation, stacked; below, each worker's inner steps per round as
+ * bars, so a straggler and the others' idle time show).
  */
 public final class RunCharts {
     public static final String LOSS = "loss.png";
     public static final String TIME = "time.png";
     private static final int WIDTH = 960;
     private static final int HEIGHT = 540;
+    /** Height of the panel under each chart: per-worker bars, agreement. */
+    private static final int PANEL_HEIGHT = 380;
+    /** Rounds the per-worker bars show at most (the latest), so that bars stay readable. */
+    static final int WORKER_ROUNDS = 40;
 
     private RunCharts() {}
 
-    /** Inner loss and validation loss by round (round 0: the initial model), tokens seen on the right axis. */
+    /**
+     * Inner loss and validation loss by round (round 0: the initial model), tokens seen on the right
+     * axis; below, the agreement of the workers' outer gradients by round.
+     */
     public static byte[] loss(List<RoundMetrics> rounds, Double initialValLoss) throws IOException {
+        BufferedImage losses = BitmapEncoder.getBufferedImage(losses(rounds, initialValLoss));
+        List<double[]> agreement = new ArrayList<>();
+        for (RoundMetrics m : rounds) {
+            if (m.rates().outerGradAgreement() != null) {
+                agreement.add(new double[] {m.round(), m.rates().outerGradAgreement()});
+            }
+        }
+        if (agreement.isEmpty()) {
+            return png(losses);
+        }
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(PANEL_HEIGHT)
+                .title("Agreement of the workers' outer gradients: |mean D|^2 / mean |D_i|^2 (1 = all agree, 1/k = orthogonal)")
+                .xAxisTitle("round").yAxisTitle("agreement").build();
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setYAxisMin(0.0);
+        chart.getStyler().setYAxisMax(1.0);
+        add(chart, "agreement", agreement, 0, true);
+        return png(stacked(losses, BitmapEncoder.getBufferedImage(chart)));
+    }
+
+    /** One picture: {@code top} above {@code bottom}. */
+    private static BufferedImage stacked(BufferedImage top, BufferedImage bottom) {
+        BufferedImage both = new BufferedImage(WIDTH, top.getHeight() + bottom.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = both.createGraphics();
+        g.drawImage(top, 0, 0, null);
+        g.drawImage(bottom, 0, top.getHeight(), null);
+        g.dispose();
+        return both;
+    }
+
+    private static XYChart losses(List<RoundMetrics> rounds, Double initialValLoss) {
         XYChart chart = chart("Loss by round", "round", "loss (nats per byte)");
         chart.setYAxisGroupTitle(0, "loss (nats per byte)");
         chart.setYAxisGroupTitle(1, "tokens seen");
@@ -62,11 +114,51 @@ public final class RunCharts {
             t.setLineStyle(new java.awt.BasicStroke(1f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
                     10f, new float[] {6f, 4f}, 0f));
         }
-        return png(chart);
+        return chart;
     }
 
-    /** Each round's time, stacked by part; the parts add up to the round's wall time. */
+    /**
+     * Each round's time, stacked by part (the parts add up to the round's wall time), above each
+     * worker's inner steps in the last {@value #WORKER_ROUNDS} rounds, one bar per worker.
+     */
     public static byte[] time(List<RoundMetrics> rounds) throws IOException {
+        BufferedImage parts = BitmapEncoder.getBufferedImage(roundParts(rounds));
+        if (rounds.isEmpty()) {
+            return png(parts);
+        }
+        return png(stacked(parts, BitmapEncoder.getBufferedImage(workerBars(rounds))));
+    }
+
+    /**
+     * Per round, each worker's seconds of inner steps on the run's clock (sec_clock; summed when an
+     * asynchronous worker arrived twice in a round). In a synchronous round the gap between a bar
+     * and the round's tallest is the time that worker waited.
+     */
+    static CategoryChart workerBars(List<RoundMetrics> rounds) {
+        List<RoundMetrics> shown = rounds.subList(Math.max(0, rounds.size() - WORKER_ROUNDS), rounds.size());
+        TreeMap<Integer, double[]> byWorker = new TreeMap<>();
+        for (int i = 0; i < shown.size(); i++) {
+            for (RoundMetrics.WorkerSource w : shown.get(i).stateSource()) {
+                byWorker.computeIfAbsent(w.worker(), k -> new double[shown.size()])[i] += w.secClock();
+            }
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(PANEL_HEIGHT)
+                .title("Each worker's inner steps by round" + (shown.size() < rounds.size() ? " (last " + shown.size()
+                        + ")" : "")).xAxisTitle("round").yAxisTitle("seconds (--clock)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setOverlapped(false);
+        chart.getStyler().setXAxisLabelRotation(shown.size() > 20 ? 90 : 0);
+        List<String> x = shown.stream().map(m -> Integer.toString(m.round())).toList();
+        byWorker.forEach((w, secs) -> chart.addSeries("worker " + w, x,
+                Arrays.stream(secs).boxed().toList()));
+        if (byWorker.isEmpty()) {
+            chart.addSeries("no worker", x, Collections.nCopies(x.size(), 0.0));
+        }
+        return chart;
+    }
+
+    private static XYChart roundParts(List<RoundMetrics> rounds) {
         XYChart chart = chart("Time per round", "round", "seconds");
         String[] names = {"broadcast θ", "inner steps", "state sync", "aggregation (no worker computing)", "outer step",
                 "validation"};
@@ -94,7 +186,7 @@ public final class RunCharts {
                 s.setMarker(x.length == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
             }
         }
-        return png(chart);
+        return chart;
     }
 
     /**
@@ -131,5 +223,11 @@ public final class RunCharts {
 
     private static byte[] png(XYChart chart) throws IOException {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static byte[] png(BufferedImage image) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 }
