@@ -101,6 +101,24 @@ class DiLoCoTest {
                 && Files.exists(tmp.resolve("fit/time.png")), "the run's files are in outputDir");
     }
 
+    /**
+     * The heterogeneous modes through the Estimator's Params: three async workers, worker 2 three
+     * times slower on the virtual clock; the summary's clock is that of the arrivals (workers 0 and 1
+     * end jobs of 5 steps at 5, 10, 15 s, worker 2 at 15 s; ties go to the lower worker: round 1 is
+     * 0@5 1@5 0@10, round 2 is 1@10 0@15 1@15).
+     */
+    @Test
+    void asynchronousWorkersOfDifferentSpeedsThroughTheParams() {
+        DiLoCoModel m = tiny().setWorkers(3).setRounds(2).setSync("async").setClock("virtual").setSimulateSlowdown("2:3")
+                .setOutputDir(tmp.resolve("async").toString()).fit(docs);
+        List<Row> history = m.summary().orderBy("round").collectAsList();
+        assertEquals(10.0, history.get(0).getDouble(history.get(0).fieldIndex("clock")), 0.0);
+        assertEquals(15.0, history.get(1).getDouble(history.get(1).fieldIndex("clock")), 0.0);
+        assertTrue(history.get(1).getDouble(history.get(1).fieldIndex("val_loss")) < m.initialValLoss());
+        assertEquals("--sync async cannot be combined with --merge tokens (async applies each outer gradient on its own)",
+                assertThrows(UserError.class, () -> tiny().setSync("async").setMerge("tokens").fit(docs)).getMessage());
+    }
+
     /** Every Param's default is the command line's default; the options a DataFrame replaces are not Params. */
     @Test
     @SuppressWarnings({"unchecked", "rawtypes"})
