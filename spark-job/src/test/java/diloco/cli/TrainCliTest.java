@@ -96,6 +96,9 @@ class TrainCliTest {
         "--d-model 30 --heads 4   | --d-model (30) must be divisible by --heads (4)",
         "--bogus 1                | unknown option --bogus",
         "--workers 40             | fewer than --workers 40",
+        "--simulate-slowdown 5:2  | --simulate-slowdown names worker 5, but the run has --workers 2 (workers 0..1)",
+        "--round-deadline 0       | --round-deadline must be off, auto[:GRACE] or seconds > 0, got '0'",
+        "--sync async --merge tokens | --sync async cannot be combined with --merge tokens",
     })
     void badOptionIsOneLineExit2AndWritesNothing(String extra, String message) throws IOException {
         Path out = tmp.resolve("out-" + Math.abs(extra.hashCode()));
