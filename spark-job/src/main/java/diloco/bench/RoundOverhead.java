@@ -114,7 +114,7 @@ public final class RoundOverhead {
         List<Map<String, Object>> rounds = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of(cfg.get(OUT), "metrics.jsonl"))) {
             Map<String, Object> m = Json.parseObject(line);
-            rounds.add(row(m, tasks.ofGroup(SparkWorkerPool.jobGroup(((Number) m.get("round")).intValue()))));
+            rounds.add(row(m, tasks.ofRound(((Number) m.get("round")).intValue())));
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("command", "RoundOverhead " + String.join(" ", args));
@@ -209,27 +209,27 @@ public final class RoundOverhead {
     record Task(int stage, int index, long deserializeMs, long runMs, long resultSerializationMs, long gettingResultMs,
             long schedulerDelayMs, long resultSize) {}
 
-    /** Spark's task metrics by job group (each round's job has its own, {@link SparkWorkerPool#jobGroup}). */
+    /** Spark's task metrics by round, from each round's job tag ({@link SparkWorkerPool#isRoundTag}). */
     static final class TaskLog extends SparkListener {
-        private final Map<Integer, String> groupOfStage = new ConcurrentHashMap<>();
+        private final Map<Integer, String> tagsOfStage = new ConcurrentHashMap<>();
         private final Map<String, List<Task>> tasks = new ConcurrentHashMap<>();
 
         @Override
         public void onJobStart(SparkListenerJobStart job) {
-            String group = job.properties() == null ? null : job.properties().getProperty("spark.jobGroup.id");
-            if (group != null) {
+            String tags = job.properties() == null ? null : job.properties().getProperty("spark.job.tags");
+            if (tags != null) {
                 scala.collection.Iterator<Object> ids = job.stageIds().iterator();
                 while (ids.hasNext()) {
-                    groupOfStage.put((Integer) ids.next(), group);
+                    tagsOfStage.put((Integer) ids.next(), tags);
                 }
             }
         }
 
         @Override
         public void onTaskEnd(SparkListenerTaskEnd end) {
-            String group = groupOfStage.get(end.stageId());
+            String tags = tagsOfStage.get(end.stageId());
             TaskMetrics m = end.taskMetrics();
-            if (group == null || m == null) {
+            if (tags == null || m == null) {
                 return;
             }
             TaskInfo info = end.taskInfo();
@@ -238,13 +238,20 @@ public final class RoundOverhead {
             // as the Spark UI computes it: the task's time that is neither run, (de)serialization nor result fetch
             long delay = Math.max(0, duration - m.executorRunTime() - m.executorDeserializeTime()
                     - m.resultSerializationTime() - gettingResult);
-            tasks.computeIfAbsent(group, g -> java.util.Collections.synchronizedList(new ArrayList<>()))
+            tasks.computeIfAbsent(tags, g -> java.util.Collections.synchronizedList(new ArrayList<>()))
                     .add(new Task(end.stageId(), info.index(), m.executorDeserializeTime(), m.executorRunTime(),
                             m.resultSerializationTime(), gettingResult, delay, m.resultSize()));
         }
 
-        List<Task> ofGroup(String group) {
-            return tasks.getOrDefault(group, List.of());
+        /** The tasks of the jobs tagged as round {@code round}'s. */
+        List<Task> ofRound(int round) {
+            List<Task> out = new ArrayList<>();
+            tasks.forEach((tags, list) -> {
+                if (java.util.Arrays.stream(tags.split(",")).anyMatch(t -> SparkWorkerPool.isRoundTag(t, round))) {
+                    out.addAll(list);
+                }
+            });
+            return out;
         }
     }
 

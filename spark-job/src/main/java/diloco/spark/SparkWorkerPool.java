@@ -33,17 +33,20 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * DiLoCo workers as Spark partitions, in MLlib's pattern (as in {@code RDDLossFunction}):
  * broadcast θ → each partition (= worker) computes → {@code treeAggregate} → driver; the
  * broadcast is destroyed after use. With {@code --final-combine executor} the tree's last sum is
  * taken on an executor, so the driver receives one partial sum whatever the number of workers.
- * Each round is one job in its own job group, so it can be cancelled.
+ * Each round is one job with its own job tag, so it can be cancelled; the caller's job group is
+ * left as it was (a notebook's Cancel reaches the rounds).
  */
 public final class SparkWorkerPool implements WorkerPool {
     private final JavaSparkContext sc;
@@ -57,8 +60,13 @@ public final class SparkWorkerPool implements WorkerPool {
     private final Map<Integer, String> stateLocation = new ConcurrentHashMap<>();
     /** Threads that submit asynchronous workers' jobs (one each: a Spark job blocks its thread); made when first needed. */
     private ExecutorService jobThreads;
-    /** The job groups of submitted jobs still running. */
+    /** The job tags of submitted jobs still running. */
     private final Set<String> submitted = ConcurrentHashMap.newKeySet();
+    private static final String ROUND_TAG = "diloco-round-";
+    private static final String DESCRIPTION = "spark.job.description";
+    private static final String INTERRUPT_ON_CANCEL = "spark.job.interruptOnCancel";
+    /** Makes this pool's job tags its own: two fits in one SparkContext never cancel each other's jobs. */
+    private final String id = UUID.randomUUID().toString().substring(0, 8);
 
     /**
      * What the workers of a run need to know, besides their data and their states.
@@ -92,56 +100,58 @@ public final class SparkWorkerPool implements WorkerPool {
         Broadcast<float[]> global = sc.broadcast(theta);
         long t1 = System.nanoTime();
         WorkerTask worker = task;
-        sc.setJobGroup(jobGroup(plan.round), "DiLoCo round " + plan.round + ": " + plan.activeCount()
-                + " workers × " + plan.mostInnerSteps() + " inner steps", true); // interruptible: timeouts cancel it
+        String what = "DiLoCo round " + plan.round + ": " + plan.activeCount() + " workers × " + plan.mostInnerSteps()
+                + " inner steps";
         try {
-            int depth = settings.communication().aggregationDepth();
-            boolean finalOnExecutor = ResourceCheck.finalCombineOnExecutor(settings.communication().finalCombine(),
-                    theta.length, plan.activeCount(), depth);
-            // the Scala RDD's treeAggregate: only it can take the last sum on an executor
-            DeltaSum sum = activeShards(plan).rdd().treeAggregate(new DeltaSum(),
-                    (Function2<DeltaSum, Shard, DeltaSum> & Serializable) (acc, shard) -> {
-                        try {
-                            return acc.add(worker.run(shard, global.value(), plan));
-                        } catch (Exception e) {
-                            throw SparkWorkerPool.<RuntimeException>rethrow(e);
-                        }
-                    },
-                    (Function2<DeltaSum, DeltaSum, DeltaSum> & Serializable) DeltaSum::merge,
-                    depth, finalOnExecutor, ClassTag$.MODULE$.apply(DeltaSum.class));
-            double secStage = (System.nanoTime() - t1) / 1e9;
-            for (WorkerReport r : sum.reports) {
-                WorkerReport.Placement at = r.placement();
-                if (r.rejected() == null && at.host() != null) { // it committed its state on that executor
-                    stateLocation.put(r.worker(), WorkerAffinityRDD.executorLocation(at.host(), at.executor()));
+            return tagged(roundTag(plan.round), what, true, () -> { // interruptible: timeouts cancel it
+                int depth = settings.communication().aggregationDepth();
+                boolean finalOnExecutor = ResourceCheck.finalCombineOnExecutor(settings.communication().finalCombine(),
+                        theta.length, plan.activeCount(), depth);
+                // the Scala RDD's treeAggregate: only it can take the last sum on an executor
+                DeltaSum sum = activeShards(plan).rdd().treeAggregate(new DeltaSum(),
+                        (Function2<DeltaSum, Shard, DeltaSum> & Serializable) (acc, shard) -> {
+                            try {
+                                return acc.add(worker.run(shard, global.value(), plan));
+                            } catch (Exception e) {
+                                throw SparkWorkerPool.<RuntimeException>rethrow(e);
+                            }
+                        },
+                        (Function2<DeltaSum, DeltaSum, DeltaSum> & Serializable) DeltaSum::merge,
+                        depth, finalOnExecutor, ClassTag$.MODULE$.apply(DeltaSum.class));
+                double secStage = (System.nanoTime() - t1) / 1e9;
+                for (WorkerReport r : sum.reports) {
+                    WorkerReport.Placement at = r.placement();
+                    if (r.rejected() == null && at.host() != null) { // it committed its state on that executor
+                        stateLocation.put(r.worker(), WorkerAffinityRDD.executorLocation(at.host(), at.executor()));
+                    }
                 }
-            }
-            return new InnerRound(sum.total(), sum.count, sum.weight(), sum.reports, (t1 - t0) / 1e9, secStage, sum.bytesUp,
-                    sum.partialBytes);
+                return new InnerRound(sum.total(), sum.count, sum.weight(), sum.reports, (t1 - t0) / 1e9, secStage,
+                        sum.bytesUp, sum.partialBytes);
+            });
         } finally {
-            sc.clearJobGroup();
             global.destroy();
         }
     }
 
-    @Override
-    public synchronized CompletableFuture<InnerRound> submit(float[] theta, RoundPlan plan) {
-        if (jobThreads == null) {
-            jobThreads = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "diloco-async-job");
-                t.setDaemon(true);
-                return t;
-            });
+    /**
+     * Runs {@code job} on this thread with our job tag, description and interrupt setting added to
+     * the caller's, then puts the caller's back. The caller's job group stays: a notebook
+     * paragraph's Cancel (its job group) reaches our jobs, and our own cancels (by tag, unique to
+     * this pool) touch no one else's.
+     */
+    private <T> T tagged(String tag, String description, boolean interruptible, Supplier<T> job) {
+        String description0 = sc.getLocalProperty(DESCRIPTION);
+        String interrupt0 = sc.getLocalProperty(INTERRUPT_ON_CANCEL);
+        sc.sc().addJobTag(tag);
+        sc.setLocalProperty(DESCRIPTION, description);
+        sc.setLocalProperty(INTERRUPT_ON_CANCEL, Boolean.toString(interruptible));
+        try {
+            return job.get();
+        } finally {
+            sc.sc().removeJobTag(tag);
+            sc.setLocalProperty(DESCRIPTION, description0);
+            sc.setLocalProperty(INTERRUPT_ON_CANCEL, interrupt0);
         }
-        String group = jobGroup(plan.round);
-        submitted.add(group);
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return innerSteps(theta, plan);
-            } finally {
-                submitted.remove(group);
-            }
-        }, jobThreads);
     }
 
     /** Throws {@code e} unchanged from a Scala function, whose {@code apply} declares nothing (as a Java RDD task may). */
@@ -152,13 +162,18 @@ public final class SparkWorkerPool implements WorkerPool {
 
     @Override
     public void cancel(int round) {
-        sc.cancelJobGroup(jobGroup(round));
-        submitted.forEach(sc::cancelJobGroup);
+        sc.sc().cancelJobsWithTag(roundTag(round));
+        submitted.forEach(sc.sc()::cancelJobsWithTag);
     }
 
-    /** The Spark job group of a round's job, or of an asynchronous worker's job by its id (benchmarks find its tasks by it). */
-    public static String jobGroup(int round) {
-        return "diloco-round-" + round;
+    /** The Spark job tag of a round's job, or of an asynchronous worker's job by its id: unique to this pool. */
+    String roundTag(int round) {
+        return ROUND_TAG + round + "-" + id;
+    }
+
+    /** Whether {@code tag} marks the job of {@code round} (of any pool): benchmarks find a round's tasks by it. */
+    public static boolean isRoundTag(String tag, int round) {
+        return tag.startsWith(ROUND_TAG + round + "-");
     }
 
     @Override
@@ -166,24 +181,20 @@ public final class SparkWorkerPool implements WorkerPool {
         ModelConfig model = settings.model();
         ComputeSettings compute = settings.compute();
         WorkerStates s = states;
-        sc.setJobGroup("diloco-checkpoint", "DiLoCo: workers write their states to " + dir, false);
-        try {
-            return withAffinity().flatMap(shard -> {
-                int round = lastActive[shard.worker()];
-                if (round == 0) {
-                    return Collections.<FileEntry>emptyIterator(); // never trained: nothing to keep
-                }
-                Integer gpu = TaskResources.gpu();
-                FileEntry written = Engines.exclusive(() -> {
-                    var engine = Engines.start(TaskResources.threads(compute.threads()));
-                    return s.save(shard.worker(), round, checkpointRound, dir, new Gpt(model).layout(),
-                            Engines.longLivedManager(engine, Engines.device(engine, compute.device(), gpu)));
-                });
-                return written == null ? Collections.<FileEntry>emptyIterator() : List.of(written).iterator();
-            }).collect();
-        } finally {
-            sc.clearJobGroup();
-        }
+        return tagged("diloco-checkpoint-" + id, "DiLoCo: workers write their states to " + dir, false,
+                () -> withAffinity().flatMap(shard -> {
+                    int round = lastActive[shard.worker()];
+                    if (round == 0) {
+                        return Collections.<FileEntry>emptyIterator(); // never trained: nothing to keep
+                    }
+                    Integer gpu = TaskResources.gpu();
+                    FileEntry written = Engines.exclusive(() -> {
+                        var engine = Engines.start(TaskResources.threads(compute.threads()));
+                        return s.save(shard.worker(), round, checkpointRound, dir, new Gpt(model).layout(),
+                                Engines.longLivedManager(engine, Engines.device(engine, compute.device(), gpu)));
+                    });
+                    return written == null ? Collections.<FileEntry>emptyIterator() : List.of(written).iterator();
+                }).collect());
     }
 
     /**
@@ -241,7 +252,7 @@ public final class SparkWorkerPool implements WorkerPool {
 
     @Override
     public void close() {
-        submitted.forEach(sc::cancelJobGroup);
+        submitted.forEach(sc.sc()::cancelJobsWithTag);
         if (jobThreads != null) {
             jobThreads.shutdownNow();
         }
