@@ -2,6 +2,7 @@ package diloco;
 
 import static diloco.config.Options.CLOCK;
 import static diloco.config.Options.INNER_STEPS;
+import static diloco.config.Options.INNER_STEPS_BY;
 import static diloco.config.Options.LR_DECAY_STEPS;
 import static diloco.config.Options.MERGE;
 import static diloco.config.Options.OUTER_OPTIMIZER;
@@ -22,6 +23,7 @@ import diloco.config.TrainConfig;
 import diloco.optim.OuterOptimizerKind;
 import diloco.option.UserError;
 import diloco.pace.ClockKind;
+import diloco.pace.InnerStepsBy;
 import diloco.pace.MergeRule;
 import diloco.pace.SyncMode;
 import diloco.run.DiLoCoTrainer;
@@ -85,6 +87,21 @@ class AsyncRunsTest {
         assertEquals(12.0, first.metrics().get(1).timings().clock(), 0.0);
         assertEquals(16.0, first.metrics().get(2).timings().clock(), 0.0);
         assertTrue(first.metrics().get(2).losses().valLoss() < first.metrics().get(0).losses().valLoss());
+    }
+
+    /**
+     * Async with paced H: worker 1 (3× slower) takes 4 steps in its first job (no pace yet), ending at
+     * 12 s, then round(4 × 1/3) = 1 step a job. Arrivals: 0@4 2@4 0@8 | 2@8 0@12 1@12 | 2@12 1@15 0@16.
+     */
+    @Test
+    void asyncWithPacedStepsGivesTheSlowWorkerShortJobs() throws Exception {
+        DiLoCoTrainer.Result r = run(async("async-paced", 3).set(SIMULATE_SLOWDOWN, "1:3").set(ROUNDS, 3)
+                .set(INNER_STEPS_BY, InnerStepsBy.PACE));
+        RoundMetrics third = r.metrics().get(2);
+        assertEquals(List.of(0, 1, 2), workers(third));
+        assertEquals(List.of(4, 1, 4), third.stateSource().stream().map(RoundMetrics.WorkerSource::steps).toList());
+        assertEquals(4, r.metrics().get(1).stateSource().get(1).steps(), "its first job: no pace measured yet");
+        assertEquals(16.0, third.timings().clock(), 0.0);
     }
 
     private static List<Integer> workers(RoundMetrics m) {
