@@ -36,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  * task's keyword arguments with the templates rendered for one date, and this test holds those
  * arguments to the job's own parsers, and the training task's to the job's own checks
  * ({@code --validate-only}): a renamed option, a bad value, a lost {@code --resume-if-present} or
- * a wrong task order fails here, not on the first night in production.
+ * a wrong task order fails here, not on the first night in production. check_dag.py also refuses
+ * a Variable read when the file is parsed, a task without an execution_timeout and an argument
+ * SparkSubmitOperator does not take; copies of the DAG with each mistake put back show it does.
  */
 class AirflowDagTest {
     static final String DATE = "2024-05-01";
@@ -74,17 +76,42 @@ class AirflowDagTest {
         }
     }
 
-    /** The DAG's tasks by task_id, rendered with {@code variables} set as Airflow's environment backend reads them. */
-    static Map<String, Object> read(Map<String, String> variables) throws IOException, InterruptedException {
+    /** check_dag.py's exit status, standard output and standard error. */
+    record Checked(int status, String out, String err) {}
+
+    /**
+     * check_dag.py on {@code dag} with {@code variables} set as Airflow's environment backend reads
+     * them, and {@code constants} given other values ({@code --set NAME=VALUE}, as editing the file would).
+     */
+    static Checked check(Path dag, Map<String, String> variables, String... constants) throws IOException, InterruptedException {
         Path errors = Files.createTempFile(tmp, "check-dag", ".err");
-        ProcessBuilder pb = new ProcessBuilder(python3(), CHECKER.toString(), DAG.toString(), DATE).redirectError(errors.toFile());
+        List<String> command = new ArrayList<>(List.of(python3(), CHECKER.toString(), dag.toString(), DATE));
+        for (String c : constants) {
+            command.addAll(List.of("--set", c));
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).redirectError(errors.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("AIRFLOW_VAR_")); // only this test's Variables
         variables.forEach((k, v) -> pb.environment().put("AIRFLOW_VAR_" + k.toUpperCase(Locale.ROOT), v));
         Process p = pb.start();
-        String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "check_dag.py finishes");
-        assertEquals(0, p.exitValue(), "check_dag.py: " + Files.readString(errors));
-        return Json.parseObject(json);
+        return new Checked(p.exitValue(), out, Files.readString(errors));
+    }
+
+    /** The DAG as check_dag.py reads it (see {@link #check}); fails unless it reads it. */
+    static Map<String, Object> read(Map<String, String> variables, String... constants) throws IOException, InterruptedException {
+        Checked c = check(DAG, variables, constants);
+        assertEquals(0, c.status(), "check_dag.py: " + c.err());
+        return Json.parseObject(c.out());
+    }
+
+    /** A copy of the DAG file with one line replaced, which must be there: a mistake put back. */
+    static Path dagWith(String line, String replacement) throws IOException {
+        String text = Files.readString(DAG);
+        assertTrue(text.contains(line + "\n"), "the DAG has the line " + line);
+        Path copy = Files.createTempFile(tmp, "dag", ".py");
+        Files.writeString(copy, text.replace(line + "\n", replacement + "\n"));
+        return copy;
     }
 
     @SuppressWarnings("unchecked")
@@ -123,9 +150,9 @@ class AirflowDagTest {
     void trainAndEvaluateTakeTheJobsOwnOptions() throws Exception {
         Map<String, Object> dag = read(Map.of());
         Map<String, Task> tasks = tasks(dag);
-        assertEquals(List.of("prepare", "train", "evaluate"), List.copyOf(tasks.keySet()));
-        assertEquals(List.of(List.of("prepare", "train"), List.of("train", "evaluate")), dag.get("order"),
-                "train runs on the prepared data, evaluate after train, and only then");
+        assertEquals(List.of("prepare", "validate", "train", "evaluate"), List.copyOf(tasks.keySet()));
+        assertEquals(List.of(List.of("prepare", "validate"), List.of("validate", "train"), List.of("train", "evaluate")),
+                dag.get("order"), "the run is checked on the prepared data, trained only then, and evaluated after");
 
         Task train = tasks.get("train");
         assertEquals(Train.class.getName(), train.javaClass());
@@ -150,8 +177,16 @@ class AirflowDagTest {
         assertTrue(p.get(DataOptions.PIECES) >= cfg.get(Options.WORKERS), "a piece for each worker at least");
 
         for (Task t : tasks.values()) {
-            assertTrue(t.number("retries") >= 1, t.id() + " retries");
-            assertTrue(t.number("retry_delay") > 0, t.id() + " waits before a retry");
+            if (!t.id().equals("validate")) {
+                assertTrue(t.number("retries") >= 1, t.id() + " retries");
+                assertTrue(t.number("retry_delay") > 0, t.id() + " waits before a retry");
+            }
+            assertTrue(t.number("execution_timeout") > 0, t.id() + ": a hung attempt ends");
+            assertTrue(t.number("execution_timeout") < 24 * 3600, t.id() + ": within the day of a daily run");
+            // YARN, the default: tracked through the ResourceManager, which Airflow 3.3's durable execution needs
+            assertEquals(Boolean.TRUE, t.kwargs().get("yarn_track_via_rm_api"), t.id());
+            assertEquals("1", t.conf().get("spark.yarn.maxAppAttempts"), t.id() + ": Airflow retries, not YARN");
+            assertTrue(t.conf().keySet().stream().noneMatch(k -> k.startsWith("spark.kubernetes.")), t.id());
             assertTrue(((String) t.kwargs().get("application")).endsWith(".jar"), t.id() + ": the application jar");
             Map<String, String> conf = t.conf();
             assertEquals(String.valueOf(t.number("executor_cores")), conf.get("spark.task.cpus"),
@@ -164,18 +199,112 @@ class AirflowDagTest {
         }
     }
 
+    /** The validate task is the training command as it stands plus {@code --validate-only}, on the same cluster settings. */
     @Test
-    void gpuVariableGivesEachExecutorAndTaskOneGpu() throws Exception {
-        for (Task t : tasks(read(Map.of("diloco_gpus", "1"))).values()) {
+    void validateChecksTrainsOwnCommandBeforeTrain() throws Exception {
+        Map<String, Task> tasks = tasks(read(Map.of()));
+        Task train = tasks.get("train");
+        Task validate = tasks.get("validate");
+        List<String> expected = new ArrayList<>(List.of(train.args()));
+        expected.add("--validate-only");
+        assertEquals(expected, List.of(validate.args()), "train's arguments plus --validate-only");
+        assertEquals(Train.class.getName(), validate.javaClass());
+        assertTrue(CommandLine.parse(validate.args()).get(Options.VALIDATE_ONLY));
+        assertEquals(0, validate.number("retries"), "bad input fails every attempt alike");
+        assertTrue(validate.number("execution_timeout") < train.number("execution_timeout"), "checks only");
+        Map<String, Object> rest = new java.util.HashMap<>(validate.kwargs());
+        Map<String, Object> trainRest = new java.util.HashMap<>(train.kwargs());
+        for (String own : List.of("task_id", "name", "application_args", "retries", "execution_timeout")) {
+            rest.remove(own);
+            trainRest.remove(own);
+        }
+        assertEquals(trainRest, rest, "the same jar, connection, conf and sizes: the session settings validate checks are train's");
+    }
+
+    /** On the training data validate's rendered command passes; pointed at a directory that does not exist, it fails at once. */
+    @Test
+    void renderedValidateCommandPassesOnGoodDataAndFailsOnMissingData() throws Exception {
+        Map<String, String> variables = Map.of("diloco_dataset", corpus.toString(), "diloco_runs", tmp.resolve("runs-v").toString());
+        String[] command = tiny(tasks(read(variables)).get("validate").args());
+        assertTrue(CommandLine.parse(command).get(Options.VALIDATE_ONLY), "a check: without --validate-only this would train");
+        Outcome valid = TrainCliTest.run(command);
+        assertEquals(0, valid.status, valid.err);
+        assertTrue(valid.out.contains("[diloco] valid: "), valid.out);
+        assertFalse(Files.exists(tmp.resolve("runs-v").resolve(DATE)), "validate writes nothing");
+
+        Path missing = tmp.resolve("no-such-dataset");
+        Outcome invalid = TrainCliTest.run(tiny(tasks(read(Map.of("diloco_dataset", missing.toString(),
+                "diloco_runs", tmp.resolve("runs-v").toString()))).get("validate").args()));
+        assertEquals(2, invalid.status, invalid.out);
+        assertTrue(invalid.err.contains("diloco: error:") && invalid.err.contains(missing.toString()), invalid.err);
+    }
+
+    @Test
+    void gpuConstantGivesEachExecutorAndTaskOneGpu() throws Exception {
+        for (Task t : tasks(read(Map.of("diloco_gpu_discovery_script", "hdfs:///x/discover.sh"), "GPUS=True")).values()) {
             Map<String, String> conf = t.conf();
             assertEquals("1", conf.get("spark.executor.resource.gpu.amount"), t.id());
             assertEquals("1", conf.get("spark.task.resource.gpu.amount"), t.id());
             String script = conf.get("spark.executor.resource.gpu.discoveryScript");
-            assertNotNull(script, t.id());
-            assertTrue(((String) t.kwargs().get("files")).endsWith(Path.of(script).getFileName().toString()),
-                    t.id() + ": the discovery script is shipped to the executors");
+            assertEquals("./getGpusResources.sh", script, t.id() + ": in the container's working directory");
+            assertEquals("hdfs:///x/discover.sh#getGpusResources.sh", t.kwargs().get("files"),
+                    t.id() + ": the Variable's script is shipped to the executors under the name conf gives");
         }
         assertNull(tasks(read(Map.of())).get("train").kwargs().get("files"));
+    }
+
+    /** ON_KUBERNETES: the image from the Variable diloco_image in every task's conf, nothing of YARN's. */
+    @Test
+    void kubernetesVariantSetsTheContainerImage() throws Exception {
+        String image = "registry.example/diloco:1.2";
+        for (Task t : tasks(read(Map.of("diloco_image", image), "ON_KUBERNETES=True")).values()) {
+            Map<String, String> conf = t.conf();
+            assertEquals(image, conf.get("spark.kubernetes.container.image"), t.id());
+            assertNull(t.kwargs().get("yarn_track_via_rm_api"), t.id() + ": the provider's hook refuses it off YARN");
+            assertTrue(conf.keySet().stream().noneMatch(k -> k.startsWith("spark.yarn.")), t.id());
+            assertTrue(conf.keySet().stream().noneMatch(k -> k.contains(".resource.gpu.")), t.id() + ": no GPUs by default");
+            assertTrue(t.number("execution_timeout") > 0, t.id());
+        }
+
+        for (Task t : tasks(read(Map.of("diloco_image", image), "ON_KUBERNETES=True", "GPUS=True")).values()) {
+            Map<String, String> conf = t.conf();
+            assertEquals("nvidia.com", conf.get("spark.executor.resource.gpu.vendor"), t.id() + ": the pods request nvidia.com/gpu");
+            assertTrue(conf.get("spark.executor.resource.gpu.discoveryScript").startsWith("/"),
+                    t.id() + ": a path in the image; the script runs before --files would arrive");
+            assertNull(t.kwargs().get("files"), t.id());
+        }
+
+        Checked noImage = check(DAG, Map.of(), "ON_KUBERNETES=True");
+        assertEquals(2, noImage.status(), "a Kubernetes run without an image fails before spark-submit");
+        assertTrue(noImage.err().contains("diloco_image"), noImage.err());
+    }
+
+    /**
+     * Nothing reads a Variable when the file is parsed (check_dag.py found none, or {@link #read}
+     * would have failed), and check_dag.py does refuse the mistakes it is there for: the
+     * parse-time Variable.get this DAG once had, a task without its execution_timeout, and a
+     * misspelt operator argument.
+     */
+    @Test
+    void checkerRefusesParseTimeVariablesMissingTimeoutsAndUnknownArguments() throws Exception {
+        assertEquals(0, check(DAG, Map.of()).status());
+
+        Checked parseTime = check(dagWith("GPUS = False  # True: one GPU per executor and per task",
+                "GPUS = Variable.get(\"diloco_gpus\", \"0\") == \"1\""), Map.of());
+        assertEquals(2, parseTime.status(), parseTime.out());
+        assertTrue(parseTime.err().contains("Variable used when the file is parsed"), parseTime.err());
+
+        Checked noTimeout = check(dagWith("        execution_timeout=VALIDATE_TIMEOUT,", ""), Map.of());
+        assertEquals(2, noTimeout.status(), noTimeout.out());
+        assertTrue(noTimeout.err().contains("validate has no execution_timeout"), noTimeout.err());
+
+        Checked misspelt = check(dagWith("        java_class=\"diloco.cli.Evaluate\",", "        main_class=\"diloco.cli.Evaluate\","),
+                Map.of());
+        assertEquals(2, misspelt.status(), misspelt.out());
+        assertTrue(misspelt.err().contains("SparkSubmitOperator takes no argument main_class"), misspelt.err());
+
+        Checked unknownConstant = check(DAG, Map.of(), "KUBERNETES=True");
+        assertEquals(2, unknownConstant.status(), "a renamed constant is not silently ignored");
     }
 
     /**
@@ -242,8 +371,15 @@ class AirflowDagTest {
     }
 
     private static String[] validating(String[] rendered) {
+        List<String> a = new ArrayList<>(List.of(tiny(rendered)));
+        a.add("--validate-only");
+        return a.toArray(new String[0]);
+    }
+
+    /** The rendered command with the tiny model: the DAG's would not fit this test JVM's heap. */
+    private static String[] tiny(String[] rendered) {
         List<String> a = new ArrayList<>(List.of(rendered));
-        a.addAll(List.of("--preset", "tiny", "--validate-only"));
+        a.addAll(List.of("--preset", "tiny"));
         return a.toArray(new String[0]);
     }
 }
