@@ -8,8 +8,15 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-JAR="${DILOCO_JAR:-$ROOT/spark-job/target/diloco-spark-job.jar}"
+# The Spark 4 jar, or the Spark 3.5 / Scala 2.12 one (-Pspark-3.5, built in target/spark3.5_2.12/)
+# when that is the newer build.
+JAR="$ROOT/spark-job/target/diloco-spark-job.jar"
+JAR_35="$ROOT/spark-job/target/spark3.5_2.12/diloco-spark-job-spark3.5_2.12.jar"
+if [ -f "$JAR_35" ] && { [ ! -f "$JAR" ] || [ "$JAR_35" -nt "$JAR" ]; }; then JAR="$JAR_35"; fi
+JAR="${DILOCO_JAR:-$JAR}"
+# the Spark classpath local mode runs on: that of the build the jar came from
 CLASSPATH_FILE="$ROOT/spark-job/target/spark-classpath.txt"
+if [ -f "$(dirname "$JAR")/spark-classpath.txt" ]; then CLASSPATH_FILE="$(dirname "$JAR")/spark-classpath.txt"; fi
 DEFAULT_DATA="$ROOT/datasets/cache/sotu"
 OPENS="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED \
 --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
@@ -88,7 +95,10 @@ Environment:
   K8S_MASTER, K8S_IMAGE    k8s: API server (https://HOST:PORT; a k8s:// prefix is optional) and container
                            image (required; deploy/k8s/README.md builds it)
   K8S_NAMESPACE, K8S_SERVICE_ACCOUNT   k8s (defaults: default, spark)
-  DILOCO_JAR               the application jar (k8s default: local:///opt/diloco/diloco-spark-job.jar)
+  DILOCO_JAR               the application jar (default: spark-job/target/diloco-spark-job.jar, or
+                           spark3.5_2.12/diloco-spark-job-spark3.5_2.12.jar of -Pspark-3.5 when
+                           built last;
+                           k8s: local:///opt/diloco/diloco-spark-job.jar)
   SPARK_SUBMIT_ARGS        extra spark-submit arguments, e.g. "--conf spark.driver.maxResultSize=4g"
   DRY_RUN=1                print the command instead of running it
 
@@ -206,7 +216,9 @@ case "$mode" in
         fi
         export SPARK_HOME
       fi
-      export SPARK_SCALA_VERSION=2.13
+      # the Scala of the build whose jars these are (-Pspark-3.5 is Scala 2.12)
+      scala_of_build=$(grep -o 'spark-core_2\.1[0-9]' "$CLASSPATH_FILE" | head -n 1 | cut -d_ -f2 || true)
+      export SPARK_SCALA_VERSION="${scala_of_build:-2.13}"
       executor_mb="${DILOCO_LOCAL_EXECUTOR_MEMORY:-2048}"
       master="local-cluster[$at_once,$per_worker,$executor_mb]"
       # the worker's memory bounds its executor's; the executor's own heap is spark.executor.memory.
@@ -219,7 +231,8 @@ case "$mode" in
     # libtorch's MKL runs its AVX2 kernels on CPUs that are not Intel's, whatever they support;
     # preloading this library lets it use its fastest (spark-job/src/main/native/mkl_fast_paths.c).
     # Executors inherit the driver's environment.
-    fast_paths="$ROOT/spark-job/target/libdiloco_mkl_fast_paths.so"
+    fast_paths="$ROOT/spark-job/target/libdiloco_mkl_fast_paths.so"   # either build's: it does not depend on Spark
+    [ -f "$fast_paths" ] || fast_paths="$ROOT/spark-job/target/spark3.5_2.12/libdiloco_mkl_fast_paths.so"
     if [ "${DILOCO_MKL_FAST_PATHS:-1}" != 0 ] && [ -f "$fast_paths" ]; then
       export LD_PRELOAD="$fast_paths${LD_PRELOAD:+:$LD_PRELOAD}"
     fi

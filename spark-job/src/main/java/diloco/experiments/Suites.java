@@ -165,7 +165,8 @@ public final class Suites {
      * Workers of different speeds at an equal token budget (k × N inner steps in all), on the
      * virtual clock (a full-speed step is one second): one worker 3× slower, then two at 2× and 4×;
      * each setting run synchronously (the baseline of its series), with paced H, with an automatic
-     * deadline and token-weighted merging, and asynchronously with Delayed Nesterov. Rounds are set
+     * deadline and token-weighted merging, and asynchronously with Delayed Nesterov, without and with
+     * paced H. Rounds are set
      * so that each run trains on the same number of tokens, from the steps each worker is planned to
      * take (rounds after the first, which has no measured pace).
      */
@@ -191,6 +192,10 @@ public final class Suites {
             runs.add(paced("sync + deadline + tokens, " + series, series, k, h, rounds(deadline, slow, k, h, budget), common,
                     of(ROUND_DEADLINE, "auto"), of(MERGE, MergeRule.TOKENS)));
             runs.add(paced("async + Delayed Nesterov, " + series, series, k, h, n / h, common, of(SYNC, SyncMode.ASYNC)));
+            // Liu et al.'s pairing: Delayed Nesterov with dynamic local updates (paced H), so a slow
+            // worker's Δ is no staler than a fast one's; its jobs plan steps as sync + pace does.
+            runs.add(paced("async + Delayed Nesterov + pace, " + series, series, k, h, rounds(paced, slow, k, h, budget), common,
+                    of(SYNC, SyncMode.ASYNC), of(INNER_STEPS_BY, InnerStepsBy.PACE)));
         }
         return runs;
     }

@@ -7,13 +7,12 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 
 import scala.collection.Iterator;
+import scala.collection.immutable.Nil$;
 import scala.collection.immutable.Seq;
-import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -50,10 +49,14 @@ final class WorkerAffinityRDD extends RDD<Shard> {
         return firstParent(SHARD).partitions();
     }
 
+    /**
+     * An immutable Seq (a List) overrides both Scala 2.12's {@code collection.Seq} and 2.13's
+     * {@code immutable.Seq} return type, so this class compiles against either.
+     */
     @Override
     public Seq<String> getPreferredLocations(Partition split) {
         String executor = where.get(split.index());
-        return executor == null ? firstParent(SHARD).preferredLocations(split)
-                : CollectionConverters.asScala(List.of(executor)).toList();
+        return executor == null ? firstParent(SHARD).preferredLocations(split).toList()
+                : Nil$.MODULE$.$colon$colon(executor);
     }
 }

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import scala.tools.nsc.Settings;
 import scala.tools.nsc.interpreter.IMain;
 import scala.tools.nsc.interpreter.Results;
-import scala.tools.nsc.interpreter.shell.ReplReporterImpl;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -165,6 +164,8 @@ class ZeppelinNoteIT {
      * Scala's REPL compiling against the application jar and Spark's jars (not this test's own
      * classpath), writing its classes where Spark serves them to executors, and loading them
      * with this JVM's classes as parent, so that the values bound into it are of its own types.
+     * The REPL's constructor is Scala 2.13's or 2.12's, whichever this build has (-Pspark-3.5 is
+     * Scala 2.12): found by reflection, so this one source compiles against both.
      */
     private static IMain repl(Path classes, PrintWriter out) throws Exception {
         List<String> cp = new ArrayList<>();
@@ -176,12 +177,26 @@ class ZeppelinNoteIT {
         settings.usejavacp().value_$eq(Boolean.FALSE);
         settings.classpath().value_$eq(String.join(File.pathSeparator, cp));
         settings.Yreploutdir().value_$eq(classes.toString());
-        return new IMain(settings, scala.Option.apply(ZeppelinNoteIT.class.getClassLoader()), settings,
-                new ReplReporterImpl(settings, out));
+        // lines wrapped in classes, not objects, as Zeppelin's Spark interpreter (and spark-shell) compile them:
+        // a closure sent to an executor then carries its values instead of re-running the line there
+        settings.Yreplclassbased().value_$eq(Boolean.TRUE);
+        ClassLoader parent = ZeppelinNoteIT.class.getClassLoader();
+        try { // Scala 2.13: IMain(settings, parent class loader, compiler settings, reporter)
+            Class<?> reporter = Class.forName("scala.tools.nsc.interpreter.shell.ReplReporterImpl");
+            Class<?> reporterType = Class.forName("scala.tools.nsc.interpreter.ReplReporter");
+            Object r = reporter.getConstructor(Settings.class, PrintWriter.class).newInstance(settings, out);
+            return IMain.class.getConstructor(Settings.class, scala.Option.class, Settings.class, reporterType)
+                    .newInstance(settings, scala.Option.apply(parent), settings, r);
+        } catch (ClassNotFoundException scala212) { // Scala 2.12: IMain(settings, out), the parent loader from the settings
+            settings.getClass().getMethod("embeddedDefaults", ClassLoader.class).invoke(settings, parent);
+            return IMain.class.getConstructor(Settings.class, PrintWriter.class).newInstance(settings, out);
+        }
     }
 
+    /** Scala's empty List, as either Scala version spells it. */
+    @SuppressWarnings("unchecked")
     private static scala.collection.immutable.List<String> noModifiers() {
-        return scala.jdk.javaapi.CollectionConverters.asScala(List.<String>of()).toList();
+        return (scala.collection.immutable.List<String>) (Object) scala.collection.immutable.Nil$.MODULE$;
     }
 
     private static void assertSuccess(Results.Result r) {
