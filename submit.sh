@@ -96,9 +96,8 @@ Environment:
                            image (required; deploy/k8s/README.md builds it)
   K8S_NAMESPACE, K8S_SERVICE_ACCOUNT   k8s (defaults: default, spark)
   DILOCO_JAR               the application jar (default: spark-job/target/diloco-spark-job.jar, or
-                           spark3.5_2.12/diloco-spark-job-spark3.5_2.12.jar of -Pspark-3.5 when
-                           built last;
-                           k8s: local:///opt/diloco/diloco-spark-job.jar)
+                           spark3.5_2.12/diloco-spark-job-spark3.5_2.12.jar when -Pspark-3.5 built
+                           last; k8s: local:///opt/diloco/diloco-spark-job.jar)
   SPARK_SUBMIT_ARGS        extra spark-submit arguments, e.g. "--conf spark.driver.maxResultSize=4g"
   DRY_RUN=1                print the command instead of running it
 

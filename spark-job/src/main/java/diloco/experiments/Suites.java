@@ -166,9 +166,8 @@ public final class Suites {
      * virtual clock (a full-speed step is one second): one worker 3× slower, then two at 2× and 4×;
      * each setting run synchronously (the baseline of its series), with paced H, with an automatic
      * deadline and token-weighted merging, and asynchronously with Delayed Nesterov, without and with
-     * paced H. Rounds are set
-     * so that each run trains on the same number of tokens, from the steps each worker is planned to
-     * take (rounds after the first, which has no measured pace).
+     * paced H. Rounds are set so that each run trains on the same number of tokens, from the steps
+     * each worker is planned to take (rounds after the first, which has no measured pace).
      */
     private static List<RunSpec> heterogeneous(int k, int h, int n) {
         UserError.check(k >= 3, "--suite heterogeneous needs --workers >= 3 (it slows two of them), got %d", k);
