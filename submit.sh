@@ -71,11 +71,14 @@ Environment:
   DILOCO_LOCAL_WORKER_CORES  local mode: cores (PyTorch threads) per concurrent worker (default: 1,
                            measured fastest for small models: docs/benchmarks.md)
   DILOCO_LOCAL_EXECUTOR_MEMORY  local mode: heap of each worker's executor JVM, MB (default 2048)
-  DILOCO_MKL_FAST_PATHS    local mode: 1 (default) preloads the library that lets libtorch's MKL use
-                           its fastest kernels on non-Intel CPUs (2.3x faster matmul on AMD EPYC:
-                           docs/benchmarks.md); 0 leaves MKL's own choice
+  DILOCO_MKL_FAST_PATHS    1 (default) preloads the library that lets libtorch's MKL use its fastest
+                           kernels on non-Intel CPUs (2.3x faster matmul on AMD EPYC: docs/benchmarks.md)
+                           in the driver and every executor: local mode from the build, yarn ships it
+                           with --files, the k8s image has its own copy; 0 leaves MKL's own choice
   DRIVER_MEMORY            driver heap (default 4g)
-  NUM_EXECUTORS            yarn/k8s: executors, one DiLoCo worker each (default: 2)
+  NUM_EXECUTORS            yarn/k8s: executors, one DiLoCo worker each (default: the --workers given, else
+                           the job's default, 8); dynamic allocation is turned off (the job would refuse
+                           it: its executors hold the workers' state for the whole run)
   EXECUTOR_CORES           yarn/k8s: cores per executor; spark.task.cpus is set equal, so one
                            worker computes per executor JVM (default: 4)
   EXECUTOR_MEMORY          yarn/k8s: executor heap (default 4g)
@@ -127,6 +130,18 @@ has_option() {  # has_option NAME ARGS...: is --NAME or --NAME=... among the arg
   return 1
 }
 
+option_value() {  # option_value NAME ARGS...: the value of --NAME V or --NAME=V among the arguments, if any
+  local name="$1"; shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      "$name") [ $# -ge 2 ] && { echo "$2"; return 0; } ;;
+      "$name"=*) echo "${1#"$name"=}"; return 0 ;;
+    esac
+    shift
+  done
+  return 1
+}
+
 run() {
   if [ "${DRY_RUN:-0}" = 1 ]; then
     printf '%q ' "$@"; echo
@@ -169,6 +184,15 @@ if has_option --help "$@" || has_option -h "$@"; then
   fi
   exit 0
 fi
+
+# libtorch's MKL runs its AVX2 kernels on CPUs that are not Intel's, whatever they support;
+# preloading this library lets it use its fastest (spark-job/src/main/native/mkl_fast_paths.c, built
+# with the jar when a C compiler is present). Every mode preloads it in the driver and the executors
+# unless DILOCO_MKL_FAST_PATHS=0; each worker reports whether its process has it (metrics.jsonl).
+FAST_PATHS="$(dirname "$JAR")/libdiloco_mkl_fast_paths.so"   # the build's, beside its jar
+[ -f "$FAST_PATHS" ] || FAST_PATHS="$ROOT/spark-job/target/libdiloco_mkl_fast_paths.so"   # no Spark in it: either build's
+with_fast_paths=0
+if [ "${DILOCO_MKL_FAST_PATHS:-1}" != 0 ] && [ -f "$FAST_PATHS" ]; then with_fast_paths=1; fi
 
 args=("$@")
 if [ "$demo" = 1 ]; then
@@ -227,14 +251,8 @@ case "$mode" in
       master="local[$cores]"
       sized=()
     fi
-    # libtorch's MKL runs its AVX2 kernels on CPUs that are not Intel's, whatever they support;
-    # preloading this library lets it use its fastest (spark-job/src/main/native/mkl_fast_paths.c).
-    # Executors inherit the driver's environment.
-    fast_paths="$ROOT/spark-job/target/libdiloco_mkl_fast_paths.so"   # either build's: it does not depend on Spark
-    [ -f "$fast_paths" ] || fast_paths="$ROOT/spark-job/target/spark3.5_2.12/libdiloco_mkl_fast_paths.so"
-    if [ "${DILOCO_MKL_FAST_PATHS:-1}" != 0 ] && [ -f "$fast_paths" ]; then
-      export LD_PRELOAD="$fast_paths${LD_PRELOAD:+:$LD_PRELOAD}"
-    fi
+    # Executors inherit the driver's environment, and with it the fast-paths library (above).
+    [ "$with_fast_paths" = 1 ] && export LD_PRELOAD="$FAST_PATHS${LD_PRELOAD:+:$LD_PRELOAD}"
     common=(--master "$master" --class "$main_class" "${sized[@]}" --conf spark.ui.showConsoleProgress=false
             --conf spark.speculation=false --conf spark.task.cpus="$per_worker"
             --conf "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties")
@@ -256,8 +274,13 @@ case "$mode" in
     command -v "$submit" >/dev/null || [ "${DRY_RUN:-0}" = 1 ] || {
       echo "submit.sh: $mode mode needs spark-submit (set SPARK_HOME or put it on PATH)" >&2; exit 2; }
     cores="${EXECUTOR_CORES:-4}"
+    # one executor per worker, so that every worker computes at once: --workers' value, or the job's
+    # default (8; SubmitScriptTest checks they agree). Dynamic allocation off: the job keeps state in
+    # its executors for the whole run, and would refuse it (unless pinned, min = max).
+    executors="${NUM_EXECUTORS:-$(option_value --workers "${args[@]}" || echo 8)}"
     cluster=(--class "$main_class"
-             --num-executors "${NUM_EXECUTORS:-2}" --executor-cores "$cores" --executor-memory "${EXECUTOR_MEMORY:-4g}"
+             --num-executors "$executors" --executor-cores "$cores" --executor-memory "${EXECUTOR_MEMORY:-4g}"
+             --conf spark.dynamicAllocation.enabled=false
              --driver-memory "${DRIVER_MEMORY:-4g}"
              --conf spark.task.cpus="$cores" --conf spark.speculation=false
              --conf spark.executor.memoryOverhead="${EXECUTOR_MEMORY_OVERHEAD:-4g}"
@@ -280,6 +303,18 @@ case "$mode" in
       *) echo "submit.sh: EXECUTOR_GPUS must be 0 or 1 (one DiLoCo worker per executor uses one GPU), got '${EXECUTOR_GPUS}'" >&2
          exit 2 ;;
     esac
+    if [ "$mode" = yarn ] && [ "$with_fast_paths" = 1 ]; then
+      # shipped to every container (the driver's too in cluster mode) and preloaded from its working
+      # directory, where YARN links the files of --files; in client mode the driver is this process
+      files="${files:+$files,}$FAST_PATHS"
+      cluster+=(--conf spark.executorEnv.LD_PRELOAD=./libdiloco_mkl_fast_paths.so
+                --conf spark.yarn.appMasterEnv.LD_PRELOAD=./libdiloco_mkl_fast_paths.so)
+      [ "${DEPLOY_MODE:-cluster}" = client ] && export LD_PRELOAD="$FAST_PATHS${LD_PRELOAD:+:$LD_PRELOAD}"
+    fi
+    if [ "$mode" = k8s ] && [ "${DILOCO_MKL_FAST_PATHS:-1}" = 0 ]; then
+      # the image preloads its copy unless told not to (deploy/k8s/diloco-entrypoint.sh)
+      cluster+=(--conf spark.kubernetes.driverEnv.DILOCO_MKL_FAST_PATHS=0 --conf spark.executorEnv.DILOCO_MKL_FAST_PATHS=0)
+    fi
     [ -n "$files" ] && cluster+=(--files "$files")
     [ -n "${SPARK_ARCHIVES:-}" ] && cluster+=(--archives "$SPARK_ARCHIVES")
     [ -n "${EVENT_LOG_DIR:-}" ] && cluster+=(--conf spark.eventLog.enabled=true --conf spark.eventLog.dir="$EVENT_LOG_DIR")

@@ -104,6 +104,8 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * @param gpu      the GPU address Spark assigned to its task, or null
      * @param device   the PyTorch device it computed on
      * @param threads  the PyTorch intra-op threads it computed with
+     * @param mklFastPaths its process had the MKL fast-paths library preloaded (submit.sh does in every mode unless
+     *                 DILOCO_MKL_FAST_PATHS=0; it matters on non-Intel CPUs only)
      * @param rejected why its Δ was excluded, or null
      * @param steps    inner steps it took (its H this round)
      * @param weight   its Δ's weight in the merge (1 with --merge mean)
@@ -114,7 +116,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      *                  straggler shows as the one worker near 0 while the others idle; 0 with --sync async
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            Integer gpu, String device, int threads, String rejected, int steps, double weight, double secInner,
+            Integer gpu, String device, int threads, boolean mklFastPaths, String rejected, int steps, double weight, double secInner,
             double secClock, Double tokensPerSec, Double secIdle) {
 
         static WorkerSource of(WorkerReport w, double secClockMax) {
@@ -123,7 +125,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
             double sec = w.timing().secClock();
             return new WorkerSource(w.worker(), s.label(), s.kind() == StateSource.Kind.FRESH ? null : s.round(),
                     w.outcome().startedFromOwn() ? "own" : "global", w.outcome().dropped(), at.executor(), at.gpu(),
-                    at.device(), at.threads(), w.rejected(), w.training().steps(), w.training().weight(),
+                    at.device(), at.threads(), at.mklFastPaths(), w.rejected(), w.training().steps(), w.training().weight(),
                     w.timing().secInner(), sec, sec > 0 && w.training().tokens() > 0 ? w.training().tokens() / sec : null,
                     Math.max(0, secClockMax - sec));
         }

@@ -245,6 +245,13 @@ public final class Options {
             .check((name, v) -> UserError.check(v.equals("auto") || v.equals("cpu") || v.matches("gpu(:\\d+)?"),
                     "%s must be auto, cpu, gpu or gpu:N, got '%s'", name, v))
             .doc("where workers compute; auto = the task's Spark GPU, else GPU 0, else CPU"));
+    /**
+     * A cluster that runs fewer workers at once than asked makes each round take several waves of
+     * tasks: by default one warning line says so before the first round; a scheduled job may rather fail.
+     */
+    public static final Option<Boolean> STRICT_RESOURCES = add(Option.flag("strictResources").onResume(OnResume.FREE)
+            .doc("on YARN and Kubernetes, refuse to start (exit 2) when the executors' task slots cannot run every "
+                    + "worker at once, instead of warning and running the workers in waves"));
     public static final Option<Long> SEED = add(Option.longInteger("seed").placeholder("S").byDefault(0L)
             .onResume(OnResume.FIXED).doc("seed for initialisation, shard assignment and batches"));
     public static final Option<String> OUT = add(Option.text("out").placeholder("DIR").commandLineOnly()

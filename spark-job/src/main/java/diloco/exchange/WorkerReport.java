@@ -33,10 +33,13 @@ public record WorkerReport(int worker, int round, Training training, StateSource
      * @param host       the executor's host, as Spark's block manager knows it
      * @param device     the PyTorch device it computed on
      * @param threads    PyTorch intra-op threads it computed with
+     * @param mklFastPaths its process had preloaded the library that lets libtorch's MKL take its fastest kernels
+     *                   on non-Intel CPUs (read from the process's own mapped libraries)
      * @param gpu        the GPU address Spark assigned to its task, or null
      * @param deviceNote why that GPU was not used (no CUDA), or null
      */
-    public record Placement(String executor, String host, String device, int threads, Integer gpu, String deviceNote)
+    public record Placement(String executor, String host, String device, int threads, boolean mklFastPaths, Integer gpu,
+            String deviceNote)
             implements Serializable {}
 
     /**
@@ -67,7 +70,7 @@ public record WorkerReport(int worker, int round, Training training, StateSource
     public static WorkerReport failed(int worker, int round, String reason, String executor) {
         long now = System.currentTimeMillis();
         return new WorkerReport(worker, round, new Training(0, 0, Double.NaN, Double.NaN, Double.NaN, 0f),
-                StateSource.fresh(), new Placement(executor, null, "none", 0, null, null), new Timing(now, now, 0, 0, 0),
+                StateSource.fresh(), new Placement(executor, null, "none", 0, false, null, null), new Timing(now, now, 0, 0, 0),
                 new Outcome(false, false, reason));
     }
 

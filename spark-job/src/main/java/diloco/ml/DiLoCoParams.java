@@ -652,6 +652,19 @@ public abstract sealed class DiLoCoParams extends Estimator<DiLoCoModel> permits
         return set(Options.DEVICE, value);
     }
 
+    /** on YARN and Kubernetes, refuse to start (exit 2) when the executors' task slots cannot run every worker at once, instead of warning and running the workers in waves (command line: --strict-resources) */
+    public BooleanParam strictResources() {
+        return (BooleanParam) param(Options.STRICT_RESOURCES);
+    }
+
+    public boolean getStrictResources() {
+        return (Boolean) getOrDefault(strictResources());
+    }
+
+    public DiLoCo setStrictResources(boolean value) {
+        return set(Options.STRICT_RESOURCES, value);
+    }
+
     /** seed for initialisation, shard assignment and batches (command line: --seed) */
     public LongParam seed() {
         return (LongParam) param(Options.SEED);

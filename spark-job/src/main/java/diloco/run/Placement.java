@@ -33,7 +33,8 @@ final class Placement implements RoundListener {
                 continue; // gave up before running anywhere
             }
             String where = String.format(Locale.ROOT, "executor %s%s, device %s, %d thread%s", at.executor(),
-                    at.gpu() == null ? "" : ", Spark GPU " + at.gpu(), at.device(), at.threads(), at.threads() == 1 ? "" : "s");
+                    at.gpu() == null ? "" : ", Spark GPU " + at.gpu(), at.device(), at.threads(), at.threads() == 1 ? "" : "s")
+                    + (at.mklFastPaths() ? ", MKL fast paths" : "");
             if (!Objects.equals(seen.put(w.worker(), where), where)) {
                 log.say("worker %d: %s (round %d)", w.worker(), where, w.round());
             }

@@ -6,15 +6,19 @@ import diloco.LoopStart;
 import diloco.LoopState;
 import diloco.RoundEnd;
 import diloco.RoundListener;
+import diloco.RoundMetrics;
 import diloco.model.ModelConfig;
 import diloco.model.ParamLayout;
 import diloco.report.RunCharts;
 import diloco.tokenize.Tokenizer;
 
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The run's own files in its output directory: metrics.jsonl after every round, the loss and time
@@ -74,12 +78,29 @@ final class RunFiles implements RoundListener {
             runInfo.put("final_val_ppl", state.lastValLoss() == null ? null : Math.exp(state.lastValLoss()));
             runInfo.put("sec_total", (System.nanoTime() - started) / 1e9);
             runInfo.put("finished_at", Instant.now().toString());
+            runInfo.put("mkl_fast_paths_by_executor", fastPathsByExecutor(state.metrics()));
             io(() -> {
                 out.writeModel(layout, theta, model, tokenizer, modelMetadata);
                 out.writeRunJson(runInfo);
             });
             log.say("done: model and metrics in %s", out.dir());
         }
+    }
+
+    /**
+     * Whether each executor's process had the MKL fast-paths library, as its workers reported from
+     * their own process (run.json's build.mkl_fast_paths is the driver's).
+     */
+    static Map<String, Boolean> fastPathsByExecutor(List<RoundMetrics> metrics) {
+        Map<String, Boolean> byExecutor = new TreeMap<>();
+        for (RoundMetrics m : metrics) {
+            for (RoundMetrics.WorkerSource w : m.stateSource()) {
+                if (w.executor() != null && w.steps() > 0) {
+                    byExecutor.merge(w.executor(), w.mklFastPaths(), Boolean::logicalAnd);
+                }
+            }
+        }
+        return byExecutor;
     }
 
     private void draw(LoopState state) {

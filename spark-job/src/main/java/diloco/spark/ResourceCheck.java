@@ -1,5 +1,12 @@
 package diloco.spark;
 
+import static diloco.config.Options.BATCH_SIZE;
+import static diloco.config.Options.STRICT_RESOURCES;
+import static diloco.config.Options.WORKERS;
+
+import diloco.Log;
+import diloco.config.TrainConfig;
+import diloco.model.StepMemory;
 import diloco.option.UserError;
 
 import org.apache.spark.SparkConf;
@@ -8,8 +15,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 import java.util.Locale;
 
 /**
- * Checks before training that the outer gradients fit where Spark will hold them, so a run fails
- * in seconds with advice instead of hours in with an out-of-memory error.
+ * Checks before training (and with {@code --validate-only}) that the run fits the session it was
+ * given, so it fails in seconds with advice instead of hours in: the outer gradients where Spark
+ * holds them (driver and executor heaps, {@code spark.driver.maxResultSize}); on YARN and Kubernetes
+ * also the executors' task slots against the workers, dynamic allocation, and a worker's native
+ * memory ({@link StepMemory}) against the executor's memory overhead.
  */
 public final class ResourceCheck {
     /** Copies of θ-sized vectors an executor heap holds during a round: θ, Δ, partial sum, serialized result. */
@@ -22,12 +32,128 @@ public final class ResourceCheck {
     /** Partial sums at least this large are combined on an executor under {@code --final-combine auto}. */
     static final long AUTO_EXECUTOR_BYTES = 64L << 20;
 
-    public static void check(JavaSparkContext sc, int parameters, int workers, CommunicationSettings communication) {
+    /**
+     * JVM memory outside the heap (metaspace, thread stacks, Netty's buffers): Spark's own minimum
+     * executor memory overhead, which it sizes for that alone.
+     */
+    static final long JVM_NATIVE = 384L << 20;
+    /** libtorch's code, MKL's buffers and thread pools once loaded (docs/benchmarks.md, "Memory"). */
+    static final long LIBTORCH_RUNTIME = 256L << 20;
+
+    public static void check(JavaSparkContext sc, TrainConfig cfg, int parameters, Log log) {
         SparkConf conf = sc.getConf();
+        int workers = cfg.get(WORKERS);
+        CommunicationSettings communication = cfg.communication();
         int depth = communication.aggregationDepth();
         check(parameters, workers, depth, finalCombineOnExecutor(communication.finalCombine(), parameters, workers, depth),
                 conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
                 Runtime.getRuntime().maxMemory(), conf.getSizeAsBytes("spark.executor.memory", "1g"), sc.sc().isLocal());
+        if (onCluster(sc.master())) {
+            checkCluster(conf, workers, cfg.get(STRICT_RESOURCES), log);
+            if (!computesOnGpu(conf, cfg.compute().device())) {
+                checkNativeMemory(conf, StepMemory.of(cfg.model(), cfg.get(BATCH_SIZE), parameters),
+                        cfg.model().context(), cfg.get(BATCH_SIZE));
+            }
+        }
+    }
+
+    /** YARN and Kubernetes: the cluster managers that size executors from these settings and enforce them. */
+    static boolean onCluster(String master) {
+        return master.startsWith("yarn") || master.startsWith("k8s://");
+    }
+
+    /**
+     * Dynamic allocation decides the executor count by itself and releases executors idle past its
+     * timeout, with the worker states they hold (a streamed dataset caches no block that would keep
+     * them): refused unless pinned (min = max). Then, fewer task slots than workers: a warning, or
+     * with {@code --strict-resources} a refusal.
+     */
+    static void checkCluster(SparkConf conf, int workers, boolean strict, Log log) {
+        int executors;
+        if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+            int min = conf.getInt("spark.dynamicAllocation.minExecutors", 0);
+            int max = conf.getInt("spark.dynamicAllocation.maxExecutors", Integer.MAX_VALUE);
+            if (min != max) {
+                throw new UserError(String.format(Locale.ROOT,
+                        "dynamic allocation is on (spark.dynamicAllocation.enabled=true, min %d, max %s executors): it "
+                                + "may release an idle executor with the worker states it holds, and chooses how many "
+                                + "workers compute at once; turn it off (--conf spark.dynamicAllocation.enabled=false "
+                                + "--num-executors %d) or pin it (--conf spark.dynamicAllocation.minExecutors=%d --conf "
+                                + "spark.dynamicAllocation.maxExecutors=%d)", min,
+                        max == Integer.MAX_VALUE ? "unbounded" : Integer.toString(max), workers, workers, workers));
+            }
+            executors = min;
+        } else {
+            executors = conf.getInt("spark.executor.instances", 2); // YARN's and Kubernetes' default
+        }
+        int perExecutor = slotsPerExecutor(conf);
+        int slots = executors * perExecutor;
+        if (slots >= workers) {
+            return;
+        }
+        int waves = (workers + slots - 1) / Math.max(slots, 1);
+        String message = String.format(Locale.ROOT,
+                "%d workers but %d task slot(s) (%d executor(s) × %d: spark.executor.cores %d / spark.task.cpus %d%s), so "
+                        + "every round runs its workers in %d waves, each worker waiting for the one before: ask for "
+                        + "%d executors (--num-executors %d; NUM_EXECUTORS=%d with submit.sh), or --workers %d",
+                workers, slots, executors, perExecutor, conf.getInt("spark.executor.cores", 1),
+                conf.getInt("spark.task.cpus", 1), gpuPerTask(conf) > 0 ? ", and GPUs" : "", waves,
+                ceilDiv(workers, perExecutor), ceilDiv(workers, perExecutor), ceilDiv(workers, perExecutor), slots);
+        if (strict) {
+            throw new UserError(message + " (--strict-resources)");
+        }
+        log.say("warning: %s", message);
+    }
+
+    /** Tasks an executor runs at once: its cores over the task's, and its GPUs over the task's. */
+    static int slotsPerExecutor(SparkConf conf) {
+        int slots = conf.getInt("spark.executor.cores", 1) / Math.max(conf.getInt("spark.task.cpus", 1), 1);
+        double taskGpus = gpuPerTask(conf);
+        if (taskGpus > 0) {
+            slots = Math.min(slots, (int) Math.floor(conf.getDouble("spark.executor.resource.gpu.amount", 0) / taskGpus));
+        }
+        return Math.max(slots, 0);
+    }
+
+    private static double gpuPerTask(SparkConf conf) {
+        return conf.getDouble("spark.task.resource.gpu.amount", 0);
+    }
+
+    /** The worker computes on its task's GPU: activations in GPU memory, which the driver cannot see. */
+    static boolean computesOnGpu(SparkConf conf, String device) {
+        return gpuPerTask(conf) > 0 && !device.equals("cpu");
+    }
+
+    /**
+     * The executor's memory overhead (YARN and Kubernetes add it to the heap for the container's
+     * limit) against what a worker needs beside its heap: the JVM's own, libtorch's, and a step's.
+     */
+    static void checkNativeMemory(SparkConf conf, StepMemory step, int context, int batch) {
+        long overhead = memoryOverhead(conf);
+        long need = JVM_NATIVE + LIBTORCH_RUNTIME + step.total();
+        if (need > overhead) {
+            throw new UserError(String.format(Locale.ROOT,
+                    "each worker needs about %s of native memory beside its heap, batch %d × context %d: %s to train, plus "
+                            + "%s for the JVM and libtorch, but the executor memory overhead is %s: set --conf "
+                            + "spark.executor.memoryOverhead=%s (EXECUTOR_MEMORY_OVERHEAD with submit.sh), or lower "
+                            + "--batch-size (the estimate: docs/benchmarks.md, \"Memory\")",
+                    StepMemory.size(need), batch, context, step.describe(), StepMemory.size(JVM_NATIVE + LIBTORCH_RUNTIME),
+                    StepMemory.size(overhead), gib(need)));
+        }
+    }
+
+    /** spark.executor.memoryOverhead, or Spark's default: the larger of 384 MiB and a factor (0.1) of the heap. */
+    static long memoryOverhead(SparkConf conf) {
+        if (conf.contains("spark.executor.memoryOverhead")) {
+            return conf.getSizeAsMb("spark.executor.memoryOverhead", "384") << 20;
+        }
+        long heapMb = conf.getSizeAsMb("spark.executor.memory", "1g");
+        double factor = conf.getDouble("spark.executor.memoryOverheadFactor", 0.1);
+        return Math.max(384L, (long) (factor * heapMb)) << 20;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + Math.max(b, 1) - 1) / Math.max(b, 1);
     }
 
     /**

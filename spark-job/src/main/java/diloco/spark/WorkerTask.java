@@ -19,6 +19,7 @@ import diloco.inner.InnerResult;
 import diloco.inner.InnerSettings;
 import diloco.inner.InnerTrainer;
 import diloco.inner.StepHooks;
+import diloco.io.BuildInfo;
 import diloco.model.FlatParameters;
 import diloco.model.Gpt;
 import diloco.model.ModelConfig;
@@ -201,7 +202,7 @@ final class WorkerTask implements Serializable {
 
     private static WorkerReport.Placement placement(Device device, DeviceChoice choice, Integer gpu) {
         return new WorkerReport.Placement(TaskResources.executorId(), TaskResources.executorHost(), device.toString(),
-                Engines.threads(), gpu, choice.note());
+                Engines.threads(), BuildInfo.mklFastPaths(), gpu, choice.note());
     }
 
     /** Δᵢ as it leaves the task; stochastic rounding seeded by (seed, worker, round). */
