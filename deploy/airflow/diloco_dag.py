@@ -9,20 +9,24 @@ Tasks (SparkSubmitOperator), in this order:
             first run tokenizes the corpus once; later runs find the dataset and do nothing (a
             retried attempt after a failure removes the unfinished files and starts over).
   validate  diloco.cli.Train with train's arguments plus --validate-only: every check a run makes
-            before it writes (options, --data readable, --out usable, memory, session settings), then
-            exit 0 with nothing written. No retries: bad input fails every attempt alike, and here it
-            fails in minutes, before train takes the cluster.
+            before it writes (options, CONFIG's included, --data readable, --out usable, memory,
+            session settings), then exit 0 with nothing written. No retries: bad input fails every
+            attempt alike, and here it fails in minutes, before train takes the cluster.
   train     diloco.cli.Train from DATASET (streamed, never held in memory) into a dated run
-            directory, RUNS/{{ ds }}, with --resume-if-present:
-            a retried attempt runs the same command and continues from the newest checkpoint in
-            that directory instead of starting over (see --checkpoint-every below).
+            directory, RUNS/{{ ds }}, with --resume-if-present and the training options of one
+            reviewed file, --config CONFIG (diloco-train.properties beside this file): a retried
+            attempt runs the same command and continues from the newest checkpoint in that
+            directory instead of starting over (see checkpoint-every in that file).
   evaluate  diloco.cli.Evaluate of that run's model on HELDOUT, into RUNS/{{ ds }}/evaluation
             (evaluation.json: perplexity and bits per byte).
 Each task has an execution_timeout (the *_TIMEOUT constants, per attempt). Past it Airflow calls the
 operator's on_kill, which kills the Spark application (YARN: through the ResourceManager; Kubernetes:
 the driver pod is deleted), so a retry never runs beside the attempt it replaces.
 
-Install: copy this file (only this one) into the dags folder. Airflow needs:
+Install: copy this file (only this one) into the dags folder, and diloco-train.properties, the
+training options (model, steps, rounds, checkpoints), to the path in the Variable diloco_config:
+  hdfs dfs -put -f deploy/airflow/diloco-train.properties /apps/diloco/
+Airflow needs:
   - spark-submit on the worker's PATH, from the Spark distribution the cluster runs (since provider
     6.0 pip no longer installs pyspark, and its spark-submit, without the [pyspark] extra);
   - a Spark connection, CONN_ID below (default spark_default), one of:
@@ -46,6 +50,8 @@ Airflow Variables (the defaults follow):
   diloco_dataset  the prepared dataset train reads as --data      hdfs:///datasets/diloco/sotu
   diloco_heldout  the held-out corpus that evaluate scores        hdfs:///corpora/sotu-heldout
   diloco_runs     parent of the dated run directories             hdfs:///runs/diloco
+  diloco_config   the training options (--config) of validate and train
+                                                                  hdfs:///apps/diloco/diloco-train.properties
   diloco_image    Kubernetes only: the container image (spark.kubernetes.container.image) no default
   diloco_gpu_discovery_script  with GPUS: on YARN a file shipped to each executor with --files
                                                                   hdfs:///apps/diloco/getGpusResources.sh
@@ -59,9 +65,13 @@ and a template can change a value but not add a key, so they would have to be re
 constant in this file also holds alike in every process that parses it (DAG processor, workers),
 which an environment variable read at parse time would not.
 
-Sizes are the module constants below: executors, cores and memory, and the run's options.
-One DiLoCo worker computes per executor (spark.task.cpus = executor cores), so --workers is
-NUM_EXECUTORS. spark.speculation stays off: a speculative copy of a worker would train twice.
+Sizes are the module constants below: executors, cores and memory. The run's options are in the
+file diloco_config names, read by the job's driver when validate and train start (so the next run
+takes an edit, with no new DAG file); validate reads the same file just before train, so it checks
+what train will run. On the command line, which wins over the file, stay what differs per run
+(--data, --out, --resume-if-present; --validate-only) and --workers: one DiLoCo worker computes per
+executor (spark.task.cpus = executor cores), so --workers is NUM_EXECUTORS, a size of this file.
+spark.speculation stays off: a speculative copy of a worker would train twice.
 deploy/airflow/check_dag.py reads this file without Airflow; AirflowDagTest runs the rendered
 arguments through the job's own parser and --validate-only.
 """
@@ -85,6 +95,7 @@ TOKENIZER = "{{ var.value.get('diloco_tokenizer', 'bytes') }}"
 DATASET = "{{ var.value.get('diloco_dataset', 'hdfs:///datasets/diloco/sotu') }}"
 HELDOUT = "{{ var.value.get('diloco_heldout', 'hdfs:///corpora/sotu-heldout') }}"
 RUNS = "{{ var.value.get('diloco_runs', 'hdfs:///runs/diloco') }}"
+CONFIG = "{{ var.value.get('diloco_config', 'hdfs:///apps/diloco/diloco-train.properties') }}"
 RUN = RUNS + "/{{ ds }}"  # one run directory per day: a retry or a cleared task finds its own checkpoints
 IMAGE = "{{ var.value.diloco_image }}"  # no default: a missing image fails the task before spark-submit runs
 if ON_KUBERNETES:
@@ -107,18 +118,11 @@ EVALUATE_TIMEOUT = timedelta(hours=2)
 
 PIECES = 8 * NUM_EXECUTORS  # token files of the dataset; training needs one per worker at least
 
-# The job's options (diloco.cli.Train --help); evaluate reads the model's shape from the run.
-TRAIN_OPTIONS = [
-    "--workers", str(NUM_EXECUTORS),
-    "--preset", "60m",
-    "--inner-steps", "500",
-    "--rounds", "64",
-    "--batch-size", "16",
-    "--checkpoint-every", "4",  # a retry repeats at most 4 rounds
-    "--keep-checkpoints", "2",
-]
-# train's command line, which validate checks as it stands
-TRAIN_ARGS = ["--data", DATASET, "--out", RUN, "--resume-if-present", *TRAIN_OPTIONS]
+# train's command line, which validate checks as it stands: the job's options (diloco.cli.Train --help)
+# from CONFIG, the per-run ones and --workers here (the command line wins). Evaluate reads the model's
+# shape from the run.
+TRAIN_ARGS = ["--config", CONFIG, "--data", DATASET, "--out", RUN, "--resume-if-present",
+              "--workers", str(NUM_EXECUTORS)]
 
 SPARK_CONF = {
     "spark.executor.memoryOverhead": EXECUTOR_MEMORY_OVERHEAD,

@@ -12,8 +12,10 @@ import diloco.cli.TrainCliTest.Outcome;
 import diloco.config.DataOptions;
 import diloco.config.ModelOptions;
 import diloco.config.Options;
+import diloco.config.OptionsFile;
 import diloco.config.TrainConfig;
 import diloco.io.Json;
+import diloco.option.Option;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,11 +44,16 @@ import java.util.concurrent.TimeUnit;
  * a wrong task order fails here, not on the first night in production. check_dag.py also refuses
  * a Variable read when the file is parsed, a task without an execution_timeout and an argument
  * SparkSubmitOperator does not take; copies of the DAG with each mistake put back show it does.
+ * The training options are in deploy/airflow/diloco-train.properties, which validate and train
+ * read through {@code --config} (the Variable diloco_config): the tests point that Variable at the
+ * committed file, so the job's own checks run on the file a deployment copies.
  */
 class AirflowDagTest {
     static final String DATE = "2024-05-01";
     static final Path DAG = Path.of("..", "deploy", "airflow", "diloco_dag.py");
     static final Path CHECKER = Path.of("..", "deploy", "airflow", "check_dag.py");
+    /** The committed training options, which a deployment copies to the Variable diloco_config's path. */
+    static final Path OPTIONS = Path.of("..", "deploy", "airflow", "diloco-train.properties").toAbsolutePath().normalize();
 
     @TempDir
     static Path tmp;
@@ -98,9 +108,14 @@ class AirflowDagTest {
         return new Checked(p.exitValue(), out, Files.readString(errors));
     }
 
-    /** The DAG as check_dag.py reads it (see {@link #check}); fails unless it reads it. */
+    /**
+     * The DAG as check_dag.py reads it (see {@link #check}); fails unless it reads it. The Variable
+     * diloco_config is the committed options file unless {@code variables} sets it.
+     */
     static Map<String, Object> read(Map<String, String> variables, String... constants) throws IOException, InterruptedException {
-        Checked c = check(DAG, variables, constants);
+        Map<String, String> withConfig = new java.util.HashMap<>(variables);
+        withConfig.putIfAbsent("diloco_config", OPTIONS.toString());
+        Checked c = check(DAG, withConfig, constants);
         assertEquals(0, c.status(), "check_dag.py: " + c.err());
         return Json.parseObject(c.out());
     }
@@ -221,6 +236,101 @@ class AirflowDagTest {
         assertEquals(trainRest, rest, "the same jar, connection, conf and sizes: the session settings validate checks are train's");
     }
 
+    /** The committed options file as java.util.Properties reads it (the job's OptionsFile does the same). */
+    static Properties optionsFile() throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(OPTIONS, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        return p;
+    }
+
+    /** How often {@code flag} is given in a command line, as {@code --flag value} or {@code --flag=value}. */
+    static long count(String[] args, String flag) {
+        return List.of(args).stream().filter(a -> a.equals(flag) || a.startsWith(flag + "=")).count();
+    }
+
+    /**
+     * validate and train take their training options from one file, --config from the Variable
+     * diloco_config (read in a template; an hdfs:/// default): both the same path, so validate
+     * checks what train runs. The options moved into the file are no longer on either command line
+     * (where they would win over the file); what stays there is per run (--data, --out,
+     * --resume-if-present, validate's --validate-only) or the DAG's size (--workers, one per executor).
+     * Every name in the committed file is one of the job's options, and the train command resolves
+     * each to the file's value, as run.json records it: the daily run trains as it did when the DAG
+     * spelt them inline.
+     */
+    @Test
+    void validateAndTrainReadTheirOptionsFromOneFile() throws Exception {
+        Map<String, Task> defaults = tasks(Json.parseObject(check(DAG, Map.of()).out()));
+        for (String id : List.of("validate", "train")) {
+            assertEquals("hdfs:///apps/diloco/diloco-train.properties", value(defaults.get(id).args(), "--config"),
+                    id + ": the default path, for a deployment that copies the file there");
+        }
+
+        Map<String, Task> tasks = tasks(read(Map.of()));
+        Task train = tasks.get("train");
+        Task validate = tasks.get("validate");
+        Properties file = optionsFile();
+        Set<String> keys = file.stringPropertyNames();
+        assertTrue(keys.containsAll(List.of("preset", "inner-steps", "rounds", "batch-size", "checkpoint-every",
+                "keep-checkpoints")), "the training options the DAG spelt inline: " + keys);
+        for (String perRun : List.of("data", "out", "resume-if-present", "validate-only", "workers", "config")) {
+            assertFalse(keys.contains(perRun), perRun + " is given on the DAG's command line, which would win over the file");
+        }
+        for (Task t : List.of(validate, train)) {
+            assertEquals(1, count(t.args(), "--config"), t.id() + ": one options file");
+            assertEquals(OPTIONS.toString(), value(t.args(), "--config"), t.id() + ": the file diloco_config names");
+            for (String key : keys) {
+                assertEquals(0, count(t.args(), "--" + key), t.id() + " spells --" + key + ", which the file holds");
+            }
+        }
+
+        TrainConfig cfg = CommandLine.parse(train.args());
+        Map<String, Object> record = cfg.toRecord(); // run.json's config
+        Map<Option<?>, String> options = OptionsFile.read(new org.apache.hadoop.conf.Configuration(), OPTIONS.toString());
+        assertEquals(keys.size(), options.size(), "every name in the file is one of the job's options");
+        options.forEach((o, text) -> {
+            assertEquals(o.parse(text), cfg.get(o), o.flag() + ": train runs with the file's value");
+            assertTrue(record.containsKey(o.recordKey()), o.flag() + " is recorded in run.json");
+        });
+        assertEquals("60m", cfg.get(Options.PRESET));
+        assertEquals(500, cfg.get(Options.INNER_STEPS));
+        assertEquals(64, cfg.get(Options.ROUNDS));
+        assertEquals(16, cfg.get(Options.BATCH_SIZE));
+        assertEquals(4, cfg.get(Options.CHECKPOINT_EVERY), "a retry repeats at most 4 rounds");
+        assertEquals(2, cfg.get(Options.KEEP_CHECKPOINTS));
+        assertEquals(train.number("num_executors"), cfg.get(Options.WORKERS), "one DiLoCo worker per executor");
+    }
+
+    /**
+     * The rendered validate command, run for real with the committed options file: it passes (so the
+     * job accepts every name and value in it), and it fails, exit 2 with one line, on a copy with a
+     * misspelt name or on a diloco_config path that holds no file, before train would take the cluster.
+     */
+    @Test
+    void renderedValidateCommandChecksTheOptionsFile() throws Exception {
+        Map<String, String> variables = Map.of("diloco_dataset", corpus.toString(), "diloco_runs", tmp.resolve("runs-c").toString(),
+                "diloco_config", OPTIONS.toString());
+        Outcome valid = TrainCliTest.run(tiny(tasks(read(variables)).get("validate").args()));
+        assertEquals(0, valid.status, valid.err);
+        assertTrue(valid.out.contains("[diloco] valid: "), valid.out);
+
+        Path misspelt = tmp.resolve("misspelt.properties");
+        Files.writeString(misspelt, Files.readString(OPTIONS) + "inner-stepz 50\n");
+        Map<String, String> bad = new java.util.HashMap<>(variables);
+        bad.put("diloco_config", misspelt.toString());
+        Outcome unknown = TrainCliTest.run(tiny(tasks(read(bad)).get("validate").args()));
+        assertEquals(2, unknown.status, unknown.out);
+        assertTrue(unknown.err.contains("unknown option 'inner-stepz' in --config " + misspelt), unknown.err);
+
+        bad.put("diloco_config", tmp.resolve("not-copied.properties").toString());
+        Outcome missing = TrainCliTest.run(tiny(tasks(read(bad)).get("validate").args()));
+        assertEquals(2, missing.status, missing.out);
+        assertTrue(missing.err.contains("cannot read --config " + tmp.resolve("not-copied.properties")), missing.err);
+        assertFalse(Files.exists(tmp.resolve("runs-c").resolve(DATE)), "validate writes nothing");
+    }
+
     /** On the training data validate's rendered command passes; pointed at a directory that does not exist, it fails at once. */
     @Test
     void renderedValidateCommandPassesOnGoodDataAndFailsOnMissingData() throws Exception {
@@ -338,8 +448,9 @@ class AirflowDagTest {
      * The training task's rendered command passes the job's own checks. The HDFS paths become local
      * ones the way a deployment changes them, through the DAG's Airflow Variables (diloco_dataset,
      * diloco_runs) set in the environment, which Airflow reads first: nothing in the rendered command
-     * is replaced, so the dated --out and every option are the DAG's. Only two arguments are
-     * appended (the job takes the last of a repeated option): {@code --preset tiny}, since the DAG's
+     * is replaced, so the dated --out and every option are the DAG's and its options file's (diloco_config:
+     * the committed file). Only two arguments are appended (the job takes the last of a repeated
+     * option, and the command line wins over the file): {@code --preset tiny}, since the file's
      * model would not fit this test JVM's heap (the memory check would rightly refuse it), and
      * {@code --validate-only}.
      */
@@ -376,7 +487,7 @@ class AirflowDagTest {
         return a.toArray(new String[0]);
     }
 
-    /** The rendered command with the tiny model: the DAG's would not fit this test JVM's heap. */
+    /** The rendered command with the tiny model: the options file's would not fit this test JVM's heap. */
     private static String[] tiny(String[] rendered) {
         List<String> a = new ArrayList<>(List.of(rendered));
         a.addAll(List.of("--preset", "tiny"));
