@@ -107,7 +107,9 @@ else:
 NUM_EXECUTORS = 8
 EXECUTOR_CORES = 4
 EXECUTOR_MEMORY = "8g"
-EXECUTOR_MEMORY_OVERHEAD = "4g"  # off-heap room for PyTorch's native memory
+# off-heap room for PyTorch's native memory: the JVM's own, libtorch's, and a training step's, which the job
+# estimates from the model and batch and checks before its first round (the options file's batch-size 4: ~6 GiB)
+EXECUTOR_MEMORY_OVERHEAD = "6g"
 DRIVER_MEMORY = "8g"
 
 # Per attempt: a retry gets its own. Train's retry resumes, so a timed-out attempt loses at most 4 rounds.
@@ -126,6 +128,7 @@ TRAIN_ARGS = ["--config", CONFIG, "--data", DATASET, "--out", RUN, "--resume-if-
 
 SPARK_CONF = {
     "spark.executor.memoryOverhead": EXECUTOR_MEMORY_OVERHEAD,
+    "spark.dynamicAllocation.enabled": "false",  # the executors hold the workers' state for the whole run
     "spark.task.cpus": str(EXECUTOR_CORES),
     "spark.speculation": "false",
     "spark.driver.extraJavaOptions": "-Dai.djl.offline=true",

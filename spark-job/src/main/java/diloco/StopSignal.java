@@ -19,11 +19,11 @@ public final class StopSignal {
         StopSignal stop = new StopSignal();
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
-                System.err.println("[diloco] SIGTERM: finishing the current round, then writing a checkpoint");
+                Log.standard(System.err).line("SIGTERM: finishing the current round, then writing a checkpoint");
                 stop.request();
             });
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
-            System.err.println("[diloco] warning: cannot handle SIGTERM here (" + e + "); a kill loses the rounds since the last checkpoint");
+            Log.standard(System.err).line("warning: cannot handle SIGTERM here (" + e + "); a kill loses the rounds since the last checkpoint");
         }
         return stop;
     }

@@ -90,11 +90,11 @@ public final class Evaluate {
             result.put("bits_per_byte", nll / Math.log(2));
             result.put("model_config", model.config().toMap());
             result.put("sec_total", (System.nanoTime() - started) / 1e9);
-            Log.to(out).say("evaluate: perplexity per byte %.4f (%.4f bits per byte) over %,d documents, %,d bytes predicted",
+            Log.standard(out).say("evaluate: perplexity per byte %.4f (%.4f bits per byte) over %,d documents, %,d bytes predicted",
                     Math.exp(nll), nll / Math.log(2), (long) total[2], (long) total[1]);
             if (outDir != null) {
                 files.writeString(new Path(outDir, RESULT), Json.pretty(result));
-                Log.to(out).say("wrote %s", new Path(outDir, RESULT));
+                Log.standard(out).say("wrote %s", new Path(outDir, RESULT));
             }
             return 0;
         });

@@ -40,7 +40,7 @@ public final class Export {
             Configuration conf = new Configuration();
             SavedModel saved = SavedModel.load(conf, model).model();
             HuggingFaceGpt2.write(conf, new Path(dir), saved.config(), saved.theta(), saved.tokenizer().json());
-            Log.to(out).say("exported %s as a Hugging Face GPT-2 model (%s) to %s", model, saved.config(), dir);
+            Log.standard(out).say("exported %s as a Hugging Face GPT-2 model (%s) to %s", model, saved.config(), dir);
             return 0;
         });
     }

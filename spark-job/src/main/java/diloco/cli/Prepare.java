@@ -55,13 +55,13 @@ public final class Prepare {
             Tokenizer tokenizer = Tokenizers.load(spark.sparkContext().hadoopConfiguration(), v.get(TOKENIZER));
             if (v.get(SKIP_EXISTING) && PreparedDataset.alreadyPrepared(spark.sparkContext().hadoopConfiguration(),
                     outDir, v.get(DATA), tokenizer, reading.get(VAL_FRACTION), reading.get(SHARD_BY), v.get(PIECES))) {
-                Log.to(out).say("%s already holds this dataset: nothing to do (--skip-existing)", outDir);
+                Log.standard(out).say("%s already holds this dataset: nothing to do (--skip-existing)", outDir);
                 return 0;
             }
             PreparedDataset.Manifest m = PreparedDataset.write(Corpus.load(spark, reading.data().source()),
                     v.get(DATA), tokenizer, reading.get(VAL_FRACTION), reading.get(SHARD_BY), v.get(PIECES), outDir,
                     spark.sparkContext().hadoopConfiguration());
-            Log.to(out).say("prepared %s: %,d documents, %,d tokens (%.3f per byte) in %d pieces + validation "
+            Log.standard(out).say("prepared %s: %,d documents, %,d tokens (%.3f per byte) in %d pieces + validation "
                             + "(%,d documents), uint%d, tokenizer %s, in %.1f s", outDir, m.documents(), m.tokens(),
                     (double) m.tokens() / Math.max(1, m.bytes()), m.pieces().size(), m.validation().documents(),
                     8 * m.bytesPerToken(), tokenizer.name(), (System.nanoTime() - started) / 1e9);

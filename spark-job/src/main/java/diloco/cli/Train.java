@@ -39,7 +39,7 @@ public final class Train {
             DiLoCoTrainer.Result result = new DiLoCoTrainer(sessions.remember(Sessions.forJob("diloco", cfg.faults())), cfg, out, stop)
                     .run();
             if (result.validated()) {
-                Log.to(out).say("valid: %,d documents in --data %s, --out %s usable%s, model %,d parameters; nothing "
+                Log.standard(out).say("valid: %,d documents in --data %s, --out %s usable%s, model %,d parameters; nothing "
                         + "trained or written (--validate-only)", result.data().documents(), cfg.get(DATA), cfg.get(OUT),
                         result.rounds() > 0 ? " (continues after checkpoint round " + result.rounds() + ")" : "",
                         result.theta().length);

@@ -44,7 +44,7 @@ public final class TrainTokenizer {
     public static int run(String[] args, PrintStream out, PrintStream err, boolean stopSpark) {
         return Command.run(args, help(), out, err, stopSpark, sessions -> {
             CommandLine.Values v = CommandLine.parse(DataOptions.tokenizer(), args);
-            Log log = Log.to(out);
+            Log log = Log.standard(out);
             TrainConfig reading = TrainConfig.builder().set(DATA, v.required(DATA)).set(FORMAT, v.get(FORMAT))
                     .set(TEXT_COLUMN, v.get(TEXT_COLUMN)).set(ID_COLUMN, v.get(ID_COLUMN))
                     .set(VAL_FRACTION, v.get(VAL_FRACTION)).build();

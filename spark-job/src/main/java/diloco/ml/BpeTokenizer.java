@@ -36,8 +36,8 @@ public final class BpeTokenizer {
      * Learns {@code vocabSize} ids (the 256 bytes and up to vocabSize - 256 merges) from the rows of
      * {@code textCol} (documents by a hash of their text, as {@link DiLoCo#fit} splits them),
      * leaving out the validation split of {@code valFraction}; writes {@code dir/tokenizer.json}
-     * (any Hadoop path; it must not hold one) and returns {@code dir}. Progress goes to the
-     * driver's log.
+     * (any Hadoop path; it must not hold one) and returns {@code dir}. Progress goes where
+     * {@link DiLoCo#fit}'s does.
      */
     public static String train(Dataset<?> documents, String textCol, int vocabSize, String dir, double valFraction) {
         DataOptions.VOCAB_SIZE.check("vocabSize", vocabSize);
@@ -45,7 +45,7 @@ public final class BpeTokenizer {
         try {
             BpeTraining.write(Corpus.fromRows(documents.toDF(), textCol, null, "textCol", "idCol", "the DataFrame"),
                     valFraction, vocabSize, dir, DataOptions.PROGRESS_EVERY.defaultValue(),
-                    documents.sparkSession().sparkContext().hadoopConfiguration(), LOG::info);
+                    documents.sparkSession().sparkContext().hadoopConfiguration(), DiLoCo.progress(LOG)::line);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -51,7 +51,9 @@ import java.time.format.DateTimeFormatter;
  *   model.transform(documents).select("perplexity").show();
  * </pre>
  *
- * Progress goes to the driver's log (logger {@code diloco.ml.DiLoCo}), one line per round.
+ * Progress, one line per round, goes to the caller's standard output as {@code fit} finds it (a
+ * Zeppelin paragraph's output: Zeppelin points System.out there while a paragraph runs; spark-shell's
+ * console) and to the driver's log (logger {@code diloco.ml.DiLoCo}).
  */
 public final class DiLoCo extends DiLoCoParams implements DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
@@ -154,11 +156,16 @@ public final class DiLoCo extends DiLoCoParams implements DefaultParamsWritable 
         return fit(spark, DocumentSource.of(new DataSettings.Source(path, DataFormat.AUTO, null, null)), path);
     }
 
+    /** The caller's output, as it is now (a notebook paragraph's while it runs), and the driver's log. */
+    static Log progress(Logger logger) {
+        return Log.to(System.out).and(Log.to(logger));
+    }
+
     private DiLoCoModel fit(SparkSession spark, DocumentSource documents, String data) {
         TrainConfig cfg = config(spark, data);
         DiLoCoTrainer.Result r;
         try {
-            r = new DiLoCoTrainer(spark, cfg, documents, LOG::info, StopSignal.none()).run();
+            r = new DiLoCoTrainer(spark, cfg, documents, progress(LOG), StopSignal.none()).run();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

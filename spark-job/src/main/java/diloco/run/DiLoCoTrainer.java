@@ -99,12 +99,12 @@ public final class DiLoCoTrainer {
 
     /** A run on the documents of {@code --data}. */
     public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, java.io.PrintStream log) {
-        this(spark, cfg, DocumentSource.of(cfg.data().source()), Log.to(log), StopSignal.none());
+        this(spark, cfg, DocumentSource.of(cfg.data().source()), Log.standard(log), StopSignal.none());
     }
 
     /** A run on the documents of {@code --data}, stopping at a checkpoint when {@code stop} is requested. */
     public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, java.io.PrintStream log, StopSignal stop) {
-        this(spark, cfg, DocumentSource.of(cfg.data().source()), Log.to(log), stop);
+        this(spark, cfg, DocumentSource.of(cfg.data().source()), Log.standard(log), stop);
     }
 
     public DiLoCoTrainer(SparkSession spark, TrainConfig cfg, DocumentSource documents, Log log, StopSignal stop) {

@@ -49,11 +49,21 @@ public final class ResourceCheck {
                 conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
                 Runtime.getRuntime().maxMemory(), conf.getSizeAsBytes("spark.executor.memory", "1g"), sc.sc().isLocal());
         if (onCluster(sc.master())) {
-            checkCluster(conf, workers, cfg.get(STRICT_RESOURCES), log);
-            if (!computesOnGpu(conf, cfg.compute().device())) {
-                checkNativeMemory(conf, StepMemory.of(cfg.model(), cfg.get(BATCH_SIZE), parameters),
-                        cfg.model().context(), cfg.get(BATCH_SIZE));
-            }
+            checkCluster(conf, cfg, parameters, log);
+        }
+    }
+
+    /**
+     * The checks a YARN or Kubernetes session gets beside the heap checks, from its settings alone:
+     * executors and task slots against the workers, dynamic allocation, a worker's native memory
+     * against the executor memory overhead (unless it computes on a GPU). Public so that a deployment's
+     * sizes (the Airflow DAG's) can be checked without a cluster.
+     */
+    public static void checkCluster(SparkConf conf, TrainConfig cfg, int parameters, Log log) {
+        checkCluster(conf, cfg.get(WORKERS), cfg.get(STRICT_RESOURCES), log);
+        if (!computesOnGpu(conf, cfg.compute().device())) {
+            checkNativeMemory(conf, StepMemory.of(cfg.model(), cfg.get(BATCH_SIZE), parameters), cfg.model().context(),
+                    cfg.get(BATCH_SIZE));
         }
     }
 

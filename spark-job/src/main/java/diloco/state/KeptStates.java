@@ -2,6 +2,7 @@ package diloco.state;
 
 import ai.djl.ndarray.NDManager;
 
+import diloco.Log;
 import diloco.checkpoint.Checkpoints;
 import diloco.exchange.StateSource;
 import diloco.io.FileEntry;
@@ -78,11 +79,11 @@ public record KeptStates(String runId, HadoopConf conf, String out, boolean ever
         String where = "worker " + worker + "'s state of round " + round + " is not in this executor's memory nor on disk";
         Checkout restored = find(worker, round, checkpointRound, false, layout, parent);
         if (restored == null) {
-            System.err.println("[diloco] " + where + ", and no older one exists: not in this checkpoint");
+            Log.standard(System.err).line(where + ", and no older one exists: not in this checkpoint");
             return null;
         }
         int held = restored.source().round();
-        System.err.println("[diloco] " + where + ": the checkpoint keeps its state of round " + held);
+        Log.standard(System.err).line(where + ": the checkpoint keeps its state of round " + held);
         try (WorkerState older = restored.state()) {
             return WorkerStateFiles.write(hadoop(), new Path(dir), WorkerStateFiles.checkpointFile(worker), older, layout,
                     worker, held);

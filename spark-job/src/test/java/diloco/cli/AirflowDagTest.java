@@ -297,10 +297,22 @@ class AirflowDagTest {
         assertEquals("60m", cfg.get(Options.PRESET));
         assertEquals(500, cfg.get(Options.INNER_STEPS));
         assertEquals(64, cfg.get(Options.ROUNDS));
-        assertEquals(16, cfg.get(Options.BATCH_SIZE));
+        assertEquals(4, cfg.get(Options.BATCH_SIZE));
         assertEquals(4, cfg.get(Options.CHECKPOINT_EVERY), "a retry repeats at most 4 rounds");
         assertEquals(2, cfg.get(Options.KEEP_CHECKPOINTS));
         assertEquals(train.number("num_executors"), cfg.get(Options.WORKERS), "one DiLoCo worker per executor");
+        // the DAG's executors fit the file's workload, as the job checks them on YARN before its first round:
+        // every worker at once, no dynamic allocation, the activations within the memory overhead
+        org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(false);
+        train.conf().forEach(conf::set);
+        conf.set("spark.executor.instances", String.valueOf(train.number("num_executors")));
+        conf.set("spark.executor.cores", String.valueOf(train.number("executor_cores")));
+        conf.set("spark.executor.memory", (String) train.kwargs().get("executor_memory"));
+        List<String> warnings = new ArrayList<>();
+        TrainConfig sized = cfg.withVocabulary(256); // the byte tokenizer, the DAG's default
+        diloco.spark.ResourceCheck.checkCluster(conf.set("spark.master", "yarn"), sized.with(Options.STRICT_RESOURCES, true),
+                new diloco.model.Gpt(sized.model()).layout().size(), warnings::add);
+        assertEquals(List.of(), warnings);
     }
 
     /**

@@ -85,11 +85,13 @@ class GpuSchedulingIT {
         assertEquals(Set.of(0, 1), new HashSet<>(gpuOf.values()), "each worker its own GPU: " + gpuOf);
         String log = cluster.log("auto");
         for (int w = 0; w < 2; w++) {
-            assertTrue(log.contains("[diloco] worker " + w + ": executor ") && log.contains(", Spark GPU " + gpuOf.get(w)
+            // a driver with Spark's default log settings: the job's lines are INFO events of the logger diloco
+            assertTrue(log.contains(" INFO diloco: worker " + w + ": executor ") && log.contains(", Spark GPU " + gpuOf.get(w)
                     + ", device cpu()"), "the log says where worker " + w + " runs:\n" + log);
         }
         List<String> warnings = log.lines().filter(l -> l.contains("warning: Spark assigned the workers GPUs")).toList();
         assertEquals(1, warnings.size(), "one warning line: " + warnings);
+        assertTrue(warnings.get(0).contains(" WARN diloco: warning: "), warnings.get(0));
         assertTrue(warnings.get(0).contains("has no CUDA") && warnings.get(0).endsWith("computing on the CPU"), warnings.get(0));
     }
 

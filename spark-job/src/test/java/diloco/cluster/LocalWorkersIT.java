@@ -70,7 +70,9 @@ class LocalWorkersIT {
                 Files.newOutputStream(tmp.resolve("empty.jar")))) {
             Files.createSymbolicLink(stale, tmp.resolve("empty.jar"));
         }
-        submit(args(corpus, tmp.resolve("at-once")), 1);
+        String console = submit(args(corpus, tmp.resolve("at-once")), 1);
+        // the job's lines go through its logger, and conf/log4j2.properties prints them as before
+        assertTrue(console.lines().anyMatch(l -> l.startsWith("[diloco] round 1/")), console);
         assertTrue(!Files.exists(stale, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the other build's jar was removed");
         assertEquals(-1L, Files.mismatch(home.resolve("classpath.txt"), classpath), "the Spark home is this build's");
         Map<String, Object> run = Json.parseObject(Files.readString(tmp.resolve("at-once").resolve(RunOutput.RUN_JSON)));
@@ -87,11 +89,16 @@ class LocalWorkersIT {
                 executors.add(String.valueOf(s.get("executor")));
                 // --threads-per-worker 0: the executor's one core, not every core of the machine
                 assertEquals(1, ((Number) s.get("threads")).intValue(), "PyTorch threads of " + s);
+                // each executor JVM inherited the preload, as its workers saw from their own process
+                assertEquals(built, s.get("mkl_fast_paths"), "MKL fast paths in " + s);
             }
             double inner = ((Number) m.get("sec_inner_mean")).doubleValue() * ((Number) m.get("workers")).intValue();
             overlapped |= inner > ((Number) m.get("sec_round")).doubleValue(); // impossible one after another
         }
         assertEquals(2, executors.size(), "one executor JVM per worker: " + executors);
+        Map<String, Object> byExecutor = (Map<String, Object>) run.get("mkl_fast_paths_by_executor");
+        assertEquals(executors, byExecutor.keySet(), "run.json names every executor");
+        assertTrue(byExecutor.values().stream().allMatch(v -> v.equals(built)), "run.json: " + byExecutor);
         assertTrue(overlapped, "workers computed at the same time in some round");
 
         // the same run in one JVM (local[2], one task of 2 cores at a time), each worker on one thread

@@ -89,7 +89,17 @@ class ZeppelinNoteIT {
                         assertEquals(settings, i, "only one settings paragraph, the first: it must run before Spark starts");
                         break;
                     case "%spark":
-                        Results.Result r = scala.Console$.MODULE$.withOut(captured, () -> repl.interpret(body));
+                        // as Zeppelin's interpreter: Console.out and System.out both the paragraph's output
+                        PrintStream stdout = System.out;
+                        Results.Result r;
+                        try {
+                            r = scala.Console$.MODULE$.withOut(captured, () -> {
+                                System.setOut(scala.Console$.MODULE$.out());
+                                return repl.interpret(body);
+                            });
+                        } finally {
+                            System.setOut(stdout);
+                        }
                         assertTrue(r instanceof Results.Success$, "paragraph " + i + " failed:\n" + body + "\n--- output:\n"
                                 + output.toString(StandardCharsets.UTF_8));
                         scalaParagraphs++;
@@ -107,10 +117,14 @@ class ZeppelinNoteIT {
         System.out.println("--- the note's output ---\n" + out); // kept in failsafe's report for a reader
         int documents = Files.list(Paths.get(conf.get("spark.diloco.corpus"))).toList().size();
         assertTrue(out.contains(documents + " documents"), out);
+        // fit's progress reached the paragraph: every round's line
+        int rounds = Integer.parseInt(conf.get("spark.diloco.rounds"));
+        for (int round = 1; round <= rounds; round++) {
+            assertTrue(out.contains("[diloco] round " + round + "/" + rounds + " | "), "round " + round + " in:\n" + out);
+        }
         assertEquals(1, z.tables().size(), "z.show drew the summary");
         String[] lines = z.tables().get(0).split("\n");
         assertEquals("%table round\tval_loss\tinner_loss", lines[0]);
-        int rounds = Integer.parseInt(conf.get("spark.diloco.rounds"));
         assertEquals(rounds + 1, lines.length, "one row per round");
         double first = Double.parseDouble(lines[1].split("\t")[1]);
         double last = Double.parseDouble(lines[rounds].split("\t")[1]);

@@ -229,6 +229,17 @@ class YarnIT {
         assertEquals("yarn", spark.get("master"));
         assertTrue(String.valueOf(spark.get("app_id")).startsWith("application_"), String.valueOf(spark.get("app_id")));
         assertNotNull(run.get("finished_at"));
+        // submit.sh shipped the MKL fast-paths library built beside the jar and preloaded it in every container:
+        // each worker saw it in its own process, and so did the driver in the ApplicationMaster's
+        boolean built = Files.isRegularFile(Paths.get(System.getProperty("diloco.appJar")).resolveSibling(
+                "libdiloco_mkl_fast_paths.so"));
+        for (Map<String, Object> line : lines) {
+            for (Map<String, Object> s : (List<Map<String, Object>>) line.get("state_source")) {
+                assertEquals(built, s.get("mkl_fast_paths"), "MKL fast paths in executor " + s.get("executor"));
+            }
+        }
+        assertEquals(built, ((Map<String, Object>) run.get("build")).get("mkl_fast_paths"), "the driver's");
+        assertEquals(ids, ((Map<String, Object>) run.get("mkl_fast_paths_by_executor")).keySet());
         assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path("/runs/reference/checkpoints/round-000004/MANIFEST.json")));
         assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path(
                 "/runs/reference/checkpoints/round-000004/workers/worker-0001.safetensors")));
