@@ -114,10 +114,13 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * @param tokensPerSec its pace: tokens it trained on per second of sec_clock (null without steps)
      * @param secIdle   seconds it waited for the round's slowest worker (the longest sec_clock − its own): a
      *                  straggler shows as the one worker near 0 while the others idle; 0 with --sync async
+     * @param parts     its task's wall time by part: sec_engine (engine start), sec_checkout (AdamW state),
+     *                  sec_upload (θ to the device), sec_steps, sec_delta (Δ back, its norm and encoding),
+     *                  sec_commit (the state kept, and written with every-round state files)
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
             Integer gpu, String device, int threads, boolean mklFastPaths, String rejected, int steps, double weight, double secInner,
-            double secClock, Double tokensPerSec, Double secIdle) {
+            double secClock, Double tokensPerSec, Double secIdle, @Inline WorkerReport.Parts parts) {
 
         static WorkerSource of(WorkerReport w, double secClockMax) {
             StateSource s = w.stateSource();
@@ -127,7 +130,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
                     w.outcome().startedFromOwn() ? "own" : "global", w.outcome().dropped(), at.executor(), at.gpu(),
                     at.device(), at.threads(), at.mklFastPaths(), w.rejected(), w.training().steps(), w.training().weight(),
                     w.timing().secInner(), sec, sec > 0 && w.training().tokens() > 0 ? w.training().tokens() / sec : null,
-                    Math.max(0, secClockMax - sec));
+                    Math.max(0, secClockMax - sec), w.timing().parts());
         }
 
         /** Its pace in inner steps per second of the run's clock; NaN when unknown. */

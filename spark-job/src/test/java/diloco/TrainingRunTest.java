@@ -89,7 +89,22 @@ class TrainingRunTest {
         for (String chart : new String[] {RunCharts.LOSS, RunCharts.TIME}) {
             java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.resolve(chart).toFile());
             assertEquals(960, img.getWidth(), chart + " is a real picture");
-            assertEquals(540 + 380, img.getHeight(), chart + ": a panel (agreement; per-worker bars) under the chart");
+            assertEquals(540 + (chart.equals(RunCharts.TIME) ? 2 : 1) * 380, img.getHeight(),
+                    chart + ": panels (agreement; per-worker bars and task parts) under the chart");
+        }
+        for (RoundMetrics m : result.metrics()) { // each task's parts lie within its span on the compute thread
+            for (RoundMetrics.WorkerSource w : m.stateSource()) {
+                double[] parts = {w.parts().secEngine(), w.parts().secCheckout(), w.parts().secUpload(),
+                    w.parts().secSteps(), w.parts().secDelta(), w.parts().secCommit()};
+                assertTrue(java.util.Arrays.stream(parts).allMatch(p -> p >= 0), java.util.Arrays.toString(parts));
+                assertTrue(w.parts().secSteps() > 0, "the steps took time: " + w);
+                assertTrue(w.parts().total() <= w.secInner() + 0.002, w.parts().total() + " within " + w.secInner());
+            }
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> first = ((List<Map<String, Object>>) lines.get(0).get("state_source")).get(0);
+        for (String key : new String[] {"sec_engine", "sec_checkout", "sec_upload", "sec_steps", "sec_delta", "sec_commit"}) {
+            assertTrue(first.get(key) instanceof Number, key + " in " + first);
         }
         for (RoundMetrics m : result.metrics()) { // the time chart's parts add up to the round
             double sum = java.util.Arrays.stream(RunCharts.parts(m)).sum();

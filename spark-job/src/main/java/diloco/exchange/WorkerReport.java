@@ -49,13 +49,30 @@ public record WorkerReport(int worker, int round, Training training, StateSource
      * @param secStateSync time writing the every-round state file, else 0
      * @param secClock     its inner steps' seconds on the run's clock ({@code --clock}: virtual seconds, or wall
      *                     seconds with any simulated slowdown)
+     * @param parts        its task's wall time on the compute thread, part by part
      */
-    public record Timing(long startMs, long endMs, double secWaiting, double secStateSync, double secClock)
+    public record Timing(long startMs, long endMs, double secWaiting, double secStateSync, double secClock, Parts parts)
             implements Serializable {
 
         /** Seconds of inner steps (including an every-round state write). */
         public double secInner() {
             return (endMs - startMs) / 1000.0;
+        }
+    }
+
+    /**
+     * A worker's task on the compute thread, part by part, in wall seconds, so that a slow part shows in
+     * any run: starting the engine (loading libtorch, the first time in a JVM), checking its AdamW
+     * state out (from memory, or read from disk), uploading θ to the device, the inner steps, Δ (the
+     * parameters back from the device, θ − θᵢ, its norm, its encoding), and committing the state
+     * (kept in memory, and the every-round state file when asked).
+     */
+    public record Parts(double secEngine, double secCheckout, double secUpload, double secSteps, double secDelta,
+            double secCommit) implements Serializable {
+        public static final Parts NONE = new Parts(0, 0, 0, 0, 0, 0);
+
+        public double total() {
+            return secEngine + secCheckout + secUpload + secSteps + secDelta + secCommit;
         }
     }
 
@@ -70,7 +87,7 @@ public record WorkerReport(int worker, int round, Training training, StateSource
     public static WorkerReport failed(int worker, int round, String reason, String executor) {
         long now = System.currentTimeMillis();
         return new WorkerReport(worker, round, new Training(0, 0, Double.NaN, Double.NaN, Double.NaN, 0f),
-                StateSource.fresh(), new Placement(executor, null, "none", 0, false, null, null), new Timing(now, now, 0, 0, 0),
+                StateSource.fresh(), new Placement(executor, null, "none", 0, false, null, null), new Timing(now, now, 0, 0, 0, Parts.NONE),
                 new Outcome(false, false, reason));
     }
 

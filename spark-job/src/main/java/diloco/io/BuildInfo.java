@@ -29,11 +29,20 @@ public final class BuildInfo {
      * on non-Intel CPUs (src/main/native/mkl_fast_paths.c; ./submit.sh does).
      */
     public static boolean mklFastPaths() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"))
-                    .contains("libdiloco_mkl_fast_paths");
-        } catch (IOException | RuntimeException e) {
-            return false; // not Linux
+        return FastPaths.PRELOADED;
+    }
+
+    /** Read once: a library preloaded at process start stays for the process's life. */
+    private static final class FastPaths {
+        static final boolean PRELOADED = preloaded();
+
+        private static boolean preloaded() {
+            try {
+                return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/maps"))
+                        .contains("libdiloco_mkl_fast_paths");
+            } catch (IOException | RuntimeException e) {
+                return false; // not Linux
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package diloco.report;
 
 import diloco.RoundMetrics;
+import diloco.exchange.WorkerReport;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -119,14 +120,56 @@ public final class RunCharts {
 
     /**
      * Each round's time, stacked by part (the parts add up to the round's wall time), above each
-     * worker's inner steps in the last {@value #WORKER_ROUNDS} rounds, one bar per worker.
+     * worker's inner steps in the last {@value #WORKER_ROUNDS} rounds, one bar per worker, above
+     * each worker's task split into its parts over those rounds.
      */
     public static byte[] time(List<RoundMetrics> rounds) throws IOException {
         BufferedImage parts = BitmapEncoder.getBufferedImage(roundParts(rounds));
         if (rounds.isEmpty()) {
             return png(parts);
         }
-        return png(stacked(parts, BitmapEncoder.getBufferedImage(workerBars(rounds))));
+        return png(stacked(stacked(parts, BitmapEncoder.getBufferedImage(workerBars(rounds))),
+                BitmapEncoder.getBufferedImage(workerParts(rounds))));
+    }
+
+    /** The parts of a worker's task, as {@link #workerParts} stacks them. */
+    static final String[] TASK_PARTS = {"engine start", "state checkout", "θ upload", "inner steps", "Δ and encoding",
+        "state commit"};
+
+    /**
+     * Each worker's task on its compute thread, by part (sec_engine … sec_commit in state_source),
+     * the mean per round over the last {@value #WORKER_ROUNDS} rounds: a slow part shows whatever it is.
+     */
+    static CategoryChart workerParts(List<RoundMetrics> rounds) {
+        List<RoundMetrics> shown = rounds.subList(Math.max(0, rounds.size() - WORKER_ROUNDS), rounds.size());
+        TreeMap<Integer, double[]> byWorker = new TreeMap<>();
+        for (RoundMetrics m : shown) {
+            for (RoundMetrics.WorkerSource w : m.stateSource()) {
+                double[] sum = byWorker.computeIfAbsent(w.worker(), k -> new double[TASK_PARTS.length]);
+                double[] p = taskParts(w.parts());
+                for (int k = 0; k < p.length; k++) {
+                    sum[k] += p[k] / shown.size();
+                }
+            }
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(PANEL_HEIGHT)
+                .title("Each worker's task by part, mean per round" + (shown.size() < rounds.size() ? " (last "
+                        + shown.size() + ")" : "")).xAxisTitle("worker").yAxisTitle("seconds (wall)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setStacked(true);
+        List<String> x = byWorker.isEmpty() ? List.of("none")
+                : byWorker.keySet().stream().map(w -> Integer.toString(w)).toList();
+        for (int k = 0; k < TASK_PARTS.length; k++) {
+            int part = k;
+            chart.addSeries(TASK_PARTS[k], x, byWorker.isEmpty() ? List.of(0.0)
+                    : byWorker.values().stream().map(v -> v[part]).toList());
+        }
+        return chart;
+    }
+
+    static double[] taskParts(WorkerReport.Parts p) {
+        return new double[] {p.secEngine(), p.secCheckout(), p.secUpload(), p.secSteps(), p.secDelta(), p.secCommit()};
     }
 
     /**

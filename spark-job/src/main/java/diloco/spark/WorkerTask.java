@@ -105,40 +105,60 @@ final class WorkerTask implements Serializable {
             WorkerClock clock) throws IOException {
         double waited = (System.nanoTime() - start.askedNanos()) / 1e9;
         long startMs = System.currentTimeMillis();
+        PartClock part = new PartClock();
         Engine engine = Engines.start(TaskResources.threads(settings.compute().threads()));
         DeviceChoice choice = Engines.choose(engine, settings.compute().device(), start.gpu());
         Device device = Engines.device(choice);
+        double secEngine = part.lap();
         int worker = shard.worker();
         ParamLayout layout = new Gpt(model).layout();
         WorkerStates.Checkout checkout = states.checkout(worker, plan.previousRound(worker), plan.checkpointRound,
                 layout, Engines.longLivedManager(engine, device));
         WorkerState state = checkout.state();
+        double secCheckout = part.lap();
         boolean fromOwn = plan.continuesFromOwnParameters(worker) && state.ownParameters() != null;
         boolean committed = false;
         try (NDManager manager = engine.newBaseManager(device)) {
             FlatParameters params = FlatParameters.of(layout, fromOwn ? state.ownParameters() : theta, manager);
+            double secUpload = part.lap();
             InnerResult steps = steps(params, state, shard, plan, hooks);
+            double secSteps = part.lap();
             float[] local = params.toHost();
             float[] delta = outerGradient(theta, local);
             double norm = norm(delta);
             String rejected = rejection(norm, steps.lossSum());
             boolean dropped = rejected == null && plan.isDropped(worker, plan.round);
+            float weight = weight(steps.steps(), plan);
+            EncodedDelta sent = dropped || rejected != null ? null : encode(scaled(delta, weight), worker, plan.round);
+            double secDelta = part.lap();
             // a rejected worker's state is suspect: it is not kept; a kept one is the states' from here on,
             // even if writing it fails
             committed = rejected == null;
             double secSync = committed ? states.commit(worker, plan.previousRound(worker), plan.round,
                     state.withOwnParameters(dropped ? local : null), layout) : 0;
-            float weight = weight(steps.steps(), plan);
+            WorkerReport.Parts parts = new WorkerReport.Parts(secEngine, secCheckout, secUpload, secSteps, secDelta,
+                    part.lap());
             WorkerReport report = new WorkerReport(worker, plan.round, training(steps, norm, weight), checkout.source(),
                     placement(device, choice, start.gpu()),
-                    new WorkerReport.Timing(startMs, System.currentTimeMillis(), waited, secSync, clock.seconds()),
+                    new WorkerReport.Timing(startMs, System.currentTimeMillis(), waited, secSync, clock.seconds(), parts),
                     new WorkerReport.Outcome(dropped, fromOwn, rejected));
-            return new WorkerUpdate(dropped || rejected != null ? null
-                    : encode(scaled(delta, weight), worker, plan.round), report);
+            return new WorkerUpdate(sent, report);
         } finally {
             if (!committed) {
                 state.close();
             }
+        }
+    }
+
+    /** Wall seconds since the last lap. */
+    private static final class PartClock {
+        private long last = System.nanoTime();
+
+        double lap() {
+            long now = System.nanoTime();
+            double sec = (now - last) / 1e9;
+            last = now;
+            return sec;
         }
     }
 
