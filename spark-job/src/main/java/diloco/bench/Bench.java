@@ -325,7 +325,7 @@ public final class Bench {
             }
         }
         if (spec.equals("auto")) {
-            out.println("PyTorch side skipped: no python3 here imports torch (Debian: apt-get install python3-torch)");
+            out.println("PyTorch side skipped: no python3 here imports torch (Debian: apt-get install python3-torch libopenblas0-pthread)");
             return null;
         }
         throw new UserError(TORCH.flag() + " " + spec + " cannot import torch");
