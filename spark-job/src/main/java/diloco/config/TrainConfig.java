@@ -51,6 +51,7 @@ import static diloco.config.Options.SEED;
 import static diloco.config.Options.SHARD_BY;
 import static diloco.config.Options.SHUTDOWN_GRACE;
 import static diloco.config.Options.SIMULATE_SLOWDOWN;
+import static diloco.config.Options.STRICT_RESOURCES;
 import static diloco.config.Options.SYNC;
 import static diloco.config.Options.TASK_MAX_FAILURES;
 import static diloco.config.Options.TEXT_COLUMN;
@@ -84,6 +85,7 @@ import diloco.pace.RoundDeadline;
 import diloco.pace.Slowdown;
 import diloco.pace.SyncMode;
 import diloco.spark.CommunicationSettings;
+import diloco.spark.ResourceCheck;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -164,6 +166,12 @@ public final class TrainConfig {
     }
 
     /** How outer gradients are encoded and summed. */
+    /** What the session's checks need of the run ({@link ResourceCheck}), for a model of {@code parameters}. */
+    public ResourceCheck.Sizing sizing(int parameters) {
+        return new ResourceCheck.Sizing(parameters, get(WORKERS), communication(), model(), get(BATCH_SIZE),
+                get(DEVICE), get(STRICT_RESOURCES));
+    }
+
     public CommunicationSettings communication() {
         return new CommunicationSettings(new DeltaEncoding(get(OUTER_GRAD_DTYPE), get(OUTER_GRAD_ROUNDING),
                 get(OUTER_GRAD_PRUNE)), get(AGGREGATION_DEPTH), get(FINAL_COMBINE));

@@ -160,7 +160,7 @@ public final class DiLoCoTrainer {
         TrainConfig asked = resolved.config();
         Gpt model = new Gpt(asked.model());
         int parameters = model.layout().size();
-        ResourceCheck.check(sc, asked, parameters, log);
+        ResourceCheck.check(sc, asked.sizing(parameters), log);
         Checkpoints checkpoints = new Checkpoints(sc.hadoopConfiguration(), outDir);
         Map<String, Object> earlier = resuming ? earlierRun(sc, outDir) : null;
         if (earlier != null) { // before the checkpoint's shapes are compared: a new vocabulary would fail there, less clearly

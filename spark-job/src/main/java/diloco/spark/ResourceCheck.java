@@ -1,11 +1,7 @@
 package diloco.spark;
 
-import static diloco.config.Options.BATCH_SIZE;
-import static diloco.config.Options.STRICT_RESOURCES;
-import static diloco.config.Options.WORKERS;
-
 import diloco.Log;
-import diloco.config.TrainConfig;
+import diloco.model.ModelConfig;
 import diloco.model.StepMemory;
 import diloco.option.UserError;
 
@@ -40,16 +36,31 @@ public final class ResourceCheck {
     /** libtorch's code, MKL's buffers and thread pools once loaded (docs/benchmarks.md, "Memory"). */
     static final long LIBTORCH_RUNTIME = 256L << 20;
 
-    public static void check(JavaSparkContext sc, TrainConfig cfg, int parameters, Log log) {
+    /**
+     * What the checks need of a run.
+     *
+     * @param parameters      the model's parameter count
+     * @param workers         {@code --workers}
+     * @param communication   how the outer gradients travel
+     * @param model           the model's shape (its vocabulary the tokenizer's)
+     * @param batchSize       {@code --batch-size}
+     * @param device          {@code --device}
+     * @param strictResources {@code --strict-resources}: too few task slots is a refusal, not a warning
+     */
+    public record Sizing(int parameters, int workers, CommunicationSettings communication, ModelConfig model,
+            int batchSize, String device, boolean strictResources) {}
+
+    public static void check(JavaSparkContext sc, Sizing run, Log log) {
         SparkConf conf = sc.getConf();
-        int workers = cfg.get(WORKERS);
-        CommunicationSettings communication = cfg.communication();
+        int parameters = run.parameters();
+        int workers = run.workers();
+        CommunicationSettings communication = run.communication();
         int depth = communication.aggregationDepth();
         check(parameters, workers, depth, finalCombineOnExecutor(communication.finalCombine(), parameters, workers, depth),
                 conf.getSizeAsBytes("spark.driver.maxResultSize", "1g"),
                 Runtime.getRuntime().maxMemory(), conf.getSizeAsBytes("spark.executor.memory", "1g"), sc.sc().isLocal());
         if (onCluster(sc.master())) {
-            checkCluster(conf, cfg, parameters, log);
+            checkCluster(conf, run, log);
         }
     }
 
@@ -59,11 +70,11 @@ public final class ResourceCheck {
      * against the executor memory overhead (unless it computes on a GPU). Public so that a deployment's
      * sizes (the Airflow DAG's) can be checked without a cluster.
      */
-    public static void checkCluster(SparkConf conf, TrainConfig cfg, int parameters, Log log) {
-        checkCluster(conf, cfg.get(WORKERS), cfg.get(STRICT_RESOURCES), log);
-        if (!computesOnGpu(conf, cfg.compute().device())) {
-            checkNativeMemory(conf, StepMemory.of(cfg.model(), cfg.get(BATCH_SIZE), parameters), cfg.model().context(),
-                    cfg.get(BATCH_SIZE));
+    public static void checkCluster(SparkConf conf, Sizing run, Log log) {
+        checkCluster(conf, run.workers(), run.strictResources(), log);
+        if (!computesOnGpu(conf, run.device())) {
+            checkNativeMemory(conf, StepMemory.of(run.model(), run.batchSize(), run.parameters()), run.model().context(),
+                    run.batchSize());
         }
     }
 

@@ -310,8 +310,8 @@ class AirflowDagTest {
         conf.set("spark.executor.memory", (String) train.kwargs().get("executor_memory"));
         List<String> warnings = new ArrayList<>();
         TrainConfig sized = cfg.withVocabulary(256); // the byte tokenizer, the DAG's default
-        diloco.spark.ResourceCheck.checkCluster(conf.set("spark.master", "yarn"), sized.with(Options.STRICT_RESOURCES, true),
-                new diloco.model.Gpt(sized.model()).layout().size(), warnings::add);
+        diloco.spark.ResourceCheck.checkCluster(conf.set("spark.master", "yarn"), sized.with(Options.STRICT_RESOURCES, true)
+                .sizing(new diloco.model.Gpt(sized.model()).layout().size()), warnings::add);
         assertEquals(List.of(), warnings);
     }
 
