@@ -189,10 +189,12 @@ fi
 # preloading this library lets it use its fastest (spark-job/src/main/native/mkl_fast_paths.c, built
 # with the jar when a C compiler is present). Every mode preloads it in the driver and the executors
 # unless DILOCO_MKL_FAST_PATHS=0; each worker reports whether its process has it (metrics.jsonl).
-FAST_PATHS="$(dirname "$JAR")/libdiloco_mkl_fast_paths.so"   # the build's, beside its jar
-[ -f "$FAST_PATHS" ] || FAST_PATHS="$ROOT/spark-job/target/libdiloco_mkl_fast_paths.so"   # no Spark in it: either build's
-with_fast_paths=0
-if [ "${DILOCO_MKL_FAST_PATHS:-1}" != 0 ] && [ -f "$FAST_PATHS" ]; then with_fast_paths=1; fi
+# Decided when used: local mode may build the jar, and the library with it, first.
+with_fast_paths() {
+  FAST_PATHS="$(dirname "$JAR")/libdiloco_mkl_fast_paths.so"   # the build's, beside its jar
+  [ -f "$FAST_PATHS" ] || FAST_PATHS="$ROOT/spark-job/target/libdiloco_mkl_fast_paths.so"   # no Spark in it: either build's
+  [ "${DILOCO_MKL_FAST_PATHS:-1}" != 0 ] && [ -f "$FAST_PATHS" ]
+}
 
 args=("$@")
 if [ "$demo" = 1 ]; then
@@ -252,7 +254,7 @@ case "$mode" in
       sized=()
     fi
     # Executors inherit the driver's environment, and with it the fast-paths library (above).
-    [ "$with_fast_paths" = 1 ] && export LD_PRELOAD="$FAST_PATHS${LD_PRELOAD:+:$LD_PRELOAD}"
+    if with_fast_paths; then export LD_PRELOAD="$FAST_PATHS${LD_PRELOAD:+:$LD_PRELOAD}"; fi
     common=(--master "$master" --class "$main_class" "${sized[@]}" --conf spark.ui.showConsoleProgress=false
             --conf spark.speculation=false --conf spark.task.cpus="$per_worker"
             --conf "spark.executor.extraJavaOptions=-Dai.djl.offline=true -Dlog4j2.configurationFile=$ROOT/conf/log4j2.properties")
@@ -303,7 +305,7 @@ case "$mode" in
       *) echo "submit.sh: EXECUTOR_GPUS must be 0 or 1 (one DiLoCo worker per executor uses one GPU), got '${EXECUTOR_GPUS}'" >&2
          exit 2 ;;
     esac
-    if [ "$mode" = yarn ] && [ "$with_fast_paths" = 1 ]; then
+    if [ "$mode" = yarn ] && with_fast_paths; then
       # shipped to every container (the driver's too in cluster mode) and preloaded from its working
       # directory, where YARN links the files of --files; in client mode the driver is this process
       files="${files:+$files,}$FAST_PATHS"
