@@ -119,8 +119,8 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      *                  sec_commit (the state kept, and written with every-round state files)
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            Integer gpu, String device, int threads, boolean mklFastPaths, String rejected, int steps, double weight, double secInner,
-            double secClock, Double tokensPerSec, Double secIdle, @Inline WorkerReport.Parts parts) {
+            Integer gpu, String device, int threads, boolean mklFastPaths, String rejected, int steps, double weight,
+            double secInner, double secClock, Double tokensPerSec, Double secIdle, @Inline WorkerReport.Parts parts) {
 
         static WorkerSource of(WorkerReport w, double secClockMax) {
             StateSource s = w.stateSource();
@@ -128,7 +128,8 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
             double sec = w.timing().secClock();
             return new WorkerSource(w.worker(), s.label(), s.kind() == StateSource.Kind.FRESH ? null : s.round(),
                     w.outcome().startedFromOwn() ? "own" : "global", w.outcome().dropped(), at.executor(), at.gpu(),
-                    at.device(), at.threads(), at.mklFastPaths(), w.rejected(), w.training().steps(), w.training().weight(),
+                    at.device(), at.threads(), at.mklFastPaths(), w.rejected(), w.training().steps(),
+                    w.training().weight(),
                     w.timing().secInner(), sec, sec > 0 && w.training().tokens() > 0 ? w.training().tokens() / sec : null,
                     Math.max(0, secClockMax - sec), w.timing().parts());
         }

@@ -78,21 +78,22 @@ public final class MemoryBench {
     }
 
     private static void measure(List<String> cases, String python, Path outFile, PrintStream out) throws Exception {
-        out.println("Machine: " + BuildInfo.machineLine() + "; " + LocalDate.now());
-        out.printf(Locale.ROOT, "%-18s %5s %12s | %10s %10s %7s | %10s %7s%n", "model", "batch", "parameters",
-                "estimate", "this job", "est/job", "PyTorch", "est/pt");
+        out.println("Machine: " + BuildInfo.machineLine() + "; " + LocalDate.now()
+                + " (ceiling: each child's 1024x1024 fp32 matmul, GFLOP/s)");
+        out.printf(Locale.ROOT, "%-18s %5s %12s | %10s %10s %7s | %10s %7s | %7s%n", "model", "batch", "parameters",
+                "estimate", "this job", "est/job", "PyTorch", "est/pt", "ceiling");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String c : cases) {
             String[] mb = c.split(":");
-            TrainConfig cfg = Bench.config(mb[0], 1, Integer.parseInt(mb[1]), 1);
-            ModelConfig m = cfg.model();
+            int batch = Integer.parseInt(mb[1]);
+            ModelConfig m = Bench.config(mb[0], 1, batch, 1).model();
             int parameters = new Gpt(m).layout().size();
-            StepMemory estimate = StepMemory.of(m, cfg.get(diloco.config.Options.BATCH_SIZE), parameters);
+            StepMemory estimate = StepMemory.of(m, batch, parameters);
             Map<String, Object> ours = child(c);
-            Map<String, Object> eager = python == null ? null : torch(python, m, cfg.get(diloco.config.Options.BATCH_SIZE));
+            Map<String, Object> eager = python == null ? null : torch(python, m, batch);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("model", mb[0]);
-            row.put("batch_size", Integer.parseInt(mb[1]));
+            row.put("batch_size", batch);
             row.put("config", m.toMap());
             row.put("parameters", parameters);
             row.put("estimate_step_bytes", estimate.step());
@@ -104,10 +105,11 @@ public final class MemoryBench {
             rows.add(row);
             long job = ((Number) ours.get("step_bytes")).longValue();
             Long pt = eager == null ? null : ((Number) eager.get("step_bytes")).longValue();
-            out.printf(Locale.ROOT, "%-18s %5s %,12d | %10s %10s %6.2fx | %10s %7s%n", mb[0], mb[1], parameters,
+            out.printf(Locale.ROOT, "%-18s %5s %,12d | %10s %10s %6.2fx | %10s %7s | %7.1f%n", mb[0], mb[1], parameters,
                     StepMemory.size(estimate.step()), StepMemory.size(job), estimate.step() / (double) job,
                     pt == null ? "-" : StepMemory.size(pt),
-                    pt == null ? "-" : String.format(Locale.ROOT, "%.2fx", estimate.step() / (double) pt));
+                    pt == null ? "-" : String.format(Locale.ROOT, "%.2fx", estimate.step() / (double) pt),
+                    ((Number) ours.get("ceiling_gflops")).doubleValue());
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("machine", BuildInfo.machine());
@@ -142,8 +144,6 @@ public final class MemoryBench {
             for (String script : List.of("torch_inner_step.py", "torch_step_memory.py")) {
                 Files.deleteIfExists(dir.resolve(script));
             }
-            Files.deleteIfExists(dir.resolve("__pycache__/torch_inner_step.cpython-311.pyc"));
-            Files.deleteIfExists(dir.resolve("__pycache__"));
             Files.deleteIfExists(dir);
         }
     }
@@ -152,6 +152,7 @@ public final class MemoryBench {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("MALLOC_MMAP_THRESHOLD_", MMAP_THRESHOLD);
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // nothing left in the scripts' directory
         Process p = pb.start();
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (p.waitFor() != 0) {
@@ -179,7 +180,10 @@ public final class MemoryBench {
         throw new IllegalStateException(field + " not in /proc/self/status");
     }
 
-    /** One case in this JVM: prints {"rss_before_step", "peak_during_step", "step_bytes"} as JSON. */
+    /**
+     * One case in this JVM: prints {"rss_before_step", "peak_during_step", "step_bytes", "ceiling_gflops",
+     * "mkl_fast_paths"} as JSON; the ceiling is measured after the step, so it does not touch the peak.
+     */
     public static final class Child {
         private Child() {}
 
@@ -205,6 +209,8 @@ public final class MemoryBench {
                 r.put("rss_before_step", before);
                 r.put("peak_during_step", peak);
                 r.put("step_bytes", peak - before);
+                r.put("ceiling_gflops", Bench.matmulGflops(Engine.getInstance()));
+                r.put("mkl_fast_paths", BuildInfo.mklFastPaths());
                 System.out.println(Json.line(r));
             }
         }

@@ -71,8 +71,13 @@ public record WorkerReport(int worker, int round, Training training, StateSource
             double secCommit) implements Serializable {
         public static final Parts NONE = new Parts(0, 0, 0, 0, 0, 0);
 
+        /** The parts in the order above. */
+        public double[] seconds() {
+            return new double[] {secEngine, secCheckout, secUpload, secSteps, secDelta, secCommit};
+        }
+
         public double total() {
-            return secEngine + secCheckout + secUpload + secSteps + secDelta + secCommit;
+            return java.util.Arrays.stream(seconds()).sum();
         }
     }
 
@@ -87,7 +92,8 @@ public record WorkerReport(int worker, int round, Training training, StateSource
     public static WorkerReport failed(int worker, int round, String reason, String executor) {
         long now = System.currentTimeMillis();
         return new WorkerReport(worker, round, new Training(0, 0, Double.NaN, Double.NaN, Double.NaN, 0f),
-                StateSource.fresh(), new Placement(executor, null, "none", 0, false, null, null), new Timing(now, now, 0, 0, 0, Parts.NONE),
+                StateSource.fresh(), new Placement(executor, null, "none", 0, false, null, null),
+                new Timing(now, now, 0, 0, 0, Parts.NONE),
                 new Outcome(false, false, reason));
     }
 

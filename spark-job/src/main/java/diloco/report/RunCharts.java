@@ -132,7 +132,7 @@ public final class RunCharts {
                 BitmapEncoder.getBufferedImage(workerParts(rounds))));
     }
 
-    /** The parts of a worker's task, as {@link #workerParts} stacks them. */
+    /** The parts of a worker's task, in {@link WorkerReport.Parts#seconds()}'s order. */
     static final String[] TASK_PARTS = {"engine start", "state checkout", "θ upload", "inner steps", "Δ and encoding",
         "state commit"};
 
@@ -146,7 +146,7 @@ public final class RunCharts {
         for (RoundMetrics m : shown) {
             for (RoundMetrics.WorkerSource w : m.stateSource()) {
                 double[] sum = byWorker.computeIfAbsent(w.worker(), k -> new double[TASK_PARTS.length]);
-                double[] p = taskParts(w.parts());
+                double[] p = w.parts().seconds();
                 for (int k = 0; k < p.length; k++) {
                     sum[k] += p[k] / shown.size();
                 }
@@ -166,10 +166,6 @@ public final class RunCharts {
                     : byWorker.values().stream().map(v -> v[part]).toList());
         }
         return chart;
-    }
-
-    static double[] taskParts(WorkerReport.Parts p) {
-        return new double[] {p.secEngine(), p.secCheckout(), p.secUpload(), p.secSteps(), p.secDelta(), p.secCommit()};
     }
 
     /**
