@@ -332,7 +332,7 @@ public final class Bench {
     }
 
     /** The job's configuration for benchmarking {@code model} (a preset or L-D-H-T). */
-    static TrainConfig config(String model, int threads, int batch, int steps) {
+    public static TrainConfig config(String model, int threads, int batch, int steps) {
         TrainConfig.Builder b = TrainConfig.builder().set(BATCH_SIZE, batch).set(INNER_STEPS, steps).set(ROUNDS, 1)
                 .set(WARMUP_STEPS, 1).set(INNER_LR, 1e-3f).set(THREADS_PER_WORKER, threads);
         Matcher m = CUSTOM.matcher(model);
@@ -443,7 +443,7 @@ public final class Bench {
     }
 
     /** The machine's ceiling for this engine: a 1024×1024 fp32 matmul, best of several. */
-    static double matmulGflops(Engine engine) {
+    public static double matmulGflops(Engine engine) {
         try (NDManager m = engine.newBaseManager()) {
             NDArray a = m.randomNormal(new Shape(1024, 1024));
             NDArray b = m.randomNormal(new Shape(1024, 1024));

@@ -12,10 +12,10 @@ import java.util.Locale;
  *       between steps;</li>
  *   <li>{@code activations}: every array the forward pass makes. DJL frees a step's arrays when the
  *       step ends (their manager closes), so all of them live through the backward, not only those
- *       autograd saves (eager PyTorch frees the rest as it goes). Per layer: 22 arrays of B×T×d
- *       (layer norms, q/k/v and the copies matmul makes of them, the attention output and its copy,
- *       projections, residual sums, the MLP's 4d hidden layer before and after GELU) and 4 of
- *       B×heads×T×T (scores, scaled, masked, softmax); before and after the layers 3 of B×T×d, and
+ *       autograd saves (eager PyTorch frees the rest as it goes). Per layer: 23 arrays of B×T×d
+ *       (layer norms, q/k/v, the scaled q and the copies matmul makes, the attention output and its copy,
+ *       projections, residual sums, the MLP's 4d hidden layer before and after GELU) and 3 of
+ *       B×heads×T×T (scores, masked, softmax); before and after the layers 3 of B×T×d, and
  *       2 of B×T×vocab (logits, log-softmax);</li>
  *   <li>{@code backward}: the gradients autograd holds at once at its peak, the largest of an
  *       attention layer's (3 of B×heads×T×T) and the head's (2 of B×T×vocab).</li>
@@ -29,8 +29,8 @@ import java.util.Locale;
  * @param backward       bytes of gradients the backward pass holds at its peak
  */
 public record StepMemory(long parameterState, long activations, long backward) {
-    static final int BTD_PER_LAYER = 22;
-    static final int SCORES_PER_LAYER = 4;
+    static final int BTD_PER_LAYER = 23;
+    static final int SCORES_PER_LAYER = 3;
     static final int BTD_OUTSIDE_LAYERS = 3;
     static final int LOGITS_FORWARD = 2;
     static final int SCORES_BACKWARD = 3;

@@ -17,8 +17,8 @@ class StepMemoryTest {
         assertEquals(8 * one.activations(), eight.activations());
         assertEquals(8 * one.backward(), eight.backward());
         // by hand, batch 1: B×T×d = 2,048, B×heads×T² = 16,384, B×T×vocab = 16,384 floats;
-        // forward 2 × (22 × 2,048 + 4 × 16,384) + 3 × 2,048 + 2 × 16,384 = 260,096 floats
-        assertEquals(4L * 260_096, one.activations());
+        // forward 2 × (23 × 2,048 + 3 × 16,384) + 3 × 2,048 + 2 × 16,384 = 231,424 floats
+        assertEquals(4L * 231_424, one.activations());
         // backward: the larger of 3 score arrays (49,152) and 2 logit arrays (32,768)
         assertEquals(4L * 49_152, one.backward());
         assertEquals(one.parameterState() + one.activations() + one.backward(), one.total());

@@ -1,0 +1,87 @@
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import diloco.bench.Bench;
+import diloco.config.TrainConfig;
+import diloco.data.BatchSampler;
+import diloco.data.BatchSource;
+import diloco.data.Shard;
+import diloco.data.Tokens;
+import diloco.engine.Engines;
+import diloco.inner.InnerSettings;
+import diloco.inner.InnerTrainer;
+import diloco.inner.StepHooks;
+import diloco.model.FlatParameters;
+import diloco.model.Gpt;
+import diloco.optim.AdamWState;
+
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Which matmul kernels libtorch's CPU build can run (issue 18 §2): with its float32 matmul
+ * precision at "highest" (the default: oneMKL's sgemm) or "medium" (ATen hands fp32 matmuls to
+ * oneDNN on CPUs it deems bf16-capable). For each: whether a matmul and a batched matmul stay exact
+ * fp32 (1 + 2⁻¹⁰ is not a bfloat16; 128 such products sum exactly in fp32), the 1024×1024 matmul
+ * rate, and the worker's own inner step (InnerTrainer, batch 16, one thread; the fastest of 3
+ * stretches of 10 steps) on each model given. Arguments: the JNI library, then models as
+ * Bench names them (small, L2-D96-H4-T64). docs/bench/onednn-probe.sh runs it.
+ */
+public class OnednnProbe {
+    static native int matmulPrecision(int precision);
+
+    public static void main(String[] args) {
+        Engine engine = Engines.start(1);
+        System.load(args[0]);
+        System.out.println("DJL " + Engine.getDjlVersion() + ", PyTorch " + engine.getVersion()
+                + ", float32 matmul precision at start: " + name(matmulPrecision(-1)));
+        for (int precision : new int[] {0, 2, 0, 2}) {
+            int now = matmulPrecision(precision);
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-7s exact fp32: %s; 1024x1024 %.1f GFLOP/s",
+                    name(now), exact(engine), Bench.matmulGflops(engine)));
+            for (int i = 1; i < args.length; i++) {
+                line.append(String.format(Locale.ROOT, "; %s %.2f ms/step", args[i], msPerStep(engine, args[i])));
+            }
+            System.out.println(line);
+        }
+    }
+
+    static String name(int precision) {
+        return precision == 0 ? "highest" : precision == 1 ? "high" : precision == 2 ? "medium" : "error " + precision;
+    }
+
+    /** (1 + 2⁻¹⁰)·1 summed over 128 terms: 128.125 in fp32, 128 if the inputs were rounded to bf16. */
+    static boolean exact(Engine engine) {
+        try (NDManager m = engine.newBaseManager()) {
+            NDArray a = m.full(new Shape(256, 128), 1f + 1f / 1024);
+            NDArray b = m.ones(new Shape(128, 256));
+            NDArray qa = m.full(new Shape(8, 256, 128), 1f + 1f / 1024);
+            NDArray qb = m.ones(new Shape(8, 128, 256));
+            return a.matMul(b).getFloat(3, 5) == 128.125f && qa.matMul(qb).getFloat(1, 3, 5) == 128.125f;
+        }
+    }
+
+    static double msPerStep(Engine engine, String model) {
+        TrainConfig cfg = Bench.config(model, 1, 16, 10);
+        Gpt gpt = new Gpt(cfg.model());
+        byte[] text = new byte[1 << 20];
+        new SplittableRandom(1).nextBytes(text);
+        InnerSettings inner = cfg.inner();
+        BatchSource batches = BatchSampler.of(new Shard(0, 1, Tokens.ofBytes(text)), inner.seed(), 16,
+                cfg.model().context());
+        InnerTrainer trainer = new InnerTrainer(cfg.model(), inner); // the worker task's own loop
+        try (NDManager m = engine.newBaseManager()) {
+            FlatParameters params = FlatParameters.of(gpt.layout(), gpt.initialParameters(0), m);
+            AdamWState state = AdamWState.fresh(gpt.layout(), m);
+            trainer.train(params, state, batches, 0, 3, StepHooks.NONE);
+            double best = Double.MAX_VALUE;
+            for (int r = 0; r < 3; r++) {
+                long t0 = System.nanoTime();
+                trainer.train(params, state, batches, 3 + 10L * r, 10, StepHooks.NONE);
+                best = Math.min(best, (System.nanoTime() - t0) / 1e6 / 10);
+            }
+            return best;
+        }
+    }
+}
