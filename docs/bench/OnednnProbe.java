@@ -3,21 +3,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import diloco.bench.Bench;
-import diloco.config.TrainConfig;
-import diloco.data.BatchSampler;
-import diloco.data.BatchSource;
-import diloco.data.Shard;
-import diloco.data.Tokens;
 import diloco.engine.Engines;
-import diloco.inner.InnerSettings;
-import diloco.inner.InnerTrainer;
-import diloco.inner.StepHooks;
-import diloco.model.FlatParameters;
-import diloco.model.Gpt;
-import diloco.optim.AdamWState;
 
+import java.io.IOException;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * Which matmul kernels libtorch's CPU build can run (issue 18 §2): with its float32 matmul
@@ -31,7 +20,7 @@ import java.util.SplittableRandom;
 public class OnednnProbe {
     static native int matmulPrecision(int precision);
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         Engine engine = Engines.start(1);
         System.load(args[0]);
         System.out.println("DJL " + Engine.getDjlVersion() + ", PyTorch " + engine.getVersion()
@@ -62,26 +51,8 @@ public class OnednnProbe {
         }
     }
 
-    static double msPerStep(Engine engine, String model) {
-        TrainConfig cfg = Bench.config(model, 1, 16, 10);
-        Gpt gpt = new Gpt(cfg.model());
-        byte[] text = new byte[1 << 20];
-        new SplittableRandom(1).nextBytes(text);
-        InnerSettings inner = cfg.inner();
-        BatchSource batches = BatchSampler.of(new Shard(0, 1, Tokens.ofBytes(text)), inner.seed(), 16,
-                cfg.model().context());
-        InnerTrainer trainer = new InnerTrainer(cfg.model(), inner); // the worker task's own loop
-        try (NDManager m = engine.newBaseManager()) {
-            FlatParameters params = FlatParameters.of(gpt.layout(), gpt.initialParameters(0), m);
-            AdamWState state = AdamWState.fresh(gpt.layout(), m);
-            trainer.train(params, state, batches, 0, 3, StepHooks.NONE);
-            double best = Double.MAX_VALUE;
-            for (int r = 0; r < 3; r++) {
-                long t0 = System.nanoTime();
-                trainer.train(params, state, batches, 3 + 10L * r, 10, StepHooks.NONE);
-                best = Math.min(best, (System.nanoTime() - t0) / 1e6 / 10);
-            }
-            return best;
-        }
+    /** The worker's inner step on {@code model}, as Bench measures it (batch 16, one thread, stretches of 10 steps). */
+    static double msPerStep(Engine engine, String model) throws IOException {
+        return (Double) Bench.measure(engine, model, 1, 16, 10).get("ms_per_step");
     }
 }

@@ -332,7 +332,7 @@ public final class Bench {
     }
 
     /** The job's configuration for benchmarking {@code model} (a preset or L-D-H-T). */
-    public static TrainConfig config(String model, int threads, int batch, int steps) {
+    static TrainConfig config(String model, int threads, int batch, int steps) {
         TrainConfig.Builder b = TrainConfig.builder().set(BATCH_SIZE, batch).set(INNER_STEPS, steps).set(ROUNDS, 1)
                 .set(WARMUP_STEPS, 1).set(INNER_LR, 1e-3f).set(THREADS_PER_WORKER, threads);
         Matcher m = CUSTOM.matcher(model);
@@ -388,7 +388,12 @@ public final class Bench {
         return 6.0 * n + 12.0 * m.layers() * m.dModel() * m.context();
     }
 
-    private static Map<String, Object> measure(Engine engine, String model, int threads, int batch, int steps)
+    /**
+     * One model's row: the worker's inner loop (3 warm-up steps, then the fastest of {@link #REPEATS}
+     * stretches of {@code steps} steps, with its phases) and its engine operations over {@link #OP_COUNT_STEPS}
+     * more steps; "ms_per_step" is the step time. Public for docs/bench/OnednnProbe.java.
+     */
+    public static Map<String, Object> measure(Engine engine, String model, int threads, int batch, int steps)
             throws IOException {
         TrainConfig cfg = config(model, threads, batch, steps);
         Gpt gpt = new Gpt(cfg.model());

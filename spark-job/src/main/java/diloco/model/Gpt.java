@@ -137,8 +137,7 @@ public final class Gpt {
         NDArray q = qkv.get(0).squeeze(0);
         NDArray k = qkv.get(1).squeeze(0);
         NDArray v = qkv.get(2).squeeze(0);
-        // q scaled before q·kᵀ, not the scores after it: T/hd times fewer products, and the scaled q is
-        // contiguous, so the matmul does not copy it
+        // q scaled before q·kᵀ, not the scores after it: T/hd times fewer products, one T×T array less
         NDArray att = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(mask);
         att = dropout(att.softmax(-1), training);
         NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, cfg.dModel());
