@@ -7,6 +7,7 @@
  */
 #include <dlfcn.h>
 #include <jni.h>
+#include <malloc.h>
 
 typedef void *(*global_context_fn)(void);
 typedef void (*set_precision_fn)(void *context, int precision);
@@ -29,4 +30,10 @@ JNIEXPORT jint JNICALL Java_OnednnProbe_matmulPrecision(JNIEnv *env, jclass cls,
         set(c, precision);
     }
     return get(c);
+}
+
+/* What diloco.engine.MatmulKernels does with oneDNN: freed blocks up to 32 MiB stay in malloc's
+ * heaps, which keep up to 1 GiB free, instead of being unmapped after every call. */
+JNIEXPORT jint JNICALL Java_OnednnProbe_keepFreedMemory(JNIEnv *env, jclass cls) {
+    return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
 }

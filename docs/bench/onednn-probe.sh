@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 18 §2: the inner step under libtorch's two CPU matmul kernels (oneMKL, oneDNN), without and
-# with the MKL fast paths, and eager PyTorch on the same models in the same run; writes
+# with the MKL fast paths, and eager PyTorch on the same models in the same run; then oneDNN in fresh
+# processes with glibc's default malloc settings and with freed memory kept (as the worker does); writes
 # docs/bench/onednn-probe.txt. Run from the repository root after ./mvnw -B -DskipTests package.
 set -uo pipefail
 CP=spark-job/target/diloco-spark-job.jar:$(cat spark-job/target/spark-classpath.txt)
@@ -10,7 +11,7 @@ JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)"
 cc -shared -fPIC -O2 -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" -o "$out/libmatmul_precision.so" \
   docs/bench/matmul_precision.c -ldl || exit 1
 javac -d "$out" -cp "$CP" docs/bench/OnednnProbe.java || exit 1
-probe() { java -Dai.djl.offline=true -cp "$CP:$out" OnednnProbe "$out/libmatmul_precision.so" "${MODELS[@]}" 2>&1 | grep -v ' WARN '; }
+probe() { java -Dai.djl.offline=true -cp "$CP:$out" OnednnProbe "$out/libmatmul_precision.so" "$@" "${MODELS[@]}" 2>&1 | grep -v ' WARN '; }
 torch_side() {
   for spec in "4 128 4 128" "2 96 4 64"; do
     set -- $spec
@@ -26,4 +27,6 @@ torch_side() {
   LD_PRELOAD=$PWD/spark-job/target/libdiloco_mkl_fast_paths.so probe
   echo "## this job, oneMKL's default kernels (no preload), again"; probe
   echo "## eager PyTorch again"; torch_side
+  echo "## oneDNN from a fresh process's first step (no preload): glibc's default, then keeping freed memory, twice"
+  for _ in 1 2; do probe fresh; probe fresh-kept; done
 } | tee docs/bench/onednn-probe.txt

@@ -106,6 +106,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      * @param threads  the PyTorch intra-op threads it computed with
      * @param mklFastPaths its process had the MKL fast-paths library preloaded (submit.sh does in every mode unless
      *                 DILOCO_MKL_FAST_PATHS=0; it matters on non-Intel CPUs only)
+     * @param matmulKernels its process's fp32 matmul kernels on the CPU: onednn or onemkl ({@code --matmul-kernels})
      * @param rejected why its Δ was excluded, or null
      * @param steps    inner steps it took (its H this round)
      * @param weight   its Δ's weight in the merge (1 with --merge mean)
@@ -119,7 +120,8 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
      *                  sec_commit (the state kept, and written with every-round state files)
      */
     public record WorkerSource(int worker, String source, Integer round, String start, boolean dropped, String executor,
-            Integer gpu, String device, int threads, boolean mklFastPaths, String rejected, int steps, double weight,
+            Integer gpu, String device, int threads, boolean mklFastPaths, String matmulKernels, String rejected, int steps,
+            double weight,
             double secInner, double secClock, Double tokensPerSec, Double secIdle, @Inline WorkerReport.Parts parts) {
 
         static WorkerSource of(WorkerReport w, double secClockMax) {
@@ -128,7 +130,7 @@ public record RoundMetrics(int round, @Inline Participation participation, @Inli
             double sec = w.timing().secClock();
             return new WorkerSource(w.worker(), s.label(), s.kind() == StateSource.Kind.FRESH ? null : s.round(),
                     w.outcome().startedFromOwn() ? "own" : "global", w.outcome().dropped(), at.executor(), at.gpu(),
-                    at.device(), at.threads(), at.mklFastPaths(), w.rejected(), w.training().steps(),
+                    at.device(), at.threads(), at.mklFastPaths(), at.matmulKernels(), w.rejected(), w.training().steps(),
                     w.training().weight(),
                     w.timing().secInner(), sec, sec > 0 && w.training().tokens() > 0 ? w.training().tokens() / sec : null,
                     Math.max(0, secClockMax - sec), w.timing().parts());

@@ -43,7 +43,7 @@ class DiLoCoLoopTest {
             float[] sum = new float[theta.length];
             for (int w = 0; w < 2; w++) {
                 reports.add(new WorkerReport(w, plan.round, new WorkerReport.Training(10, 1, 1.0 + w, 0, 1e-3, 1f),
-                        StateSource.fresh(), new WorkerReport.Placement("e", "h", "cpu()", 1, false, null, null),
+                        StateSource.fresh(), new WorkerReport.Placement("e", "h", "cpu()", 1, false, "onemkl", null, null),
                         new WorkerReport.Timing(0, 0, 0, 0, 0, WorkerReport.Parts.NONE), new WorkerReport.Outcome(false, false, null)));
                 for (int i = 0; i < sum.length; i++) {
                     sum[i] += (w + 1) * 0.1f;

@@ -15,7 +15,7 @@ class WorkerMeasuresTest {
 
     static WorkerReport report(int worker, double deltaNorm, boolean dropped) {
         return new WorkerReport(worker, 1, new WorkerReport.Training(10, 1, 1.0, deltaNorm, 1e-3, 1f), StateSource.fresh(),
-                new WorkerReport.Placement("e", "h", "cpu()", 1, false, null, null), new WorkerReport.Timing(0, 0, 0, 0, 0, WorkerReport.Parts.NONE),
+                new WorkerReport.Placement("e", "h", "cpu()", 1, false, "onemkl", null, null), new WorkerReport.Timing(0, 0, 0, 0, 0, WorkerReport.Parts.NONE),
                 new WorkerReport.Outcome(dropped, false, null));
     }
 
@@ -54,7 +54,7 @@ class WorkerMeasuresTest {
 
     static WorkerReport timed(int worker, long tokens, long ms) {
         return new WorkerReport(worker, 1, new WorkerReport.Training(tokens, 10, 1.0, 1.0, 1e-3, 1f), StateSource.fresh(),
-                new WorkerReport.Placement("e", "h", "cpu()", 1, false, null, null), new WorkerReport.Timing(1000, 1000 + ms, 0, 0, ms / 1000.0, WorkerReport.Parts.NONE),
+                new WorkerReport.Placement("e", "h", "cpu()", 1, false, "onemkl", null, null), new WorkerReport.Timing(1000, 1000 + ms, 0, 0, ms / 1000.0, WorkerReport.Parts.NONE),
                 new WorkerReport.Outcome(false, false, null));
     }
 }

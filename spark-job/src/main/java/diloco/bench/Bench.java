@@ -1,5 +1,6 @@
 package diloco.bench;
 
+import static diloco.bench.BenchOptions.MATMUL_KERNELS;
 import static diloco.bench.BenchOptions.MKL_FAST_PATHS;
 import static diloco.bench.BenchOptions.MODELS;
 import static diloco.bench.BenchOptions.OUT;
@@ -39,6 +40,7 @@ import diloco.data.BatchSource;
 import diloco.data.Shard;
 import diloco.data.Tokens;
 import diloco.engine.Engines;
+import diloco.engine.MatmulKernels;
 import diloco.inner.InnerSettings;
 import diloco.inner.InnerTrainer;
 import diloco.inner.StepHooks;
@@ -130,12 +132,14 @@ public final class Bench {
         for (int run = 0; run < a.get(RUNS); run++) {
             for (int n : a.get(THREADS)) {
                 for (boolean fast : fastPaths) {
-                    Map<String, Object> child = runChild(a, n, fast);
-                    engineVersion = (String) child.get("pytorch");
-                    @SuppressWarnings("unchecked")
-                    List<Map<String, Object>> childRows = (List<Map<String, Object>>) child.get("rows");
-                    for (Map<String, Object> row : childRows) {
-                        keepFastest(ours, row.get("model") + "@" + n + "@" + fast, row);
+                    for (MatmulKernels kernels : a.get(MATMUL_KERNELS)) {
+                        Map<String, Object> child = runChild(a, n, fast, kernels);
+                        engineVersion = (String) child.get("pytorch");
+                        @SuppressWarnings("unchecked")
+                        List<Map<String, Object>> childRows = (List<Map<String, Object>>) child.get("rows");
+                        for (Map<String, Object> row : childRows) {
+                            keepFastest(ours, row.get("model") + "@" + n + "@" + fast + "@" + kernels, row);
+                        }
                     }
                 }
                 if (python != null) {
@@ -179,19 +183,20 @@ public final class Bench {
         }
     }
 
-    /** A row's MKL setting, as the tables show it. */
-    private static String mkl(Map<String, Object> row) {
-        return Boolean.TRUE.equals(row.get("mkl_fast_paths")) ? "fast" : "default";
+    /** A row's matmul kernels and MKL setting, as the tables show them: onednn, or onemkl with fast or default paths. */
+    private static String kernels(Map<String, Object> row) {
+        return MatmulKernels.ONEDNN_NAME.equals(row.get("matmul_kernels")) ? "onednn"
+                : Boolean.TRUE.equals(row.get("mkl_fast_paths")) ? "mkl-fast" : "mkl";
     }
 
     private static void printTables(List<Map<String, Object>> rows, boolean torch, PrintStream out) {
         out.printf(Locale.ROOT, "%nmachine: %s, %s (the ceiling column: its measured 1024x1024 fp32 matmul)%n",
                 BuildInfo.machineLine(), java.time.LocalDate.now(java.time.ZoneOffset.UTC));
         out.printf(Locale.ROOT, "%n%-16s %7s %9s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
-                "MKL paths", "vs PyTorch", "tokens/s", "PyTorch", "ms/step", "GFLOP/s", "ceiling", "of ceiling");
+                "matmuls", "vs PyTorch", "tokens/s", "PyTorch", "ms/step", "GFLOP/s", "ceiling", "of ceiling");
         for (Map<String, Object> r : rows) {
             out.printf(Locale.ROOT, "%-16s %7d %9s %10s %12.0f %12s %9.2f %9.1f %9.1f %9.1f%%%n", r.get("model"),
-                    r.get("threads"), mkl(r), torch ? String.format(Locale.ROOT, "%.2fx", (Double) r.get("vs_torch")) : "-",
+                    r.get("threads"), kernels(r), torch ? String.format(Locale.ROOT, "%.2fx", (Double) r.get("vs_torch")) : "-",
                     r.get("tokens_per_sec"), torch ? String.format(Locale.ROOT, "%.0f", r.get("torch_tokens_per_sec")) : "-",
                     r.get("ms_per_step"), r.get("gflops"), r.get("matmul_gflops"), 100 * (Double) r.get("fraction_of_ceiling"));
         }
@@ -199,8 +204,8 @@ public final class Bench {
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Double> ours = (Map<String, Double>) r.get("phases_ms");
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-7s |", r.get("model"),
-                    r.get("threads"), mkl(r)));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-8s |", r.get("model"),
+                    r.get("threads"), kernels(r)));
             ours.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
             if (torch) {
                 @SuppressWarnings("unchecked")
@@ -216,18 +221,19 @@ public final class Bench {
             Map<String, Number> ours = (Map<String, Number>) r.get("ops_per_step");
             @SuppressWarnings("unchecked")
             Map<String, Number> eager = (Map<String, Number>) r.get("torch_ops_per_step");
-            out.printf(Locale.ROOT, "%-16s %2d thr %-7s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
-                    mkl(r), ours.get("aten").doubleValue(),
+            out.printf(Locale.ROOT, "%-16s %2d thr %-8s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
+                    kernels(r), ours.get("aten").doubleValue(),
                     ours.get("host").doubleValue(), eager == null ? "-" : String.format(Locale.ROOT, "%6.0f",
                             eager.get("aten").doubleValue()));
         }
     }
 
     /**
-     * One JVM per thread count (PyTorch sizes its thread pool once per process) and MKL setting
-     * (the fast-paths library is preloaded at process start, or not).
+     * One JVM per thread count (PyTorch sizes its thread pool once per process), MKL setting (the
+     * fast-paths library is preloaded at process start, or not) and matmul kernels.
      */
-    private static Map<String, Object> runChild(CommandLine.Values a, int threads, boolean fastPaths) throws Exception {
+    private static Map<String, Object> runChild(CommandLine.Values a, int threads, boolean fastPaths,
+            MatmulKernels kernels) throws Exception {
         Path part = Files.createTempFile("diloco-bench", ".json");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=" + threads,
@@ -236,6 +242,7 @@ public final class Bench {
         cmd.addAll(BenchOptions.BATCH_SIZE.args(a.get(BenchOptions.BATCH_SIZE)));
         cmd.addAll(STEPS.args(a.get(STEPS)));
         cmd.addAll(THREADS.args(List.of(threads)));
+        cmd.addAll(MATMUL_KERNELS.args(List.of(kernels)));
         cmd.addAll(OUT.args(part.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().remove("LD_PRELOAD");
@@ -351,7 +358,8 @@ public final class Bench {
 
         public static void main(String[] args) {
             String help = CommandLine.help("Usage: diloco.bench.Bench$Child --threads N --out FILE [options]\n\n"
-                    + "One of Bench's measuring processes: every model at one thread count.\n", BenchOptions.child());
+                    + "One of Bench's measuring processes: every model at one thread count and kernel setting.\n",
+                    BenchOptions.child());
             Command.exit(Command.run(args, help, System.out, System.err, false, sessions -> {
                 measure(CommandLine.parse(BenchOptions.child(), args));
                 return 0;
@@ -361,10 +369,12 @@ public final class Bench {
         private static void measure(CommandLine.Values a) throws IOException {
             UserError.check(a.get(THREADS).size() == 1, "%s: one thread count per process, got %s", THREADS.flag(),
                     THREADS.type().text(a.get(THREADS)));
+            UserError.check(a.get(MATMUL_KERNELS).size() == 1, "%s: one setting per process, got %s",
+                    MATMUL_KERNELS.flag(), MATMUL_KERNELS.type().text(a.get(MATMUL_KERNELS)));
             int threads = a.get(THREADS).get(0);
             int batch = a.get(BenchOptions.BATCH_SIZE);
             int steps = a.get(STEPS);
-            Engine engine = Engines.start(threads);
+            Engine engine = Engines.start(threads, a.get(MATMUL_KERNELS).get(0));
             double ceiling = matmulGflops(engine);
             List<Map<String, Object>> rows = new ArrayList<>();
             for (String model : a.get(MODELS)) {
@@ -436,6 +446,7 @@ public final class Bench {
             row.put("parameters", gpt.layout().size());
             row.put("threads", threads);
             row.put("mkl_fast_paths", BuildInfo.mklFastPaths());
+            row.put("matmul_kernels", Engines.matmulKernels());
             row.put("batch_size", batch);
             row.put("steps", steps);
             row.put("ms_per_step", 1000 * sec / steps);

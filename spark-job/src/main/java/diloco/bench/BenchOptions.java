@@ -2,6 +2,7 @@ package diloco.bench;
 
 import static diloco.option.Option.Check.atLeast;
 
+import diloco.engine.MatmulKernels;
 import diloco.option.Option;
 import diloco.option.Option.Type;
 import diloco.option.UserError;
@@ -46,17 +47,21 @@ public final class BenchOptions {
             .byDefault(FastPaths.BOTH).section(SECTION)
             .doc("measure this job with and/or without the library that lets libtorch's MKL use its fastest kernels on "
                     + "non-Intel CPUs (both: when it was built)");
+    public static final Option<List<MatmulKernels>> MATMUL_KERNELS = Option.list("matmulKernels",
+            Type.enumOf(MatmulKernels.class)).placeholder("LIST").byDefault(List.of(MatmulKernels.AUTO)).section(SECTION)
+            .doc("the job's --matmul-kernels settings to measure, comma-separated (auto, onednn, onemkl); each in processes "
+                    + "of its own");
     public static final Option<String> OUT = Option.text("out").placeholder("FILE").byDefault("bench.json")
             .section(SECTION).doc("the JSON file to write");
 
     /** Every option of {@link Bench}, in --help order. */
     public static List<Option<?>> all() {
-        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, RUNS, TORCH, MKL_FAST_PATHS, OUT);
+        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, RUNS, TORCH, MKL_FAST_PATHS, MATMUL_KERNELS, OUT);
     }
 
-    /** The options of one measuring process ({@link Bench.Child}): one thread count, its own output file. */
+    /** The options of one measuring process ({@link Bench.Child}): one thread count and kernel setting, its own output file. */
     static List<Option<?>> child() {
-        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, OUT);
+        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, MATMUL_KERNELS, OUT);
     }
 
     /** A model is a preset or L-D-H-T whose shape the job accepts; the error names the option given. */

@@ -6,6 +6,7 @@ import static diloco.config.ModelOptions.MODEL;
 import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.DATA;
 import static diloco.config.Options.DEVICE;
+import static diloco.config.Options.MATMUL_KERNELS;
 import static diloco.config.Options.FORMAT;
 import static diloco.config.Options.ID_COLUMN;
 import static diloco.config.Options.TEXT_COLUMN;
@@ -76,7 +77,7 @@ public final class Evaluate {
             }
             SavedModel model = SavedModel.load(spark.sparkContext().hadoopConfiguration(), modelDir).model();
             double[] total = score(spark, Corpus.load(spark, reading.data().source()), model,
-                    new ComputeSettings(v.get(THREADS_PER_WORKER), v.get(DEVICE)));
+                    new ComputeSettings(v.get(THREADS_PER_WORKER), v.get(DEVICE), v.get(MATMUL_KERNELS)));
             UserError.check(total[1] > 0, "nothing to score in --data %s: every document is shorter than two bytes",
                     v.get(EVAL_DATA));
             double nll = total[0] / total[1];

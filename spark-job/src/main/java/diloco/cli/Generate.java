@@ -7,6 +7,7 @@ import static diloco.config.ModelOptions.SAMPLING_SEED;
 import static diloco.config.ModelOptions.TEMPERATURE;
 import static diloco.config.ModelOptions.TOP_K;
 import static diloco.config.Options.DEVICE;
+import static diloco.config.Options.MATMUL_KERNELS;
 import static diloco.config.Options.THREADS_PER_WORKER;
 
 import diloco.config.ModelOptions;
@@ -41,7 +42,8 @@ public final class Generate {
         return Command.run(args, help(), out, err, false, sessions -> {
             CommandLine.Values v = CommandLine.parse(ModelOptions.generate(), args);
             SavedModel model = SavedModel.load(new Configuration(), v.required(MODEL)).model();
-            ComputeSettings compute = TaskResources.resolve(new ComputeSettings(v.get(THREADS_PER_WORKER), v.get(DEVICE)));
+            ComputeSettings compute = TaskResources.resolve(new ComputeSettings(v.get(THREADS_PER_WORKER), v.get(DEVICE),
+                    v.get(MATMUL_KERNELS)));
             byte[] text = model.generate(compute, v.get(PROMPT).getBytes(StandardCharsets.UTF_8), v.get(MAX_BYTES),
                     v.get(TEMPERATURE), v.get(TOP_K), v.get(SAMPLING_SEED));
             out.println(new String(text, StandardCharsets.UTF_8));

@@ -47,7 +47,7 @@ public final class ModelOptions {
     /** The options of {@code generate}, in --help order. */
     public static List<Option<?>> generate() {
         return List.of(MODEL, PROMPT, MAX_BYTES, TEMPERATURE, TOP_K, SAMPLING_SEED, Options.THREADS_PER_WORKER,
-                Options.DEVICE);
+                Options.DEVICE, Options.MATMUL_KERNELS);
     }
 
     /** The options of {@code export}, in --help order. */
@@ -58,6 +58,6 @@ public final class ModelOptions {
     /** The options of {@code evaluate}, in --help order. */
     public static List<Option<?>> evaluate() {
         return List.of(MODEL, EVAL_DATA, Options.FORMAT, Options.TEXT_COLUMN, Options.ID_COLUMN, EVAL_OUT,
-                Options.THREADS_PER_WORKER, Options.DEVICE);
+                Options.THREADS_PER_WORKER, Options.DEVICE, Options.MATMUL_KERNELS);
     }
 }

@@ -9,6 +9,7 @@ import diloco.checkpoint.InnerStateSync;
 import diloco.codec.OuterGradDtype;
 import diloco.codec.Rounding;
 import diloco.data.DataFormat;
+import diloco.engine.MatmulKernels;
 import diloco.model.ModelConfig;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizerKind;
@@ -245,6 +246,12 @@ public final class Options {
             .check((name, v) -> UserError.check(v.equals("auto") || v.equals("cpu") || v.matches("gpu(:\\d+)?"),
                     "%s must be auto, cpu, gpu or gpu:N, got '%s'", name, v))
             .doc("where workers compute; auto = the task's Spark GPU, else GPU 0, else CPU"));
+    public static final Option<MatmulKernels> MATMUL_KERNELS = add(Option.choice("matmulKernels", MatmulKernels.class)
+            .byDefault(MatmulKernels.AUTO).onResume(OnResume.FREE)
+            .doc("kernels of the CPU's fp32 matrix products: onednn = oneDNN's where they compute exact fp32 (CPUs "
+                    + "with AVX-512 but no AMX; faster where oneMKL runs its AVX2 code, as on AMD CPUs), else oneMKL's; "
+                    + "onemkl = libtorch's default; auto = onednn unless the MKL fast paths are preloaded "
+                    + "(./submit.sh does), which were faster still"));
     /**
      * A cluster that runs fewer workers at once than asked makes each round take several waves of
      * tasks: by default one warning line says so before the first round; a scheduled job may rather fail.

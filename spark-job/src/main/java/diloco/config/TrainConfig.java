@@ -24,6 +24,7 @@ import static diloco.config.Options.INNER_STEPS;
 import static diloco.config.Options.INNER_STEPS_BY;
 import static diloco.config.Options.KEEP_CHECKPOINTS;
 import static diloco.config.Options.LAYERS;
+import static diloco.config.Options.MATMUL_KERNELS;
 import static diloco.config.Options.LR_DECAY_STEPS;
 import static diloco.config.Options.MAX_BAD_ROUNDS;
 import static diloco.config.Options.MAX_OUTER_GRAD_NORM;
@@ -185,7 +186,7 @@ public final class TrainConfig {
 
     /** Where and with how many threads each worker computes. */
     public ComputeSettings compute() {
-        return new ComputeSettings(get(THREADS_PER_WORKER), get(DEVICE));
+        return new ComputeSettings(get(THREADS_PER_WORKER), get(DEVICE), get(MATMUL_KERNELS));
     }
 
     /** When checkpoints are written and kept, and when workers save their state. */

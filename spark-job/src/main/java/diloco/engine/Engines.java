@@ -33,6 +33,7 @@ public final class Engines {
         return t;
     });
     private static final Map<Device, NDManager> LONG_LIVED = new ConcurrentHashMap<>();
+    private static String matmulKernels = MatmulKernels.ONEMKL_NAME;
 
     private Engines() {}
 
@@ -53,6 +54,21 @@ public final class Engines {
             JniUtils.setNumThreads(n);
         }
         return engine;
+    }
+
+    /**
+     * {@link #start(int)}, then applies {@code kernels} to the process (see {@link MatmulKernels}); for
+     * work that computes. Call on the compute thread.
+     */
+    public static synchronized Engine start(int threads, MatmulKernels kernels) {
+        Engine engine = start(threads);
+        matmulKernels = kernels.apply(engine);
+        return engine;
+    }
+
+    /** The kernels computing this JVM's fp32 matmuls on the CPU now: onednn or onemkl. */
+    public static synchronized String matmulKernels() {
+        return matmulKernels;
     }
 
     /** The intra-op threads PyTorch computes with in this JVM now. */

@@ -51,7 +51,7 @@ public final class Inference implements AutoCloseable {
     public static <T> T with(ModelConfig cfg, float[] theta, ComputeSettings compute, Integer gpu, int batch,
             Work<T> work) throws Exception {
         return Engines.exclusive(() -> {
-            Engine engine = Engines.start(compute.threads());
+            Engine engine = Engines.start(compute.threads(), compute.matmulKernels());
             Device d = Engines.device(engine, compute.device(), gpu);
             Gpt gpt = new Gpt(cfg);
             try (NDManager m = engine.newBaseManager(d);

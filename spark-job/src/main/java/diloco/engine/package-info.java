@@ -1,6 +1,7 @@
 /**
- * The PyTorch engine of a JVM, free of Spark: its threads and device ({@link diloco.engine.Engines},
- * {@link diloco.engine.DeviceChoice}, {@link diloco.engine.ComputeSettings}), the one compute thread
+ * The PyTorch engine of a JVM, free of Spark: its threads, device and matmul kernels
+ * ({@link diloco.engine.Engines}, {@link diloco.engine.DeviceChoice}, {@link diloco.engine.MatmulKernels},
+ * {@link diloco.engine.ComputeSettings}), the one compute thread
  * every training and scoring step of the JVM runs on, and a trained model used
  * ({@link diloco.engine.Inference}: scoring, generation).
  */

@@ -35,11 +35,13 @@ public record WorkerReport(int worker, int round, Training training, StateSource
      * @param threads    PyTorch intra-op threads it computed with
      * @param mklFastPaths its process had preloaded the library that lets libtorch's MKL take its fastest kernels
      *                   on non-Intel CPUs (read from the process's own mapped libraries)
+     * @param matmulKernels the kernels of its process's fp32 matmuls on the CPU: onednn or onemkl
+     *                   ({@code --matmul-kernels})
      * @param gpu        the GPU address Spark assigned to its task, or null
      * @param deviceNote why that GPU was not used (no CUDA), or null
      */
-    public record Placement(String executor, String host, String device, int threads, boolean mklFastPaths, Integer gpu,
-            String deviceNote)
+    public record Placement(String executor, String host, String device, int threads, boolean mklFastPaths,
+            String matmulKernels, Integer gpu, String deviceNote)
             implements Serializable {}
 
     /**
@@ -92,7 +94,7 @@ public record WorkerReport(int worker, int round, Training training, StateSource
     public static WorkerReport failed(int worker, int round, String reason, String executor) {
         long now = System.currentTimeMillis();
         return new WorkerReport(worker, round, new Training(0, 0, Double.NaN, Double.NaN, Double.NaN, 0f),
-                StateSource.fresh(), new Placement(executor, null, "none", 0, false, null, null),
+                StateSource.fresh(), new Placement(executor, null, "none", 0, false, null, null, null),
                 new Timing(now, now, 0, 0, 0, Parts.NONE),
                 new Outcome(false, false, reason));
     }

@@ -2,6 +2,7 @@ package diloco.ml;
 
 import static diloco.config.Options.BATCH_SIZE;
 import static diloco.config.Options.DEVICE;
+import static diloco.config.Options.MATMUL_KERNELS;
 import static diloco.config.Options.THREADS_PER_WORKER;
 
 import diloco.RoundMetrics;
@@ -55,7 +56,7 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
     private static final long serialVersionUID = 1L;
     /** Rows scored per load of θ on an executor's compute thread. */
     private static final int ROWS_PER_CHUNK = 256;
-    private static final List<Option<?>> EXECUTION = List.of(THREADS_PER_WORKER, DEVICE);
+    private static final List<Option<?>> EXECUTION = List.of(THREADS_PER_WORKER, DEVICE, MATMUL_KERNELS);
 
     private final String uid;
     private final SavedModel weights;
@@ -140,6 +141,17 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
         return this;
     }
 
+    /** Kernels of the CPU's fp32 matrix products in scoring and generation: auto, onednn or onemkl, as in training. */
+    @SuppressWarnings("unchecked")
+    public Param<String> matmulKernels() {
+        return (Param<String>) options.get(MATMUL_KERNELS);
+    }
+
+    public DiLoCoModel setMatmulKernels(String value) {
+        set(matmulKernels(), value);
+        return this;
+    }
+
     /** The model's shape. */
     public ModelConfig config() {
         return weights.config();
@@ -179,7 +191,8 @@ public final class DiLoCoModel extends Model<DiLoCoModel> implements MLWritable 
 
     /** Where and with how many threads this model scores and generates (its threadsPerWorker and device Params). */
     private ComputeSettings compute() {
-        return new ComputeSettings((Integer) getOrDefault(threadsPerWorker()), getOrDefault(device()));
+        return new ComputeSettings((Integer) getOrDefault(threadsPerWorker()), getOrDefault(device()),
+                MATMUL_KERNELS.parse(getOrDefault(matmulKernels())));
     }
 
     private static Double perplexity(Inference inference, Tokenizer tokenizer, Row row, int textIndex, boolean binary) {

@@ -652,6 +652,19 @@ public abstract sealed class DiLoCoParams extends Estimator<DiLoCoModel> permits
         return set(Options.DEVICE, value);
     }
 
+    /** kernels of the CPU's fp32 matrix products: onednn = oneDNN's where they compute exact fp32 (CPUs with AVX-512 but no AMX; faster where oneMKL runs its AVX2 code, as on AMD CPUs), else oneMKL's; onemkl = libtorch's default; auto = onednn unless the MKL fast paths are preloaded (./submit.sh does), which were faster still (auto|onednn|onemkl) (command line: --matmul-kernels) */
+    public Param<String> matmulKernels() {
+        return (Param<String>) param(Options.MATMUL_KERNELS);
+    }
+
+    public String getMatmulKernels() {
+        return (String) getOrDefault(matmulKernels());
+    }
+
+    public DiLoCo setMatmulKernels(String value) {
+        return set(Options.MATMUL_KERNELS, value);
+    }
+
     /** on YARN and Kubernetes, refuse to start (exit 2) when the executors' task slots cannot run every worker at once, instead of warning and running the workers in waves (command line: --strict-resources) */
     public BooleanParam strictResources() {
         return (BooleanParam) param(Options.STRICT_RESOURCES);

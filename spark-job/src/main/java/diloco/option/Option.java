@@ -462,7 +462,8 @@ public final class Option<T> implements Serializable {
             };
         }
 
-        static <E extends Enum<E>> Type<E> enumOf(Class<E> values) {
+        /** An enum's constants by their lowercase names (a list's element type, as {@link Option#choice} is one value's). */
+        public static <E extends Enum<E>> Type<E> enumOf(Class<E> values) {
             return new Type<>(values) {
                 @Override
                 E parseText(String s) {

@@ -3,6 +3,7 @@ package diloco.run;
 import diloco.Log;
 import diloco.RoundEnd;
 import diloco.RoundListener;
+import diloco.engine.MatmulKernels;
 import diloco.exchange.WorkerReport;
 
 import java.util.HashMap;
@@ -34,7 +35,8 @@ final class Placement implements RoundListener {
             }
             String where = String.format(Locale.ROOT, "executor %s%s, device %s, %d thread%s", at.executor(),
                     at.gpu() == null ? "" : ", Spark GPU " + at.gpu(), at.device(), at.threads(), at.threads() == 1 ? "" : "s")
-                    + (at.mklFastPaths() ? ", MKL fast paths" : "");
+                    + (at.mklFastPaths() ? ", MKL fast paths" : "")
+                    + (MatmulKernels.ONEDNN_NAME.equals(at.matmulKernels()) ? ", oneDNN matmuls" : "");
             if (!Objects.equals(seen.put(w.worker(), where), where)) {
                 log.say("worker %d: %s (round %d)", w.worker(), where, w.round());
             }

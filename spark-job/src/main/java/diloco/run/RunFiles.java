@@ -19,6 +19,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
 
 /**
  * The run's own files in its output directory: metrics.jsonl after every round, the loss and time
@@ -78,7 +80,10 @@ final class RunFiles implements RoundListener {
             runInfo.put("final_val_ppl", state.lastValLoss() == null ? null : Math.exp(state.lastValLoss()));
             runInfo.put("sec_total", (System.nanoTime() - started) / 1e9);
             runInfo.put("finished_at", Instant.now().toString());
-            runInfo.put("mkl_fast_paths_by_executor", fastPathsByExecutor(state.metrics()));
+            runInfo.put("mkl_fast_paths_by_executor", byExecutor(state.metrics(), RoundMetrics.WorkerSource::mklFastPaths,
+                    Boolean::logicalAnd));
+            runInfo.put("matmul_kernels_by_executor", byExecutor(state.metrics(), RoundMetrics.WorkerSource::matmulKernels,
+                    (a, b) -> a.equals(b) ? a : "mixed"));
             io(() -> {
                 out.writeModel(layout, theta, model, tokenizer, modelMetadata);
                 out.writeRunJson(runInfo);
@@ -88,15 +93,17 @@ final class RunFiles implements RoundListener {
     }
 
     /**
-     * Whether each executor's process had the MKL fast-paths library, as its workers reported from
-     * their own process (run.json's build.mkl_fast_paths is the driver's).
+     * A native setting of each executor's process, as its workers reported it from their own process
+     * (whether it had the MKL fast-paths library, its matmul kernels; run.json's build section is the
+     * driver's), merged over the rounds.
      */
-    static Map<String, Boolean> fastPathsByExecutor(List<RoundMetrics> metrics) {
-        Map<String, Boolean> byExecutor = new TreeMap<>();
+    static <T> Map<String, T> byExecutor(List<RoundMetrics> metrics, Function<RoundMetrics.WorkerSource, T> setting,
+            BinaryOperator<T> merge) {
+        Map<String, T> byExecutor = new TreeMap<>();
         for (RoundMetrics m : metrics) {
             for (RoundMetrics.WorkerSource w : m.stateSource()) {
                 if (w.executor() != null && w.steps() > 0) {
-                    byExecutor.merge(w.executor(), w.mklFastPaths(), Boolean::logicalAnd);
+                    byExecutor.merge(w.executor(), setting.apply(w), merge);
                 }
             }
         }

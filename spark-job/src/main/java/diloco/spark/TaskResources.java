@@ -16,7 +16,7 @@ public final class TaskResources {
 
     /** {@code compute} with its threads resolved for this executor (0 = its cores). */
     public static ComputeSettings resolve(ComputeSettings compute) {
-        return new ComputeSettings(threads(compute.threads()), compute.device());
+        return new ComputeSettings(threads(compute.threads()), compute.device(), compute.matmulKernels());
     }
 
     /** PyTorch threads for {@code requested} ({@code --threads-per-worker}): as asked, or 0 = this executor's cores. */

@@ -106,7 +106,8 @@ final class WorkerTask implements Serializable {
         double waited = (System.nanoTime() - start.askedNanos()) / 1e9;
         long startMs = System.currentTimeMillis();
         PartClock part = new PartClock();
-        Engine engine = Engines.start(TaskResources.threads(settings.compute().threads()));
+        Engine engine = Engines.start(TaskResources.threads(settings.compute().threads()),
+                settings.compute().matmulKernels());
         DeviceChoice choice = Engines.choose(engine, settings.compute().device(), start.gpu());
         Device device = Engines.device(choice);
         double secEngine = part.lap();
@@ -222,7 +223,7 @@ final class WorkerTask implements Serializable {
 
     private static WorkerReport.Placement placement(Device device, DeviceChoice choice, Integer gpu) {
         return new WorkerReport.Placement(TaskResources.executorId(), TaskResources.executorHost(), device.toString(),
-                Engines.threads(), BuildInfo.mklFastPaths(), gpu, choice.note());
+                Engines.threads(), BuildInfo.mklFastPaths(), Engines.matmulKernels(), gpu, choice.note());
     }
 
     /** Δᵢ as it leaves the task; stochastic rounding seeded by (seed, worker, round). */
