@@ -71,6 +71,9 @@ Environment:
   DILOCO_LOCAL_WORKER_CORES  local mode: cores (PyTorch threads) per concurrent worker (default: 1,
                            measured fastest for small models: docs/benchmarks.md)
   DILOCO_LOCAL_EXECUTOR_MEMORY  local mode: heap of each worker's executor JVM, MB (default 2048)
+  DILOCO_LOCAL_PLACEMENT_WAIT  local mode: how long a worker queued behind others waits for the
+                           executor holding its AdamW state before it runs elsewhere with fresh moments
+                           (spark.locality.wait.process; default 10min)
   DILOCO_MKL_FAST_PATHS    1 (default) preloads the library that lets libtorch's MKL use its fastest
                            kernels on non-Intel CPUs (2.3x faster matmul on AMD EPYC: docs/benchmarks.md)
                            in the driver and every executor: local mode from the build, yarn ships it
@@ -248,7 +251,13 @@ case "$mode" in
       master="local-cluster[$at_once,$per_worker,$executor_mb]"
       # the worker's memory bounds its executor's; the executor's own heap is spark.executor.memory.
       # spark.executor.cores: else PyTorch in each takes every core
-      sized=(--conf spark.executor.cores="$per_worker" --conf spark.executor.memory="${executor_mb}m")
+      # More workers than executors queue on their executors each round. A worker's AdamW state is in
+      # the memory of the executor that ran it last, and Spark gives up a task's preferred executor
+      # after spark.locality.wait (3s) when that executor is busy: the worker would then restart with
+      # fresh moments elsewhere, and the model would depend on task timing. So a worker waits for its
+      # executor, up to 10 minutes (an executor lost mid-round makes its workers wait that long).
+      sized=(--conf spark.executor.cores="$per_worker" --conf spark.executor.memory="${executor_mb}m"
+             --conf spark.locality.wait.process="${DILOCO_LOCAL_PLACEMENT_WAIT:-10min}")
     else
       master="local[$cores]"
       sized=()

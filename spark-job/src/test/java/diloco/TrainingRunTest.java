@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.config.TrainConfig;
+import diloco.engine.Engines;
+import diloco.engine.MatmulKernels;
+import diloco.io.BuildInfo;
 import diloco.io.Json;
 import diloco.io.SafeTensors;
 import diloco.model.Gpt;
@@ -86,6 +89,13 @@ class TrainingRunTest {
         assertNotNull(((Map<?, ?>) run.get("data")).get("fingerprint"));
         assertEquals(2, ((Number) ((Map<?, ?>) run.get("config")).get("workers")).intValue());
         assertTrue(Files.exists(out.resolve(RunOutput.MODEL_CONFIG)));
+        // --matmul-kernels auto in a JVM without the MKL fast paths: oneDNN wherever this process can use it
+        String kernels = !BuildInfo.mklFastPaths() && MatmulKernels.whyNotOnednn(Engines.start(1)).isEmpty()
+                ? MatmulKernels.ONEDNN_NAME : MatmulKernels.ONEMKL_NAME;
+        for (RoundMetrics m : result.metrics()) {
+            m.stateSource().forEach(w -> assertEquals(kernels, w.matmulKernels(), "worker " + w.worker()));
+        }
+        assertEquals(Map.of("driver", kernels), run.get("matmul_kernels_by_executor"), "run.json, local mode");
         for (String chart : new String[] {RunCharts.LOSS, RunCharts.TIME}) {
             java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(out.resolve(chart).toFile());
             assertEquals(960, img.getWidth(), chart + " is a real picture");

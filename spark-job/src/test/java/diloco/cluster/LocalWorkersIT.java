@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import diloco.TestSupport;
 import diloco.io.Json;
+import diloco.spark.FaultInjection;
 import diloco.run.RunOutput;
 
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,9 @@ class LocalWorkersIT {
                 assertEquals(1, ((Number) s.get("threads")).intValue(), "PyTorch threads of " + s);
                 // each executor JVM inherited the preload, as its workers saw from their own process
                 assertEquals(built, s.get("mkl_fast_paths"), "MKL fast paths in " + s);
+                // --matmul-kernels auto keeps oneMKL where the fast paths are preloaded
+                assertTrue(built ? "onemkl".equals(s.get("matmul_kernels"))
+                        : List.of("onednn", "onemkl").contains(s.get("matmul_kernels")), "matmul kernels in " + s);
             }
             double inner = ((Number) m.get("sec_inner_mean")).doubleValue() * ((Number) m.get("workers")).intValue();
             overlapped |= inner > ((Number) m.get("sec_round")).doubleValue(); // impossible one after another
@@ -99,6 +103,7 @@ class LocalWorkersIT {
         Map<String, Object> byExecutor = (Map<String, Object>) run.get("mkl_fast_paths_by_executor");
         assertEquals(executors, byExecutor.keySet(), "run.json names every executor");
         assertTrue(byExecutor.values().stream().allMatch(v -> v.equals(built)), "run.json: " + byExecutor);
+        assertEquals(executors, ((Map<String, Object>) run.get("matmul_kernels_by_executor")).keySet(), "run.json");
         assertTrue(overlapped, "workers computed at the same time in some round");
 
         // the same run in one JVM (local[2], one task of 2 cores at a time), each worker on one thread
@@ -116,6 +121,60 @@ class LocalWorkersIT {
      * The same command twice, with 4 and with 8 workers on two executor JVMs: the workers' results
      * reach the driver in whatever order their tasks finish, and the model files are byte-identical.
      */
+    /**
+     * More workers than executors: each executor runs two workers a round, one after the other.
+     * Worker 1 is held at its first step of round 2 (FaultInjection) for longer than Spark's default
+     * locality wait (3 s), while the other executor finishes its two workers and idles: the worker
+     * queued behind worker 1 must still wait for the executor that holds its AdamW state, so every
+     * worker continues from its own state in memory. Passing does not depend on how long the hold is.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aQueuedWorkerWaitsForTheExecutorHoldingItsState() throws Exception {
+        Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
+        Path out = tmp.resolve("queued");
+        Path markers = Files.createDirectories(tmp.resolve("markers"));
+        List<String> cmd = new ArrayList<>(List.of("bash", Paths.get("..", "submit.sh").toAbsolutePath().normalize().toString(),
+                "local", "train", "--data", corpus.toString(), "--out", out.toString(), "--preset", "tiny",
+                "--workers", "4", "--inner-steps", "20", "--rounds", "3", "--batch-size", "8", "--val-fraction", "0.2",
+                "--val-windows", "8"));
+        Path log = tmp.resolve("queued.log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("DILOCO_LOCAL_CORES", "2");
+        pb.environment().put("DILOCO_LOCAL_WORKER_CORES", "1");
+        pb.environment().put("DILOCO_LOCAL_EXECUTOR_MEMORY", "1024");
+        pb.environment().put("DRIVER_MEMORY", "1g");
+        pb.environment().put("SPARK_SUBMIT_ARGS", "--conf " + FaultInjection.PAUSE_AT + "=1:2:1 --conf "
+                + FaultInjection.MARKER_DIR + "=" + markers);
+        Process p = pb.start();
+        Path paused = FaultInjection.pausedMarker(markers, 1, 2, 1);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!Files.exists(paused)) {
+            assertTrue(p.isAlive(), "the run ended before worker 1 reached round 2: " + Files.readString(log));
+            assertTrue(System.nanoTime() < deadline, "worker 1 never reached round 2");
+            Thread.sleep(100);
+        }
+        Thread.sleep(8_000); // past Spark's default spark.locality.wait, the other executor idle meanwhile
+        Files.createFile(FaultInjection.releaseMarker(markers, 1, 2, 1));
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "./submit.sh local did not finish");
+        assertEquals(0, p.exitValue(), Files.readString(log));
+        List<String> lines = Files.readAllLines(out.resolve(RunOutput.METRICS));
+        Map<Integer, Object> executorOf = new java.util.HashMap<>();
+        for (int r = 1; r <= lines.size(); r++) {
+            for (Map<String, Object> s : (List<Map<String, Object>>) Json.parseObject(lines.get(r - 1)).get("state_source")) {
+                int w = ((Number) s.get("worker")).intValue();
+                if (r > 1) {
+                    assertEquals("memory", s.get("source"), "round " + r + ": " + s);
+                    assertEquals(r - 1, ((Number) s.get("round")).intValue(), "round " + r + ": " + s);
+                    assertEquals(executorOf.get(w), s.get("executor"), "round " + r + ": worker " + w + " moved: " + s);
+                }
+                executorOf.put(w, s.get("executor"));
+            }
+        }
+        assertEquals(3, lines.size());
+        assertEquals(2, new HashSet<>(executorOf.values()).size(), "two executors: " + executorOf);
+    }
+
     @Test
     void theSameCommandGivesTheSameModelFile() throws Exception {
         Path corpus = TestSupport.writeCorpus(tmp.resolve("corpus"));
