@@ -18,6 +18,9 @@ import java.util.Locale;
  * memory ({@link StepMemory}) against the executor's memory overhead.
  */
 public final class ResourceCheck {
+    /** Below this spark.locality.wait.process, the waves warning also asks for a longer one (./submit.sh local sets 10min). */
+    static final long PLACEMENT_WAIT_MS = 60_000;
+
     /** Copies of θ-sized vectors an executor heap holds during a round: θ, Δ, partial sum, serialized result. */
     static final int EXECUTOR_COPIES = 4;
     /** The driver holds θ, the outer state (≤ 2), the mean Δ and the sum, plus the partials it receives. */
@@ -120,6 +123,13 @@ public final class ResourceCheck {
                 workers, slots, executors, perExecutor, conf.getInt("spark.executor.cores", 1),
                 conf.getInt("spark.task.cpus", 1), gpuPerTask(conf) > 0 ? ", and GPUs" : "", waves,
                 ceilDiv(workers, perExecutor), ceilDiv(workers, perExecutor), ceilDiv(workers, perExecutor), slots);
+        long placementWaitMs = conf.getTimeAsMs("spark.locality.wait.process", conf.get("spark.locality.wait", "3s"));
+        if (placementWaitMs < PLACEMENT_WAIT_MS) {
+            // a queued worker whose executor is busy longer than this runs elsewhere with fresh AdamW moments
+            message += String.format(Locale.ROOT, "; with waves, also set spark.locality.wait.process=10min (now %d ms): "
+                    + "otherwise a worker queued behind a busy executor restarts elsewhere with fresh AdamW moments",
+                    placementWaitMs);
+        }
         if (strict) {
             throw new UserError(message + " (--strict-resources)");
         }

@@ -119,7 +119,14 @@ class ResourceCheckTest {
         assertEquals(1, lines.size(), lines.toString());
         assertEquals("warning: 8 workers but 2 task slot(s) (2 executor(s) × 1: spark.executor.cores 4 / spark.task.cpus 4), "
                 + "so every round runs its workers in 4 waves, each worker waiting for the one before: ask for 8 executors "
-                + "(--num-executors 8; NUM_EXECUTORS=8 with submit.sh), or --workers 2", lines.get(0));
+                + "(--num-executors 8; NUM_EXECUTORS=8 with submit.sh), or --workers 2; with waves, also set "
+                + "spark.locality.wait.process=10min (now 3000 ms): otherwise a worker queued behind a busy executor "
+                + "restarts elsewhere with fresh AdamW moments", lines.get(0));
+        // a long enough placement wait: the warning only asks for slots
+        List<String> held = new ArrayList<>();
+        ResourceCheck.checkCluster(yarn("spark.executor.instances", "2", "spark.executor.cores", "4", "spark.task.cpus", "4",
+                "spark.locality.wait.process", "10min"), 8, false, held::add);
+        assertTrue(held.get(0).endsWith("or --workers 2"), held.toString());
         UserError strict = assertThrows(UserError.class, () -> ResourceCheck.checkCluster(conf, 8, true, lines::add));
         assertTrue(strict.getMessage().endsWith("(--strict-resources)"), strict.getMessage());
         assertEquals(1, lines.size(), "a refusal writes no warning");
