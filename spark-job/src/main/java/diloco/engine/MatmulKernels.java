@@ -27,8 +27,9 @@ import java.util.Locale;
  * <p>"Medium" lets oneDNN compute in bfloat16 where the CPU has AMX; oneDNN is therefore used only
  * after checking, once per process, that products of values that are not bfloat16s stay exact fp32.
  * Where the MKL fast paths are preloaded (src/main/native/mkl_fast_paths.c), oneMKL's own kernels
- * were faster still, so {@link #AUTO} keeps them there. The setting is process-wide, like the thread count: each task applies its run's choice
- * on the JVM's one compute thread before it computes ({@link Engines#start(int, MatmulKernels)}).
+ * were faster still, so {@link #AUTO} keeps them there. The setting is process-wide, like the
+ * thread count: each task applies its run's choice on the JVM's one compute thread before it
+ * computes ({@link Engines#start(int, MatmulKernels)}).
  */
 public enum MatmulKernels {
     /**
@@ -62,19 +63,21 @@ public enum MatmulKernels {
      * Applies this choice to the process and returns the kernels now computing fp32 matmuls on the
      * CPU: {@value #ONEDNN_NAME} or {@value #ONEMKL_NAME}. Call on the compute thread, before computing.
      */
-    public synchronized String apply(Engine engine) {
-        boolean onednn = this == ONEDNN || this == AUTO && !BuildInfo.mklFastPaths();
-        if (onednn && whyNotOnednn(engine).isEmpty()) {
-            Native.set(MEDIUM);
-            if (!memoryKept) { // once per process: glibc's setting, like the precision, is the process's
-                memoryKept = Native.keepFreedMemory(MMAP_THRESHOLD, TRIM_THRESHOLD) == 1;
+    public String apply(Engine engine) {
+        synchronized (MatmulKernels.class) { // the process's setting, whichever constant applies it
+            boolean onednn = this == ONEDNN || this == AUTO && !BuildInfo.mklFastPaths();
+            if (onednn && whyNotOnednn(engine).isEmpty()) {
+                Native.set(MEDIUM);
+                if (!memoryKept) { // once per process: glibc's setting, like the precision, is the process's
+                    memoryKept = Native.keepFreedMemory(MMAP_THRESHOLD, TRIM_THRESHOLD) == 1;
+                }
+                return ONEDNN_NAME;
             }
-            return ONEDNN_NAME;
+            if (Native.LOADED.isEmpty()) {
+                Native.set(HIGHEST); // a run before this one in the JVM may have chosen oneDNN
+            }
+            return ONEMKL_NAME;
         }
-        if (Native.LOADED != null && Native.LOADED.isEmpty()) {
-            Native.set(HIGHEST); // a run before this one in the JVM may have chosen oneDNN
-        }
-        return ONEMKL_NAME;
     }
 
     /** Why oneDNN's kernels are not usable in this process, or "" when they are. */
