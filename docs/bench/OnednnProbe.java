@@ -1,9 +1,8 @@
+package diloco.engine; // for the job's own JNI library (MatmulKernels.Native) and exactness check
+
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+
 import diloco.bench.Bench;
-import diloco.engine.Engines;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -11,28 +10,28 @@ import java.util.Locale;
 /**
  * Which matmul kernels libtorch's CPU build can run (issue 18 §2): with its float32 matmul
  * precision at "highest" (the default: oneMKL's sgemm) or "medium" (ATen hands fp32 matmuls to
- * oneDNN on CPUs it deems bf16-capable). For each: whether a matmul and a batched matmul stay exact
- * fp32 (1 + 2⁻¹⁰ is not a bfloat16; 128 such products sum exactly in fp32), the 1024×1024 matmul
+ * oneDNN on CPUs it deems bf16-capable), set through the job's own JNI library. For each: whether
+ * matmuls stay exact fp32 (MatmulKernels.exactFp32, the worker's check), the 1024×1024 matmul
  * rate, and the worker's own inner step (InnerTrainer, batch 16, one thread; the fastest of 3
  * stretches of 10 steps) on each model given; each setting twice, then twice more with glibc keeping
- * freed memory in the process (as the worker does with oneDNN). Arguments: the JNI library, then models as
- * Bench names them (small, L2-D96-H4-T64). With "fresh" or "fresh-kept" after the library: oneDNN
- * from the process's first matmul on, with glibc's default or keeping freed memory, each model once. docs/bench/onednn-probe.sh runs it.
+ * freed memory in the process (as the worker does with oneDNN). Arguments: models as Bench names
+ * them (small, L2-D96-H4-T64), after "fresh" or "fresh-kept" for oneDNN from the process's first
+ * matmul on, with glibc's default or keeping freed memory, each model once. docs/bench/onednn-probe.sh
+ * runs it.
  */
 public class OnednnProbe {
-    static native int matmulPrecision(int precision);
-
-    static native int keepFreedMemory();
-
     public static void main(String[] args) throws IOException {
         Engine engine = Engines.start(1);
-        System.load(args[0]);
-        if (args[1].startsWith("fresh")) { // oneDNN from a fresh process's first step, glibc's default or not
-            boolean kept = args[1].equals("fresh-kept") && keepFreedMemory() == 1;
+        if (!MatmulKernels.Native.LOADED.isEmpty()) {
+            throw new IllegalStateException(MatmulKernels.Native.LOADED);
+        }
+        int first = args[0].startsWith("fresh") ? 1 : 0;
+        if (first == 1) { // oneDNN from a fresh process's first step, glibc's default or not
+            boolean kept = args[0].equals("fresh-kept") && keepFreedMemory() == 1;
             matmulPrecision(2);
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "fresh process, medium, glibc %s: "
                     + "1024x1024 %.1f GFLOP/s", kept ? "keeps freed memory" : "default", Bench.matmulGflops(engine)));
-            for (int i = 2; i < args.length; i++) {
+            for (int i = first; i < args.length; i++) {
                 line.append(String.format(Locale.ROOT, "; %s %.2f ms/step", args[i], msPerStep(engine, args[i])));
             }
             System.out.println(line);
@@ -48,8 +47,8 @@ public class OnednnProbe {
             }
             int now = matmulPrecision(precision);
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-7s exact fp32: %s; 1024x1024 %.1f GFLOP/s",
-                    name(now), exact(engine), Bench.matmulGflops(engine)));
-            for (int i = 1; i < args.length; i++) {
+                    name(now), MatmulKernels.exactFp32(engine), Bench.matmulGflops(engine)));
+            for (int i = first; i < args.length; i++) {
                 line.append(String.format(Locale.ROOT, "; %s %.2f ms/step", args[i], msPerStep(engine, args[i])));
             }
             System.out.println(line);
@@ -60,15 +59,13 @@ public class OnednnProbe {
         return precision == 0 ? "highest" : precision == 1 ? "high" : precision == 2 ? "medium" : "error " + precision;
     }
 
-    /** (1 + 2⁻¹⁰)·1 summed over 128 terms: 128.125 in fp32, 128 if the inputs were rounded to bf16. */
-    static boolean exact(Engine engine) {
-        try (NDManager m = engine.newBaseManager()) {
-            NDArray a = m.full(new Shape(256, 128), 1f + 1f / 1024);
-            NDArray b = m.ones(new Shape(128, 256));
-            NDArray qa = m.full(new Shape(8, 256, 128), 1f + 1f / 1024);
-            NDArray qb = m.ones(new Shape(8, 128, 256));
-            return a.matMul(b).getFloat(3, 5) == 128.125f && qa.matMul(qb).getFloat(1, 3, 5) == 128.125f;
-        }
+    static int matmulPrecision(int precision) {
+        return MatmulKernels.Native.precision(precision);
+    }
+
+    /** What the worker does with oneDNN (MatmulKernels.MMAP_THRESHOLD, TRIM_THRESHOLD). */
+    static int keepFreedMemory() {
+        return MatmulKernels.Native.keepFreedMemory(MatmulKernels.MMAP_THRESHOLD, MatmulKernels.TRIM_THRESHOLD);
     }
 
     /** The worker's inner step on {@code model}, as Bench measures it (batch 16, one thread, stretches of 10 steps). */

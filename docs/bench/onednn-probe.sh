@@ -7,11 +7,8 @@ set -uo pipefail
 CP=spark-job/target/diloco-spark-job.jar:$(cat spark-job/target/spark-classpath.txt)
 MODELS=(small L2-D96-H4-T64)
 out=$(mktemp -d)
-JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")}
-cc -shared -fPIC -O2 -I"$JAVA_HOME/include" -I"$JAVA_HOME/include/linux" -o "$out/libmatmul_precision.so" \
-  docs/bench/matmul_precision.c -ldl || exit 1
 javac -d "$out" -cp "$CP" docs/bench/OnednnProbe.java || exit 1
-probe() { java -Dai.djl.offline=true -cp "$CP:$out" OnednnProbe "$out/libmatmul_precision.so" "$@" "${MODELS[@]}" 2>&1 | grep -v ' WARN '; }
+probe() { java -Dai.djl.offline=true -cp "$CP:$out" diloco.engine.OnednnProbe "$@" "${MODELS[@]}" 2>&1 | grep -v ' WARN '; }
 torch_side() {
   for spec in "4 128 4 128" "2 96 4 64"; do
     set -- $spec
