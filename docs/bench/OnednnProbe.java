@@ -1,8 +1,9 @@
-package diloco.engine; // for the job's own JNI library (MatmulKernels.Native) and exactness check
+package diloco.engine; // for the job's own JNI library (TorchSettings) and exactness check
 
 import ai.djl.engine.Engine;
 
 import diloco.bench.Bench;
+import diloco.engine.Precision;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -22,15 +23,15 @@ import java.util.Locale;
 public class OnednnProbe {
     public static void main(String[] args) throws IOException {
         Engine engine = Engines.start(1);
-        if (!MatmulKernels.Native.LOADED.isEmpty()) {
-            throw new IllegalStateException(MatmulKernels.Native.LOADED);
+        if (!TorchSettings.LOADED.isEmpty()) {
+            throw new IllegalStateException(TorchSettings.LOADED);
         }
         int first = args[0].startsWith("fresh") ? 1 : 0;
         if (first == 1) { // oneDNN from a fresh process's first step, glibc's default or not
             boolean kept = args[0].equals("fresh-kept") && keepFreedMemory() == 1;
             matmulPrecision(2);
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "fresh process, medium, glibc %s: "
-                    + "1024x1024 %.1f GFLOP/s", kept ? "keeps freed memory" : "default", Bench.matmulGflops(engine)));
+                    + "1024x1024 %.1f GFLOP/s", kept ? "keeps freed memory" : "default", Bench.matmulGflops(engine, Precision.FP32)));
             for (int i = first; i < args.length; i++) {
                 line.append(String.format(Locale.ROOT, "; %s %.2f ms/step", args[i], msPerStep(engine, args[i])));
             }
@@ -47,7 +48,7 @@ public class OnednnProbe {
             }
             int now = matmulPrecision(precision);
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-7s exact fp32: %s; 1024x1024 %.1f GFLOP/s",
-                    name(now), MatmulKernels.exactFp32(engine), Bench.matmulGflops(engine)));
+                    name(now), MatmulKernels.exactFp32(engine), Bench.matmulGflops(engine, Precision.FP32)));
             for (int i = first; i < args.length; i++) {
                 line.append(String.format(Locale.ROOT, "; %s %.2f ms/step", args[i], msPerStep(engine, args[i])));
             }
@@ -60,16 +61,16 @@ public class OnednnProbe {
     }
 
     static int matmulPrecision(int precision) {
-        return MatmulKernels.Native.precision(precision);
+        return TorchSettings.precision(precision);
     }
 
     /** What the worker does with oneDNN (MatmulKernels.MMAP_THRESHOLD, TRIM_THRESHOLD). */
     static int keepFreedMemory() {
-        return MatmulKernels.Native.keepFreedMemory(MatmulKernels.MMAP_THRESHOLD, MatmulKernels.TRIM_THRESHOLD);
+        return TorchSettings.keepFreedMemory(MatmulKernels.MMAP_THRESHOLD, MatmulKernels.TRIM_THRESHOLD);
     }
 
     /** The worker's inner step on {@code model}, as Bench measures it (batch 16, one thread, stretches of 10 steps). */
     static double msPerStep(Engine engine, String model) throws IOException {
-        return (Double) Bench.measure(engine, model, 1, 16, 10).get("ms_per_step");
+        return (Double) Bench.measure(engine, model, 1, 16, 10, Precision.FP32).get("ms_per_step");
     }
 }

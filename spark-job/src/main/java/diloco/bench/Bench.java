@@ -4,6 +4,7 @@ import static diloco.bench.BenchOptions.MATMUL_KERNELS;
 import static diloco.bench.BenchOptions.MKL_FAST_PATHS;
 import static diloco.bench.BenchOptions.MODELS;
 import static diloco.bench.BenchOptions.OUT;
+import static diloco.bench.BenchOptions.PRECISION;
 import static diloco.bench.BenchOptions.RUNS;
 import static diloco.bench.BenchOptions.STEPS;
 import static diloco.bench.BenchOptions.THREADS;
@@ -34,6 +35,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import diloco.bench.BenchOptions.FastPaths;
 import diloco.cli.Command;
 import diloco.cli.CommandLine;
+import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.data.BatchSampler;
 import diloco.data.BatchSource;
@@ -41,6 +43,7 @@ import diloco.data.Shard;
 import diloco.data.Tokens;
 import diloco.engine.Engines;
 import diloco.engine.MatmulKernels;
+import diloco.engine.Precision;
 import diloco.inner.InnerSettings;
 import diloco.inner.InnerTrainer;
 import diloco.inner.StepHooks;
@@ -60,6 +63,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -138,7 +142,8 @@ public final class Bench {
                         @SuppressWarnings("unchecked")
                         List<Map<String, Object>> childRows = (List<Map<String, Object>>) child.get("rows");
                         for (Map<String, Object> row : childRows) {
-                            keepFastest(ours, row.get("model") + "@" + n + "@" + fast + "@" + kernels, row);
+                            keepFastest(ours, row.get("model") + "@" + n + "@" + fast + "@" + kernels + "@"
+                                    + row.get("precision"), row);
                         }
                     }
                 }
@@ -183,19 +188,20 @@ public final class Bench {
         }
     }
 
-    /** A row's matmul kernels and MKL setting, as the tables show them: onednn, or onemkl with fast or default paths. */
+    /** A row's matmul kernels, MKL setting and precision, as the tables show them: onednn, mkl-fast or mkl, then fp32 or bf16. */
     private static String kernels(Map<String, Object> row) {
-        return MatmulKernels.ONEDNN_NAME.equals(row.get("matmul_kernels")) ? "onednn"
+        String kernels = MatmulKernels.ONEDNN_NAME.equals(row.get("matmul_kernels")) ? "onednn"
                 : Boolean.TRUE.equals(row.get("mkl_fast_paths")) ? "mkl-fast" : "mkl";
+        return kernels + " " + row.get("precision");
     }
 
     private static void printTables(List<Map<String, Object>> rows, boolean torch, PrintStream out) {
-        out.printf(Locale.ROOT, "%nmachine: %s, %s (the ceiling column: its measured 1024x1024 fp32 matmul)%n",
+        out.printf(Locale.ROOT, "%nmachine: %s, %s (the ceiling column: its measured 1024x1024 matmul in the row's precision)%n",
                 BuildInfo.machineLine(), java.time.LocalDate.now(java.time.ZoneOffset.UTC));
-        out.printf(Locale.ROOT, "%n%-16s %7s %9s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
+        out.printf(Locale.ROOT, "%n%-16s %7s %13s %10s %12s %12s %9s %9s %10s %10s%n", "model", "threads",
                 "matmuls", "vs PyTorch", "tokens/s", "PyTorch", "ms/step", "GFLOP/s", "ceiling", "of ceiling");
         for (Map<String, Object> r : rows) {
-            out.printf(Locale.ROOT, "%-16s %7d %9s %10s %12.0f %12s %9.2f %9.1f %9.1f %9.1f%%%n", r.get("model"),
+            out.printf(Locale.ROOT, "%-16s %7d %13s %10s %12.0f %12s %9.2f %9.1f %9.1f %9.1f%%%n", r.get("model"),
                     r.get("threads"), kernels(r), torch ? String.format(Locale.ROOT, "%.2fx", (Double) r.get("vs_torch")) : "-",
                     r.get("tokens_per_sec"), torch ? String.format(Locale.ROOT, "%.0f", r.get("torch_tokens_per_sec")) : "-",
                     r.get("ms_per_step"), r.get("gflops"), r.get("matmul_gflops"), 100 * (Double) r.get("fraction_of_ceiling"));
@@ -204,7 +210,7 @@ public final class Bench {
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Double> ours = (Map<String, Double>) r.get("phases_ms");
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-8s |", r.get("model"),
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-13s |", r.get("model"),
                     r.get("threads"), kernels(r)));
             ours.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
             if (torch) {
@@ -221,7 +227,7 @@ public final class Bench {
             Map<String, Number> ours = (Map<String, Number>) r.get("ops_per_step");
             @SuppressWarnings("unchecked")
             Map<String, Number> eager = (Map<String, Number>) r.get("torch_ops_per_step");
-            out.printf(Locale.ROOT, "%-16s %2d thr %-8s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
+            out.printf(Locale.ROOT, "%-16s %2d thr %-13s | %6.0f (%5.0f) | %s%n", r.get("model"), r.get("threads"),
                     kernels(r), ours.get("aten").doubleValue(),
                     ours.get("host").doubleValue(), eager == null ? "-" : String.format(Locale.ROOT, "%6.0f",
                             eager.get("aten").doubleValue()));
@@ -243,6 +249,7 @@ public final class Bench {
         cmd.addAll(STEPS.args(a.get(STEPS)));
         cmd.addAll(THREADS.args(List.of(threads)));
         cmd.addAll(MATMUL_KERNELS.args(List.of(kernels)));
+        cmd.addAll(PRECISION.args(a.get(PRECISION)));
         cmd.addAll(OUT.args(part.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         pb.environment().remove("LD_PRELOAD");
@@ -375,21 +382,31 @@ public final class Bench {
             int batch = a.get(BenchOptions.BATCH_SIZE);
             int steps = a.get(STEPS);
             Engine engine = Engines.start(threads, a.get(MATMUL_KERNELS).get(0));
-            double ceiling = matmulGflops(engine);
+            Map<Precision, Double> ceilings = new EnumMap<>(Precision.class);
+            for (Precision precision : a.get(PRECISION)) {
+                ceilings.put(precision, matmulGflops(engine, precision));
+            }
             List<Map<String, Object>> rows = new ArrayList<>();
             for (String model : a.get(MODELS)) {
-                Map<String, Object> row = Bench.measure(engine, model, threads, batch, steps);
-                row.put("matmul_gflops", ceiling);
-                row.put("fraction_of_ceiling", (Double) row.get("gflops") / ceiling);
-                rows.add(row);
-                System.out.printf(Locale.ROOT, "measured %s at %d thread(s): %.2f ms/step%n", model, threads,
-                        row.get("ms_per_step"));
+                for (Precision precision : a.get(PRECISION)) {
+                    Map<String, Object> row = Bench.measure(engine, model, threads, batch, steps, precision);
+                    row.put("matmul_gflops", ceilings.get(precision));
+                    row.put("fraction_of_ceiling", (Double) row.get("gflops") / ceilings.get(precision));
+                    rows.add(row);
+                    System.out.printf(Locale.ROOT, "measured %s %s at %d thread(s): %.2f ms/step%n", model,
+                            name(precision), threads, row.get("ms_per_step"));
+                }
             }
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("pytorch", engine.getVersion());
             doc.put("rows", rows);
             Files.writeString(Path.of(a.get(OUT)), Json.pretty(doc));
         }
+    }
+
+    /** A precision as the options and the JSON spell it (fp32, bf16). */
+    private static String name(Precision precision) {
+        return precision.name().toLowerCase(Locale.ROOT);
     }
 
     /** Training FLOPs per token (nanoGPT's estimate): 6·N + 12·L·d·T, N without position embeddings. */
@@ -403,9 +420,9 @@ public final class Bench {
      * stretches of {@code steps} steps, with its phases) and its engine operations over {@link #OP_COUNT_STEPS}
      * more steps; "ms_per_step" is the step time. Public for docs/bench/OnednnProbe.java.
      */
-    public static Map<String, Object> measure(Engine engine, String model, int threads, int batch, int steps)
-            throws IOException {
-        TrainConfig cfg = config(model, threads, batch, steps);
+    public static Map<String, Object> measure(Engine engine, String model, int threads, int batch, int steps,
+            Precision precision) throws IOException {
+        TrainConfig cfg = config(model, threads, batch, steps).with(Options.PRECISION, precision);
         Gpt gpt = new Gpt(cfg.model());
         byte[] text = new byte[1 << 20];
         new SplittableRandom(1).nextBytes(text);
@@ -447,6 +464,7 @@ public final class Bench {
             row.put("threads", threads);
             row.put("mkl_fast_paths", BuildInfo.mklFastPaths());
             row.put("matmul_kernels", Engines.matmulKernels());
+            row.put("precision", name(precision));
             row.put("batch_size", batch);
             row.put("steps", steps);
             row.put("ms_per_step", 1000 * sec / steps);
@@ -458,16 +476,21 @@ public final class Bench {
         }
     }
 
-    /** The machine's ceiling for this engine: a 1024×1024 fp32 matmul, best of several. */
-    public static double matmulGflops(Engine engine) {
+    /**
+     * The machine's ceiling for this engine: a 1024×1024 matmul, best of several, in fp32 or (bf16) under
+     * the worker's autocast, as the inner step's products run.
+     */
+    public static double matmulGflops(Engine engine, Precision precision) {
         try (NDManager m = engine.newBaseManager()) {
             NDArray a = m.randomNormal(new Shape(1024, 1024));
             NDArray b = m.randomNormal(new Shape(1024, 1024));
+            NDArray fp32Zero = m.zeros(new Shape(1)); // DJL reads fp32 only: adding it promotes a bf16 product
             double best = 0;
             for (int i = 0; i < 12; i++) {
                 long t0 = System.nanoTime();
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0);
+                try (Precision.Region r = precision.forward(a.getDevice()); NDArray c = a.matMul(b);
+                        NDArray c32 = c.add(fp32Zero)) {
+                    c32.getFloat(0, 0);
                 }
                 best = Math.max(best, 2.0 * 1024 * 1024 * 1024 / ((System.nanoTime() - t0) / 1e9) / 1e9);
             }

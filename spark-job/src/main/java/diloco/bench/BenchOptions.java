@@ -3,6 +3,7 @@ package diloco.bench;
 import static diloco.option.Option.Check.atLeast;
 
 import diloco.engine.MatmulKernels;
+import diloco.engine.Precision;
 import diloco.option.Option;
 import diloco.option.Option.Type;
 import diloco.option.UserError;
@@ -51,17 +52,20 @@ public final class BenchOptions {
             Type.enumOf(MatmulKernels.class)).placeholder("LIST").byDefault(List.of(MatmulKernels.AUTO)).section(SECTION)
             .doc("the job's --matmul-kernels settings to measure, comma-separated (auto, onednn, onemkl); each in processes "
                     + "of its own");
+    public static final Option<List<Precision>> PRECISION = Option.list("precision", Type.enumOf(Precision.class))
+            .placeholder("LIST").byDefault(List.of(Precision.FP32)).section(SECTION)
+            .doc("the job's --precision settings to measure, comma-separated (fp32, bf16); the PyTorch side stays fp32");
     public static final Option<String> OUT = Option.text("out").placeholder("FILE").byDefault("bench.json")
             .section(SECTION).doc("the JSON file to write");
 
     /** Every option of {@link Bench}, in --help order. */
     public static List<Option<?>> all() {
-        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, RUNS, TORCH, MKL_FAST_PATHS, MATMUL_KERNELS, OUT);
+        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, RUNS, TORCH, MKL_FAST_PATHS, MATMUL_KERNELS, PRECISION, OUT);
     }
 
-    /** The options of one measuring process ({@link Bench.Child}): one thread count and kernel setting, its own output file. */
+    /** The options of one measuring process ({@link Bench.Child}): one thread count and kernel setting, every precision, its own output file. */
     static List<Option<?>> child() {
-        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, MATMUL_KERNELS, OUT);
+        return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, MATMUL_KERNELS, PRECISION, OUT);
     }
 
     /** A model is a preset or L-D-H-T whose shape the job accepts; the error names the option given. */

@@ -12,6 +12,7 @@ import diloco.data.BatchSampler;
 import diloco.data.BatchSource;
 import diloco.data.Shard;
 import diloco.data.Tokens;
+import diloco.engine.Precision;
 import diloco.inner.InnerTrainer;
 import diloco.inner.StepHooks;
 import diloco.io.BuildInfo;
@@ -209,7 +210,7 @@ public final class MemoryBench {
                 r.put("rss_before_step", before);
                 r.put("peak_during_step", peak);
                 r.put("step_bytes", peak - before);
-                r.put("ceiling_gflops", Bench.matmulGflops(Engine.getInstance()));
+                r.put("ceiling_gflops", Bench.matmulGflops(Engine.getInstance(), Precision.FP32));
                 r.put("mkl_fast_paths", BuildInfo.mklFastPaths());
                 System.out.println(Json.line(r));
             }

@@ -10,6 +10,7 @@ import diloco.codec.OuterGradDtype;
 import diloco.codec.Rounding;
 import diloco.data.DataFormat;
 import diloco.engine.MatmulKernels;
+import diloco.engine.Precision;
 import diloco.model.ModelConfig;
 import diloco.optim.OuterLrSchedule;
 import diloco.optim.OuterOptimizerKind;
@@ -200,6 +201,10 @@ public final class Options {
             .check(unit(false)).doc("AdamW beta2"));
     public static final Option<Float> INNER_EPS = add(Option.real("innerEps").placeholder("E").byDefault(1e-8f)
             .check(positive()).doc("AdamW epsilon"));
+    public static final Option<Precision> PRECISION = add(Option.choice("precision", Precision.class)
+            .byDefault(Precision.FP32)
+            .doc("number format of the workers' forward and backward: fp32, or bf16 (libtorch's autocast: matrix "
+                    + "products in bfloat16, parameters, gradients and AdamW's state in fp32)"));
 
     static {
         section = "Outer optimizer (on the driver)";

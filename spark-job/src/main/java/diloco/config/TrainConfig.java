@@ -42,6 +42,7 @@ import static diloco.config.Options.OUTER_LR_SCHEDULE;
 import static diloco.config.Options.OUTER_MOMENTUM;
 import static diloco.config.Options.OUTER_OPTIMIZER;
 import static diloco.config.Options.POOL_SCHEDULE;
+import static diloco.config.Options.PRECISION;
 import static diloco.config.Options.PRESET;
 import static diloco.config.Options.RESUME;
 import static diloco.config.Options.RESUME_IF_PRESENT;
@@ -151,7 +152,8 @@ public final class TrainConfig {
     public InnerSettings inner() {
         return new InnerSettings(get(INNER_STEPS), get(BATCH_SIZE), get(SEED),
                 new LearningRateSchedule(get(INNER_LR), get(WARMUP_STEPS), lrDecaySteps(), get(MIN_LR_RATIO)),
-                new AdamWSettings(get(INNER_BETA1), get(INNER_BETA2), get(INNER_EPS), get(WEIGHT_DECAY), get(GRAD_CLIP)));
+                new AdamWSettings(get(INNER_BETA1), get(INNER_BETA2), get(INNER_EPS), get(WEIGHT_DECAY), get(GRAD_CLIP)),
+                get(PRECISION));
     }
 
     /** The driver's optimizer over the averaged outer gradient. */

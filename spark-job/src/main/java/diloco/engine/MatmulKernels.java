@@ -8,12 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import diloco.io.BuildInfo;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Which kernels compute the CPU's fp32 matrix products ({@code --matmul-kernels}). libtorch's CPU
@@ -22,7 +19,7 @@ import java.util.Locale;
  * "medium" and the CPU has AVX-512 (BW, VL, DQ). On non-Intel CPUs oneMKL runs its AVX2 code, and
  * there oneDNN's kernels made the worker's step 1.6–2.0× faster at one thread (docs/benchmarks.md
  * §1, "Matmul kernels"). DJL 0.36 does not expose that setting, so a small JNI library
- * (src/main/native/matmul_precision.c, built into the jar when a C compiler is present) sets it.
+ * ({@link TorchSettings}, built into the jar when a C compiler is present) sets it.
  *
  * <p>"Medium" lets oneDNN compute in bfloat16 where the CPU has AMX; oneDNN is therefore used only
  * after checking, once per process, that products of values that are not bfloat16s stay exact fp32.
@@ -67,14 +64,14 @@ public enum MatmulKernels {
         synchronized (MatmulKernels.class) { // the process's setting, whichever constant applies it
             boolean onednn = this == ONEDNN || this == AUTO && !BuildInfo.mklFastPaths();
             if (onednn && whyNotOnednn(engine).isEmpty()) {
-                Native.set(MEDIUM);
+                TorchSettings.set(MEDIUM);
                 if (!memoryKept) { // once per process: glibc's setting, like the precision, is the process's
-                    memoryKept = Native.keepFreedMemory(MMAP_THRESHOLD, TRIM_THRESHOLD) == 1;
+                    memoryKept = TorchSettings.keepFreedMemory(MMAP_THRESHOLD, TRIM_THRESHOLD) == 1;
                 }
                 return ONEDNN_NAME;
             }
-            if (Native.LOADED.isEmpty()) {
-                Native.set(HIGHEST); // a run before this one in the JVM may have chosen oneDNN
+            if (TorchSettings.LOADED.isEmpty()) {
+                TorchSettings.set(HIGHEST); // a run before this one in the JVM may have chosen oneDNN
             }
             return ONEMKL_NAME;
         }
@@ -92,19 +89,19 @@ public enum MatmulKernels {
         if (engine.getGpuCount() > 0) {
             return "the process has a GPU (the setting would also allow TF32 there)";
         }
-        if (!Native.LOADED.isEmpty()) {
-            return Native.LOADED;
+        if (!TorchSettings.LOADED.isEmpty()) {
+            return TorchSettings.LOADED;
         }
         if (!CpuFlags.avx512()) {
             return "the CPU lacks AVX-512 BW/VL/DQ, which ATen requires before it hands matmuls to oneDNN";
         }
-        int before = Native.set(-1);
+        int before = TorchSettings.set(-1);
         if (before != HIGHEST) {
             return "the float32 matmul precision was already changed in this process (" + before + ")";
         }
-        Native.set(MEDIUM);
+        TorchSettings.set(MEDIUM);
         boolean exact = exactFp32(engine);
-        Native.set(HIGHEST);
+        TorchSettings.set(HIGHEST);
         return exact ? "" : "oneDNN rounds fp32 matmul inputs to bfloat16 on this CPU";
     }
 
@@ -147,51 +144,6 @@ public enum MatmulKernels {
                 // not Linux
             }
             return false;
-        }
-    }
-
-    /** The JNI library, extracted from the jar and loaded once per class loader. */
-    static final class Native {
-        static final String RESOURCE = "native/libdiloco_matmul_precision.so";
-        /** "" when loaded, else why not. */
-        static final String LOADED = load();
-
-        private Native() {}
-
-        /** Sets libtorch's float32 matmul precision (a negative value only reads it); returns it. */
-        static native int precision(int precision);
-
-        /** glibc's mallopt(M_MMAP_THRESHOLD) and mallopt(M_TRIM_THRESHOLD): 1 when both were taken. */
-        static native int keepFreedMemory(long mmapThreshold, long trimThreshold);
-
-        static int set(int precision) {
-            int now = precision(precision);
-            if (now < 0) {
-                throw new IllegalStateException("libtorch's float32 matmul precision cannot be reached (" + now + ")");
-            }
-            return now;
-        }
-
-        private static String load() {
-            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-            String arch = System.getProperty("os.arch", "");
-            if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-                return "the library that sets oneDNN's use is built for Linux x86-64 only";
-            }
-            try (InputStream in = MatmulKernels.class.getResourceAsStream(RESOURCE)) {
-                if (in == null) {
-                    return "the jar was built without a C compiler, so without the library that sets oneDNN's use";
-                }
-                // a file of its own per class loader: a JNI library loads into one loader only
-                Path file = Files.createTempFile("libdiloco_matmul_precision", ".so");
-                file.toFile().deleteOnExit();
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                System.load(file.toString());
-                int now = precision(-1);
-                return now >= 0 ? "" : "libtorch's float32 matmul precision was not found (" + now + ")";
-            } catch (IOException | LinkageError e) {
-                return "the library that sets oneDNN's use did not load: " + e;
-            }
         }
     }
 }

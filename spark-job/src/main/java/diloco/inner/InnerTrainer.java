@@ -8,6 +8,7 @@ import ai.djl.training.GradientCollector;
 
 import diloco.data.BatchSource;
 import diloco.data.Hashing;
+import diloco.engine.Precision;
 import diloco.inner.StepHooks.Phase;
 import diloco.model.FlatParameters;
 import diloco.model.Gpt;
@@ -26,7 +27,7 @@ import diloco.optim.AdamWState;
  * <pre>
  *   for step in first .. first + count − 1 (or until a hook's deadline):
  *       x, y ← batches(step)
- *       loss ← model(θ, x, y);  loss.backward()
+ *       loss ← model(θ, x, y)  (in --precision);  loss.backward()
  *       θ, state ← AdamW(θ, ∇, state, lr(step))
  * </pre>
  */
@@ -83,7 +84,10 @@ public final class InnerTrainer {
             NDArray ys = HostArrays.of(step, y, batchShape);
             hooks.after(Phase.UPLOAD);
             try (GradientCollector gc = engine.newGradientCollector()) {
-                NDArray l = model.loss(params.views(), xs, ys, true);
+                NDArray l;
+                try (Precision.Region bf16 = settings.precision().forward(params.array().getDevice())) {
+                    l = model.loss(params.views(), xs, ys, true);
+                }
                 hooks.after(Phase.FORWARD);
                 gc.backward(l);
                 loss = l.getFloat();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.internal.NDArrayEx;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
@@ -98,7 +99,7 @@ public final class Gpt {
 
     /** Negative log-likelihood of each target token, shape (B,T). */
     public NDArray tokenNll(NDList params, NDArray x, NDArray y, boolean training) {
-        NDArray logProbs = logits(params, x, training).logSoftmax(-1);
+        NDArray logProbs = fp32(logits(params, x, training)).logSoftmax(-1);
         return logProbs.gather(y.expandDims(-1), -1).squeeze(-1).neg();
     }
 
@@ -139,9 +140,22 @@ public final class Gpt {
         NDArray v = qkv.get(2).squeeze(0);
         // q scaled before q·kᵀ, not the scores after it: T/hd times fewer products, one T×T array less
         NDArray att = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(mask);
-        att = dropout(att.softmax(-1), training);
+        att = dropout(fp32(att).softmax(-1), training);
         NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, cfg.dModel());
         return linear(y, p.next(), p.next());
+    }
+
+    /**
+     * x in fp32. Under bf16 autocast (diloco.engine.Precision) products come out in bfloat16, which
+     * DJL 0.36 reads as UNKNOWN: its softmax would pass that type back and abort, and its cast runs
+     * outside autograd. Adding an fp32 zero of shape (1) promotes x to fp32 inside the graph, as
+     * autocast does before softmax and the loss; in fp32, x is returned as it is.
+     */
+    private static NDArray fp32(NDArray x) {
+        if (x.getDataType() == DataType.FLOAT32) {
+            return x;
+        }
+        return x.add(x.getManager().zeros(new Shape(1), DataType.FLOAT32, x.getDevice()));
     }
 
     private NDArray mlp(NDArray x, Params p) {

@@ -37,9 +37,9 @@ class MatmulKernelsTest {
     void onednnAndAutoTakeOnednnWhereItComputesExactFp32() throws Exception {
         Engine engine = Engines.start(1);
         boolean built = Files.isRegularFile(Path.of("target", "classes", "diloco", "engine", "native",
-                "libdiloco_matmul_precision.so"))
+                "libdiloco_torch_settings.so"))
                 || Files.isRegularFile(Path.of("target", "spark3.5_2.12", "classes", "diloco", "engine", "native",
-                "libdiloco_matmul_precision.so"));
+                "libdiloco_torch_settings.so"));
         boolean usable = built && engine.getGpuCount() == 0 && MatmulKernels.CpuFlags.avx512() && !amx();
         String auto = Engines.exclusive(() -> MatmulKernels.AUTO.apply(engine));
         assertEquals(usable && !BuildInfo.mklFastPaths() ? MatmulKernels.ONEDNN_NAME : MatmulKernels.ONEMKL_NAME, auto);
@@ -49,10 +49,10 @@ class MatmulKernelsTest {
         assertEquals(expected ? MatmulKernels.ONEDNN_NAME : MatmulKernels.ONEMKL_NAME, kernels, why);
         assertEquals(kernels.equals(MatmulKernels.ONEDNN_NAME), why.isEmpty(), why);
         if (expected) {
-            assertEquals(2, MatmulKernels.Native.set(-1), "libtorch's precision reads back as medium");
+            assertEquals(2, TorchSettings.set(-1), "libtorch's precision reads back as medium");
             assertTrue(Engines.exclusive(() -> MatmulKernels.exactFp32(engine)));
             assertEquals(MatmulKernels.ONEMKL_NAME, Engines.exclusive(() -> MatmulKernels.ONEMKL.apply(engine)));
-            assertEquals(0, MatmulKernels.Native.set(-1), "onemkl puts the default (highest) back");
+            assertEquals(0, TorchSettings.set(-1), "onemkl puts the default (highest) back");
         }
     }
 

@@ -1,4 +1,8 @@
 /*
+ * Settings of libtorch that DJL 0.36 does not expose, reached through libtorch's exported C++
+ * symbols (libtorch's headers are not on Maven Central, so the declarations below are written by
+ * hand to match PyTorch 2.7's: enums c10::DeviceType and c10::ScalarType are int8_t).
+ *
  * Sets libtorch's float32 matmul precision (at::globalContext().setFloat32MatmulPrecision, what
  * torch.set_float32_matmul_precision sets), which DJL 0.36 does not expose. At "medium", ATen hands
  * fp32 mm/addmm/bmm (forward and backward) to oneDNN on CPUs with AVX-512 (BW, VL, DQ) instead of
@@ -10,7 +14,8 @@
  * not loaded, -2 when its symbols are missing. A negative argument only reads it.
  *
  * Built by Maven when a C compiler is present, into the jar (diloco/engine/native/); the JVM
- * extracts and loads it. Without it, workers keep oneMKL's kernels.
+ * extracts and loads it (diloco.engine.TorchSettings). Without it, workers keep oneMKL's kernels
+ * and cannot compute in bf16.
  */
 #include <dlfcn.h>
 #include <jni.h>
@@ -20,7 +25,7 @@ typedef void *(*global_context_fn)(void);
 typedef void (*set_precision_fn)(void *context, int precision);
 typedef int (*get_precision_fn)(const void *context);
 
-JNIEXPORT jint JNICALL Java_diloco_engine_MatmulKernels_00024Native_precision(JNIEnv *env, jclass cls,
+JNIEXPORT jint JNICALL Java_diloco_engine_TorchSettings_precision(JNIEnv *env, jclass cls,
         jint precision) {
     void *torch = dlopen("libtorch_cpu.so", RTLD_LAZY | RTLD_NOLOAD);
     if (!torch) {
@@ -50,9 +55,49 @@ JNIEXPORT jint JNICALL Java_diloco_engine_MatmulKernels_00024Native_precision(JN
  * defaults large ones are mapped and unmapped each time and page-faulted afresh (measured:
  * docs/benchmarks.md section 1). Returns 1 when glibc took both settings, else 0.
  */
-JNIEXPORT jint JNICALL Java_diloco_engine_MatmulKernels_00024Native_keepFreedMemory(JNIEnv *env, jclass cls,
+JNIEXPORT jint JNICALL Java_diloco_engine_TorchSettings_keepFreedMemory(JNIEnv *env, jclass cls,
         jlong mmap_threshold, jlong trim_threshold) {
     int mmap_ok = mallopt(M_MMAP_THRESHOLD, (int) mmap_threshold);
     int trim_ok = mallopt(M_TRIM_THRESHOLD, (int) trim_threshold);
     return mmap_ok == 1 && trim_ok == 1;
+}
+
+typedef void (*set_autocast_enabled_fn)(signed char device_type, _Bool enabled);
+typedef _Bool (*is_autocast_enabled_fn)(signed char device_type);
+typedef void (*set_autocast_dtype_fn)(signed char device_type, signed char scalar_type);
+typedef void (*set_autocast_cache_fn)(_Bool enabled);
+
+/*
+ * Turns autocast on or off for this thread and one device type (c10::DeviceType: 0 CPU, 1 CUDA),
+ * computing in scalar_type (c10::ScalarType: 15 bfloat16) when on; what torch.autocast does on
+ * entry and exit. The cast copies of the weights are not cached: the optimizer updates the fp32
+ * weights in place between steps, which a cached copy would not see. Returns whether autocast is
+ * now on (1 or 0), or -1 when libtorch is not loaded, -2 when its symbols are missing.
+ */
+JNIEXPORT jint JNICALL Java_diloco_engine_TorchSettings_autocast(JNIEnv *env, jclass cls,
+        jint device_type, jint scalar_type, jboolean enabled) {
+    void *torch = dlopen("libtorch_cpu.so", RTLD_LAZY | RTLD_NOLOAD);
+    if (!torch) {
+        return -1;
+    }
+    set_autocast_enabled_fn set = (set_autocast_enabled_fn) dlsym(torch,
+            "_ZN2at8autocast20set_autocast_enabledEN3c1010DeviceTypeEb");
+    is_autocast_enabled_fn is = (is_autocast_enabled_fn) dlsym(torch,
+            "_ZN2at8autocast19is_autocast_enabledEN3c1010DeviceTypeE");
+    set_autocast_dtype_fn dtype = (set_autocast_dtype_fn) dlsym(torch,
+            "_ZN2at8autocast18set_autocast_dtypeEN3c1010DeviceTypeENS1_10ScalarTypeE");
+    set_autocast_cache_fn cache = (set_autocast_cache_fn) dlsym(torch,
+            "_ZN2at8autocast26set_autocast_cache_enabledEb");
+    if (!set || !is || !dtype || !cache) {
+        dlclose(torch);
+        return -2;
+    }
+    if (enabled) {
+        cache(0);
+        dtype((signed char) device_type, (signed char) scalar_type);
+    }
+    set((signed char) device_type, enabled != 0);
+    int now = is((signed char) device_type);
+    dlclose(torch);
+    return now;
 }
