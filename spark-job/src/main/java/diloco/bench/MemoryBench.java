@@ -1,5 +1,6 @@
 package diloco.bench;
 
+import static diloco.bench.BenchOptions.PRECISION;
 import static diloco.bench.BenchOptions.TORCH;
 
 import ai.djl.engine.Engine;
@@ -7,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 
 import diloco.cli.Command;
 import diloco.cli.CommandLine;
+import diloco.config.Options;
 import diloco.config.TrainConfig;
 import diloco.data.BatchSampler;
 import diloco.data.BatchSource;
@@ -70,47 +72,25 @@ public final class MemoryBench {
         String help = CommandLine.help("Usage: diloco.bench.MemoryBench [options]\n\n"
                 + "Native memory of one training step, measured in this job's worker (DJL) and in eager PyTorch,\n"
                 + "against the estimate the job's sizing check uses (diloco.model.StepMemory). One thread.\n",
-                List.of(CASES, TORCH, OUT));
+                List.of(CASES, TORCH, PRECISION, OUT));
         return Command.run(args, help, out, err, false, sessions -> {
-            CommandLine.Values a = CommandLine.parse(List.of(CASES, TORCH, OUT), args);
-            measure(a.get(CASES), Bench.findPython(a.get(TORCH), out), Path.of(a.get(OUT)), out);
+            CommandLine.Values a = CommandLine.parse(List.of(CASES, TORCH, PRECISION, OUT), args);
+            measure(a.get(CASES), a.get(PRECISION), Bench.findPython(a.get(TORCH), out), Path.of(a.get(OUT)), out);
             return 0;
         });
     }
 
-    private static void measure(List<String> cases, String python, Path outFile, PrintStream out) throws Exception {
+    private static void measure(List<String> cases, List<Precision> precisions, String python, Path outFile,
+            PrintStream out) throws Exception {
         out.println("Machine: " + BuildInfo.machineLine() + "; " + LocalDate.now()
                 + " (ceiling: each child's 1024x1024 fp32 matmul, GFLOP/s)");
-        out.printf(Locale.ROOT, "%-18s %5s %12s | %10s %10s %7s | %10s %7s | %7s%n", "model", "batch", "parameters",
-                "estimate", "this job", "est/job", "PyTorch", "est/pt", "ceiling");
+        out.printf(Locale.ROOT, "%-18s %5s %12s %9s | %10s %10s %7s | %10s %7s | %7s%n", "model", "batch",
+                "parameters", "precision", "estimate", "this job", "est/job", "PyTorch", "est/pt", "ceiling");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String c : cases) {
-            String[] mb = c.split(":");
-            int batch = Integer.parseInt(mb[1]);
-            ModelConfig m = Bench.config(mb[0], 1, batch, 1).model();
-            int parameters = new Gpt(m).layout().size();
-            StepMemory estimate = StepMemory.of(m, batch, parameters);
-            Map<String, Object> ours = child(c);
-            Map<String, Object> eager = python == null ? null : torch(python, m, batch);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("model", mb[0]);
-            row.put("batch_size", batch);
-            row.put("config", m.toMap());
-            row.put("parameters", parameters);
-            row.put("estimate_step_bytes", estimate.step());
-            row.put("estimate_activations_bytes", estimate.activations());
-            row.put("estimate_backward_bytes", estimate.backward());
-            row.put("estimate_parameter_state_bytes", estimate.parameterState());
-            row.put("this_job", ours);
-            row.put("pytorch_eager", eager);
-            rows.add(row);
-            long job = ((Number) ours.get("step_bytes")).longValue();
-            Long pt = eager == null ? null : ((Number) eager.get("step_bytes")).longValue();
-            out.printf(Locale.ROOT, "%-18s %5s %,12d | %10s %10s %6.2fx | %10s %7s | %7.1f%n", mb[0], mb[1], parameters,
-                    StepMemory.size(estimate.step()), StepMemory.size(job), estimate.step() / (double) job,
-                    pt == null ? "-" : StepMemory.size(pt),
-                    pt == null ? "-" : String.format(Locale.ROOT, "%.2fx", estimate.step() / (double) pt),
-                    ((Number) ours.get("ceiling_gflops")).doubleValue());
+            for (Precision precision : precisions) {
+                rows.add(measure(c, precision, python, out));
+            }
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("machine", BuildInfo.machine());
@@ -122,11 +102,45 @@ public final class MemoryBench {
         out.println("wrote " + outFile);
     }
 
-    private static Map<String, Object> child(String c) throws Exception {
+    /** One case in one precision: the estimate, this job's step measured in a fresh process, PyTorch's (fp32). */
+    private static Map<String, Object> measure(String c, Precision precision, String python, PrintStream out)
+            throws Exception {
+        String[] mb = c.split(":");
+        int batch = Integer.parseInt(mb[1]);
+        ModelConfig m = Bench.config(mb[0], 1, batch, 1).model();
+        int parameters = new Gpt(m).layout().size();
+        StepMemory estimate = StepMemory.of(m, batch, parameters);
+        Map<String, Object> ours = child(c, precision);
+        // the PyTorch side runs fp32: the bf16 row's comparison is the fp32 row's
+        Map<String, Object> eager = python == null || precision != Precision.FP32 ? null : torch(python, m, batch);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("model", mb[0]);
+        row.put("batch_size", batch);
+        row.put("precision", precision.name().toLowerCase(Locale.ROOT));
+        row.put("config", m.toMap());
+        row.put("parameters", parameters);
+        row.put("estimate_step_bytes", estimate.step());
+        row.put("estimate_activations_bytes", estimate.activations());
+        row.put("estimate_backward_bytes", estimate.backward());
+        row.put("estimate_parameter_state_bytes", estimate.parameterState());
+        row.put("this_job", ours);
+        row.put("pytorch_eager", eager);
+        long job = ((Number) ours.get("step_bytes")).longValue();
+        Long pt = eager == null ? null : ((Number) eager.get("step_bytes")).longValue();
+        out.printf(Locale.ROOT, "%-18s %5s %,12d %9s | %10s %10s %6.2fx | %10s %7s | %7.1f%n", mb[0], mb[1],
+                parameters, row.get("precision"),
+                StepMemory.size(estimate.step()), StepMemory.size(job), estimate.step() / (double) job,
+                pt == null ? "-" : StepMemory.size(pt),
+                pt == null ? "-" : String.format(Locale.ROOT, "%.2fx", estimate.step() / (double) pt),
+                ((Number) ours.get("ceiling_gflops")).doubleValue());
+        return row;
+    }
+
+    private static Map<String, Object> child(String c, Precision precision) throws Exception {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch",
-                "-cp", System.getProperty("java.class.path"), Child.class.getName(), c);
-        return lastJsonLine(cmd, "this job's step with " + c);
+                "-cp", System.getProperty("java.class.path"), Child.class.getName(), c, precision.name());
+        return lastJsonLine(cmd, "this job's " + precision.name().toLowerCase(Locale.ROOT) + " step with " + c);
     }
 
     private static Map<String, Object> torch(String python, ModelConfig m, int batch) throws Exception {
@@ -182,8 +196,8 @@ public final class MemoryBench {
     }
 
     /**
-     * One case in this JVM: prints {"rss_before_step", "peak_during_step", "step_bytes", "ceiling_gflops",
-     * "mkl_fast_paths"} as JSON; the ceiling is measured after the step, so it does not touch the peak.
+     * One case (args: MODEL:BATCH, then FP32 or BF16) in this JVM: prints {"rss_before_step",
+     * "peak_during_step", "step_bytes", "ceiling_gflops", "mkl_fast_paths"} as JSON; the ceiling is measured after the step, so it does not touch the peak.
      */
     public static final class Child {
         private Child() {}
@@ -191,7 +205,7 @@ public final class MemoryBench {
         public static void main(String[] args) throws IOException {
             String[] mb = args[0].split(":");
             int batch = Integer.parseInt(mb[1]);
-            TrainConfig cfg = Bench.config(mb[0], 1, batch, 1);
+            TrainConfig cfg = Bench.config(mb[0], 1, batch, 1).with(Options.PRECISION, Precision.valueOf(args[1]));
             Gpt gpt = new Gpt(cfg.model());
             byte[] text = new byte[1 << 20];
             new SplittableRandom(1).nextBytes(text);

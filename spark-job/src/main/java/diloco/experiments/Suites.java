@@ -14,6 +14,7 @@ import static diloco.config.Options.OUTER_LR;
 import static diloco.config.Options.OUTER_MOMENTUM;
 import static diloco.config.Options.OUTER_OPTIMIZER;
 import static diloco.config.Options.POOL_SCHEDULE;
+import static diloco.config.Options.PRECISION;
 import static diloco.config.Options.PRESET;
 import static diloco.config.Options.ROUNDS;
 import static diloco.config.Options.ROUND_DEADLINE;
@@ -26,6 +27,7 @@ import static diloco.experiments.RunSpec.Setting.of;
 import static diloco.experiments.RunSpec.Setting.written;
 
 import diloco.codec.OuterGradDtype;
+import diloco.engine.Precision;
 import diloco.experiments.RunSpec.Communication;
 import diloco.experiments.RunSpec.Setting;
 import diloco.optim.OuterOptimizerKind;
@@ -51,7 +53,7 @@ import java.util.Map;
  */
 public final class Suites {
     public static final List<String> NAMES = List.of("table2", "workers", "H", "outer", "drop", "pool", "compress",
-            "heterogeneous", "smoke");
+            "precision", "heterogeneous", "smoke");
 
     /** FedAvg's outer step (SGD, lr 1, no momentum): with one worker, plain AdamW training. */
     private static final List<Setting<?>> FEDAVG = List.of(of(OUTER_OPTIMIZER, OuterOptimizerKind.SGD),
@@ -145,6 +147,13 @@ public final class Suites {
                 for (int percent : new int[] {25, 50, 75}) {
                     runs.add(diloco("DiLoCo k=" + k + ", fp32, " + percent + "% pruned", "compress", Double.NaN, k,
                             b.innerSteps(), n, of(OUTER_GRAD_PRUNE, percent / 100.0)));
+                }
+                return runs;
+            case "precision": // the workers' compute: fp32 (every run before --precision), bf16 under autocast
+                for (Precision precision : Precision.values()) {
+                    Setting<Precision> compute = of(PRECISION, precision);
+                    runs.add(diloco("DiLoCo k=" + k + ", " + compute.text() + " compute", "precision", Double.NaN, k,
+                            b.innerSteps(), n, compute));
                 }
                 return runs;
             case "heterogeneous":

@@ -509,6 +509,19 @@ public abstract sealed class DiLoCoParams extends Estimator<DiLoCoModel> permits
         return set(Options.INNER_EPS, value);
     }
 
+    /** number format of the workers' forward and backward: fp32, or bf16 (libtorch's autocast: matrix products in bfloat16, parameters, gradients and AdamW's state in fp32) (fp32|bf16) (command line: --precision) */
+    public Param<String> precision() {
+        return (Param<String>) param(Options.PRECISION);
+    }
+
+    public String getPrecision() {
+        return (String) getOrDefault(precision());
+    }
+
+    public DiLoCo setPrecision(String value) {
+        return set(Options.PRECISION, value);
+    }
+
     /** nesterov: v=mu*v+D, theta-=lr*(D+mu*v); sgd: heavy-ball momentum theta-=lr*v (momentum 0 and lr 1 = FedAvg); adam: Adam on D (nesterov|sgd|adam) (command line: --outer-optimizer) */
     public Param<String> outerOptimizer() {
         return (Param<String>) param(Options.OUTER_OPTIMIZER);

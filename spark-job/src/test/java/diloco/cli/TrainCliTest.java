@@ -92,6 +92,7 @@ class TrainCliTest {
         "--outer-momentum -0.1    | --outer-momentum must be in [0, 1)",
         "--workers x              | --workers expects an integer, got 'x'",
         "--outer-optimizer lbfgs  | --outer-optimizer must be one of nesterov, sgd, adam",
+        "--precision fp16         | --precision must be one of fp32, bf16",
         "--preset huge            | unknown --preset 'huge'",
         "--d-model 30 --heads 4   | --d-model (30) must be divisible by --heads (4)",
         "--bogus 1                | unknown option --bogus",
