@@ -1,17 +1,10 @@
 /*
  * Settings of libtorch that DJL 0.36 does not expose, reached through libtorch's exported C++
  * symbols (libtorch's headers are not on Maven Central, so the declarations below are written by
- * hand to match PyTorch 2.7's: enums c10::DeviceType and c10::ScalarType are int8_t).
- *
- * Sets libtorch's float32 matmul precision (at::globalContext().setFloat32MatmulPrecision, what
- * torch.set_float32_matmul_precision sets), which DJL 0.36 does not expose. At "medium", ATen hands
- * fp32 mm/addmm/bmm (forward and backward) to oneDNN on CPUs with AVX-512 (BW, VL, DQ) instead of
- * oneMKL's sgemm; oneDNN may then compute in bfloat16 where the CPU has AMX, so the Java side
- * (diloco.engine.MatmulKernels) keeps it only after checking that products stay exact fp32.
+ * hand to match PyTorch 2.7's: enums c10::DeviceType and c10::ScalarType are int8_t): the float32
+ * matmul precision, glibc's keeping of freed memory, and autocast (bf16 compute).
  *
  * libtorch_cpu.so is already loaded by DJL: it is looked up (RTLD_NOLOAD), never loaded again.
- * Returns the precision in force afterwards (0 highest, 1 high, 2 medium), or -1 when libtorch is
- * not loaded, -2 when its symbols are missing. A negative argument only reads it.
  *
  * Built by Maven when a C compiler is present, into the jar (diloco/engine/native/); the JVM
  * extracts and loads it (diloco.engine.TorchSettings). Without it, workers keep oneMKL's kernels
@@ -25,6 +18,15 @@ typedef void *(*global_context_fn)(void);
 typedef void (*set_precision_fn)(void *context, int precision);
 typedef int (*get_precision_fn)(const void *context);
 
+/*
+ * Sets libtorch's float32 matmul precision (at::globalContext().setFloat32MatmulPrecision, what
+ * torch.set_float32_matmul_precision sets). At "medium", ATen hands fp32 mm/addmm/bmm (forward and
+ * backward) to oneDNN on CPUs with AVX-512 (BW, VL, DQ) instead of oneMKL's sgemm; oneDNN may then
+ * compute in bfloat16 where the CPU has AMX, so the Java side (diloco.engine.MatmulKernels) keeps
+ * it only after checking that products stay exact fp32. Returns the precision in force afterwards
+ * (0 highest, 1 high, 2 medium), or -1 when libtorch is not loaded, -2 when its symbols are
+ * missing. A negative argument only reads it.
+ */
 JNIEXPORT jint JNICALL Java_diloco_engine_TorchSettings_precision(JNIEnv *env, jclass cls,
         jint precision) {
     void *torch = dlopen("libtorch_cpu.so", RTLD_LAZY | RTLD_NOLOAD);
