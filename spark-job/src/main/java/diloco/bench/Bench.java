@@ -59,6 +59,7 @@ import diloco.option.UserError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,6 +163,7 @@ public final class Bench {
             if (e != null) {
                 row.put("torch_tokens_per_sec", e.get("tokens_per_sec"));
                 row.put("torch_ms_per_step", e.get("ms_per_step"));
+                row.put("torch_cores_used", e.get("cores_used"));
                 row.put("torch_phases_ms", e.get("phases"));
                 row.put("torch_ops_per_step", e.get("ops_per_step"));
                 row.put("vs_torch", ((Number) row.get("tokens_per_sec")).doubleValue()
@@ -206,17 +208,19 @@ public final class Bench {
                     r.get("tokens_per_sec"), torch ? String.format(Locale.ROOT, "%.0f", r.get("torch_tokens_per_sec")) : "-",
                     r.get("ms_per_step"), r.get("gflops"), r.get("matmul_gflops"), 100 * (Double) r.get("fraction_of_ceiling"));
         }
-        out.printf(Locale.ROOT, "%nms per step by phase (this job | PyTorch eager)%n");
+        out.printf(Locale.ROOT, "%nms per step by phase, and the cores each side kept busy (CPU seconds per second; "
+                + "this job | PyTorch eager)%n");
         for (Map<String, Object> r : rows) {
             @SuppressWarnings("unchecked")
             Map<String, Double> ours = (Map<String, Double>) r.get("phases_ms");
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-13s |", r.get("model"),
                     r.get("threads"), kernels(r)));
+            line.append(String.format(Locale.ROOT, " cores %.2f", (Double) r.get("cores_used")));
             ours.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
             if (torch) {
                 @SuppressWarnings("unchecked")
                 Map<String, Number> eager = (Map<String, Number>) r.get("torch_phases_ms");
-                line.append(" |");
+                line.append(String.format(Locale.ROOT, " | cores %.2f", ((Number) r.get("torch_cores_used")).doubleValue()));
                 eager.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.2f", k, v.doubleValue())));
             }
             out.println(line);
@@ -285,6 +289,7 @@ public final class Bench {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
             // OpenMP and OpenBLAS threads that spin while waiting fight over the cores otherwise
             pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+            blasThreads(pb, threads);
             Process p = pb.start();
             String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0) {
@@ -293,6 +298,17 @@ public final class Bench {
             return Json.parseObject(stdout.substring(stdout.lastIndexOf('\n') + 1));
         } finally {
             Files.delete(script);
+        }
+    }
+
+    /**
+     * Holds a PyTorch process's BLAS to {@code threads}: torch.set_num_threads does not reach the
+     * BLAS of a PyTorch built against a system OpenBLAS (Debian's), whose matmuls otherwise take
+     * every core while the side counts as one thread ("cores_used" in the output shows it).
+     */
+    static void blasThreads(ProcessBuilder pb, int threads) {
+        for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
+            pb.environment().put(v, Integer.toString(threads));
         }
     }
 
@@ -404,6 +420,12 @@ public final class Bench {
         }
     }
 
+    /** CPU time of this process so far, all threads (the JVM's own included). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     /** A precision as the options and the JSON spell it (fp32, bf16). */
     private static String name(Precision precision) {
         return precision.name().toLowerCase(Locale.ROOT);
@@ -437,14 +459,17 @@ public final class Bench {
             // the best of REPEATS runs of `steps` steps: the machine is shared, noise only slows down
             double sec = Double.MAX_VALUE;
             StepPhases phases = null;
+            double coresUsed = 0;
             for (int r = 0; r < REPEATS; r++) {
                 StepPhases run = new StepPhases();
+                long cpu0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 trainer.train(params, state, batches, 3 + (long) r * steps, steps, run);
                 double runSec = (System.nanoTime() - t0) / 1e9;
                 if (runSec < sec) {
                     sec = runSec;
                     phases = run;
+                    coresUsed = (processCpuNanos() - cpu0) / 1e9 / runSec;
                 }
             }
             Path trace = Files.createTempFile("diloco-ops", ".json");
@@ -470,6 +495,7 @@ public final class Bench {
             row.put("ms_per_step", 1000 * sec / steps);
             row.put("tokens_per_sec", tokens / sec);
             row.put("gflops", tokens * flopsPerToken(cfg.model(), gpt.layout().size()) / sec / 1e9);
+            row.put("cores_used", coresUsed);
             row.put("phases_ms", phases.msPerStep());
             row.put("ops_per_step", ops.perStep(OP_COUNT_STEPS));
             return row;

@@ -167,6 +167,7 @@ public final class MemoryBench {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("MALLOC_MMAP_THRESHOLD_", MMAP_THRESHOLD);
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        Bench.blasThreads(pb, 1);
         pb.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // nothing left in the scripts' directory
         Process p = pb.start();
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

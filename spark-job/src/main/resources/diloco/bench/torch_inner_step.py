@@ -7,7 +7,9 @@ width 4d, a final LayerNorm, the head tied to the token embedding), the same bat
 windows of random bytes, cross-entropy, global-norm clipping at 1.0, and torch.optim.AdamW with
 the job's learning rate, betas, epsilon and weight decay (matrices and embeddings only), its
 implementation chosen by PyTorch's defaults. No compilation. diloco.bench.Bench runs it with the
-job's values; prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec", "torch", "phases"}
+job's values; prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec", "torch",
+"cores_used" (CPU seconds per second over the fastest run: above --threads when a BLAS ignores
+torch.set_num_threads), "phases"}
 (phases: milliseconds per step of sample, forward, backward, optimizer), for the fastest of
 --repeats timed runs of --steps steps; with --count-ops N, also "ops_per_step" over N more steps
 under PyTorch's profiler: {"aten": every ATen operation, nested ones included}, as
@@ -120,14 +122,15 @@ def main():
     for _ in range(a.repeats):  # the fastest of several timed runs
         for k in phases:
             phases[k] = 0.0
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         for _ in range(a.steps):
             step()
         sec = time.perf_counter() - t0
         if sec < best:
             best, best_phases = sec, dict(phases)
+            cores_used = (time.process_time() - cpu0) / sec  # above --threads: a BLAS took more
     result = {"threads": a.threads, "ms_per_step": 1000 * best / a.steps,
-              "tokens_per_sec": a.steps * a.batch * a.context / best, "torch": torch.__version__,
+              "tokens_per_sec": a.steps * a.batch * a.context / best, "torch": torch.__version__, "cores_used": cores_used,
               "phases": {k: 1000 * v / a.steps for k, v in best_phases.items()}}
     if a.count_ops > 0:
         with torch.autograd.profiler.profile(use_kineto=False) as prof:
