@@ -97,7 +97,7 @@ public final class Bench {
     /** Timed runs per measurement, on both sides; the fastest counts. */
     static final int REPEATS = 3;
     /** Steps profiled (untimed, after the timed ones) to count engine operations, on both sides. */
-    static final int OP_COUNT_STEPS = 2;
+    static final int OP_COUNT_STEPS = 5;
     private static final Pattern CUSTOM = Pattern.compile("L(\\d+)-D(\\d+)-H(\\d+)-T(\\d+)");
 
     private Bench() {}
@@ -166,6 +166,7 @@ public final class Bench {
                 row.put("torch_cores_used", e.get("cores_used"));
                 row.put("torch_phases_ms", e.get("phases"));
                 row.put("torch_ops_per_step", e.get("ops_per_step"));
+                row.put("torch_self_ms_per_step", e.get("self_ms_per_step"));
                 row.put("vs_torch", ((Number) row.get("tokens_per_sec")).doubleValue()
                         / ((Number) e.get("tokens_per_sec")).doubleValue());
             }
@@ -235,6 +236,26 @@ public final class Bench {
                     kernels(r), ours.get("aten").doubleValue(),
                     ours.get("host").doubleValue(), eager == null ? "-" : String.format(Locale.ROOT, "%6.0f",
                             eager.get("aten").doubleValue()));
+        }
+        out.printf(Locale.ROOT, "%nSelf time by operation, ms per step under the profiler: this job's %d longest "
+                + "(PyTorch eager's for the same name)%n", SELF_TIME_ROWS);
+        for (Map<String, Object> r : rows) {
+            @SuppressWarnings("unchecked")
+            Map<String, Number> ours = (Map<String, Number>) r.get("self_ms_per_step");
+            @SuppressWarnings("unchecked")
+            Map<String, Number> eager = (Map<String, Number>) r.get("torch_self_ms_per_step");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-16s %2d thr %-13s |", r.get("model"),
+                    r.get("threads"), kernels(r)));
+            ours.entrySet().stream().limit(SELF_TIME_ROWS).forEach(o -> {
+                line.append(String.format(Locale.ROOT, " %s %.2f", o.getKey().replace("aten::", ""),
+                        o.getValue().doubleValue()));
+                Number e = eager == null ? null : eager.get(o.getKey());
+                if (e != null) {
+                    line.append(String.format(Locale.ROOT, " (%.2f)", e.doubleValue()));
+                }
+                line.append(';');
+            });
+            out.println(line);
         }
     }
 
@@ -431,6 +452,9 @@ public final class Bench {
         return precision.name().toLowerCase(Locale.ROOT);
     }
 
+    /** Operations shown per row in the self-time table. */
+    private static final int SELF_TIME_ROWS = 8;
+
     /** Training FLOPs per token (nanoGPT's estimate): 6·N + 12·L·d·T, N without position embeddings. */
     static double flopsPerToken(ModelConfig m, int parameters) {
         long n = parameters - (long) m.context() * m.dModel();
@@ -498,6 +522,7 @@ public final class Bench {
             row.put("cores_used", coresUsed);
             row.put("phases_ms", phases.msPerStep());
             row.put("ops_per_step", ops.perStep(OP_COUNT_STEPS));
+            row.put("self_ms_per_step", ops.selfMsPerStep(OP_COUNT_STEPS));
             return row;
         }
     }

@@ -12,7 +12,8 @@ job's values; prints one JSON line: {"threads", "ms_per_step", "tokens_per_sec",
 torch.set_num_threads), "phases"}
 (phases: milliseconds per step of sample, forward, backward, optimizer), for the fastest of
 --repeats timed runs of --steps steps; with --count-ops N, also "ops_per_step" over N more steps
-under PyTorch's profiler: {"aten": every ATen operation, nested ones included}, as
+under PyTorch's profiler: {"aten": every ATen operation, nested ones included}, and
+"self_ms_per_step": each operation's self CPU time in ms per step, as
 diloco.bench.OpCounts counts the job's. (Which of them Python called itself is not counted: this
 profiler nests events by microsecond timestamps, and sub-microsecond operations land on either side.)
 
@@ -138,6 +139,8 @@ def main():
                 step()
         aten = sum(1 for e in prof.function_events if e.name.startswith("aten::"))
         result["ops_per_step"] = {"aten": aten / a.count_ops}
+        result["self_ms_per_step"] = {e.key: e.self_cpu_time_total / 1000 / a.count_ops
+                                      for e in prof.key_averages()}
     print(json.dumps(result))
 
 

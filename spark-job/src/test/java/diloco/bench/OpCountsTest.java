@@ -30,5 +30,17 @@ class OpCountsTest {
         OpCounts c = OpCounts.of(trace);
         assertEquals(4, c.host(), "matmul, the two add_ and fill_; nothing inside another operation or backward");
         assertEquals(7, c.aten());
+        // self time, by hand: matmul 10 − mm's 8; mm (8 − 0.5) + 7 in backward; the annotation 5 − the two add_
+        Map<String, Double> self = c.selfMicros();
+        assertEquals(2, self.get("aten::matmul"), 1e-9);
+        assertEquals(14.5, self.get("aten::mm"), 1e-9);
+        assertEquals(0.5, self.get("aten::resolve_conj"), 1e-9);
+        assertEquals(1, self.get("autograd::engine::evaluate_function: MmBackward0"), 1e-9);
+        assertEquals(2, self.get("MmBackward0"), 1e-9);
+        assertEquals(3, self.get("Optimizer.step"), 1e-9);
+        assertEquals(2, self.get("aten::add_"), 1e-9);
+        assertEquals(1, self.get("aten::fill_"), 1e-9);
+        assertEquals(List.of("aten::mm", "Optimizer.step"), List.copyOf(c.selfMsPerStep(1).keySet()).subList(0, 2),
+                "longest first");
     }
 }
