@@ -3,7 +3,6 @@ package diloco.engine; // for the job's own JNI library (TorchSettings) and exac
 import ai.djl.engine.Engine;
 
 import diloco.bench.Bench;
-import diloco.engine.Precision;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -31,7 +30,8 @@ public class OnednnProbe {
             boolean kept = args[0].equals("fresh-kept") && keepFreedMemory() == 1;
             matmulPrecision(2);
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "fresh process, medium, glibc %s: "
-                    + "1024x1024 %.1f GFLOP/s", kept ? "keeps freed memory" : "default", Bench.matmulGflops(engine, Precision.FP32)));
+                    + "1024x1024 %.1f GFLOP/s", kept ? "keeps freed memory" : "default",
+                    Bench.matmulGflops(engine, Precision.FP32)));
             for (int i = first; i < args.length; i++) {
                 line.append(String.format(Locale.ROOT, "; %s %.2f ms/step", args[i], msPerStep(engine, args[i])));
             }

@@ -16,3 +16,24 @@ export DILOCO_JAR="$JAR_COPY/diloco-spark-job.jar" DILOCO_LOCAL_CORES=1
 MODEL=(--data datasets/cache/sotu --preset small --layers 3 --d-model 96 --heads 4 --context 64
        --batch-size 16 --inner-lr 6e-3 --warmup-steps 100 --threads-per-worker 1 --val-windows 128)
 BASE=("${MODEL[@]}" --workers 8 --inner-steps 50 --total-inner-steps 3000)
+
+# A suite in two lanes on 2 cores (its runs split by --partition; resumable), then its report, copied
+# into docs/results/SUITE: suite_in_two_lanes SUITE SEEDS REFERENCES JOB-OPTIONS..., REFERENCES a
+# results directory whose runs the report also lists, or "" for none. REPORT_ONLY=1 only draws the report.
+suite_in_two_lanes() {
+  local suite=$1 seeds=$2 references=$3
+  shift 3
+  local out=runs/experiments/$suite
+  mkdir -p "$out"
+  if [ -z "${REPORT_ONLY:-}" ]; then
+    for p in 0 1; do
+      ./submit.sh experiments --suite "$suite" --seeds "$seeds" --partition "$p/2" --out "$out" "$@" \
+        > "$out/partition-$p.log" 2>&1 &
+    done
+    wait
+  fi
+  ./submit.sh experiments --suite "$suite" --seeds "$seeds" --report-only --allow-missing --out "$out" "$@" \
+    ${references:+--references "$references"} > "$out/report.log" 2>&1
+  mkdir -p "docs/results/$suite"
+  cp "$out"/results.md "$out"/results.json "$out"/*.png "docs/results/$suite/"
+}

@@ -3,16 +3,5 @@
 # worker, seeds 0 and 1) with the outer gradients sent as fp32, bf16 and int8, and as fp32 with
 # 25/50/75% of each block's values pruned: 12 runs in two lanes on 2 cores (about 11 min a run).
 # Resumable; REPORT_ONLY=1 only draws the report (into docs/results/compress).
-source "$(dirname "$0")/common.sh"   # ROOT, the jar copy, the corpus, MODEL and BASE
-out=runs/experiments/compress
-mkdir -p "$out"
-if [ -z "${REPORT_ONLY:-}" ]; then
-  for p in 0 1; do
-    ./submit.sh experiments --suite compress --seeds 0,1 --partition "$p/2" --out "$out" "${BASE[@]}" > "$out/partition-$p.log" 2>&1 &
-  done
-  wait
-fi
-./submit.sh experiments --suite compress --seeds 0,1 --report-only --allow-missing --out "$out" "${BASE[@]}" \
-  --references docs/results/table2 > "$out/report.log" 2>&1
-mkdir -p docs/results/compress
-cp "$out"/results.md "$out"/results.json "$out"/*.png docs/results/compress/
+source "$(dirname "$0")/common.sh"   # ROOT, the jar copy, the corpus, MODEL, BASE, suite_in_two_lanes
+suite_in_two_lanes compress 0,1 docs/results/table2 "${BASE[@]}"

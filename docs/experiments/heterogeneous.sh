@@ -4,16 +4,5 @@
 # clock: one worker 3x slower, then two at 2x and 4x; each run synchronously, with paced H, with an
 # automatic deadline and token-weighted merging, and asynchronously with Delayed Nesterov without and
 # with paced H. 10 runs in two lanes on 2 cores. Resumable; REPORT_ONLY=1 only draws the report (into docs/results/heterogeneous).
-source "$(dirname "$0")/common.sh"   # ROOT, the jar copy, the corpus, MODEL
-out=runs/experiments/heterogeneous
-mkdir -p "$out"
-ARGS=("${MODEL[@]}" --workers 4 --inner-steps 50 --total-inner-steps 3000)
-if [ -z "${REPORT_ONLY:-}" ]; then
-  for p in 0 1; do
-    ./submit.sh experiments --suite heterogeneous --seeds 0 --partition "$p/2" --out "$out" "${ARGS[@]}" > "$out/partition-$p.log" 2>&1 &
-  done
-  wait
-fi
-./submit.sh experiments --suite heterogeneous --seeds 0 --report-only --allow-missing --out "$out" "${ARGS[@]}" > "$out/report.log" 2>&1
-mkdir -p docs/results/heterogeneous
-cp "$out"/results.md "$out"/results.json "$out"/*.png docs/results/heterogeneous/
+source "$(dirname "$0")/common.sh"   # ROOT, the jar copy, the corpus, MODEL, suite_in_two_lanes
+suite_in_two_lanes heterogeneous 0 "" "${MODEL[@]}" --workers 4 --inner-steps 50 --total-inner-steps 3000

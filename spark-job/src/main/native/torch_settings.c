@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <jni.h>
 #include <malloc.h>
+#include <pthread.h>
 
 typedef void *(*global_context_fn)(void);
 typedef void (*set_precision_fn)(void *context, int precision);
@@ -69,6 +70,31 @@ typedef _Bool (*is_autocast_enabled_fn)(signed char device_type);
 typedef void (*set_autocast_dtype_fn)(signed char device_type, signed char scalar_type);
 typedef void (*set_autocast_cache_fn)(_Bool enabled);
 
+/* autocast's switches, looked up once per process: a bf16 worker turns autocast on and off every step */
+static set_autocast_enabled_fn autocast_set;
+static is_autocast_enabled_fn autocast_is;
+static set_autocast_dtype_fn autocast_dtype;
+static set_autocast_cache_fn autocast_cache;
+static int autocast_found; /* 1 found, -1 libtorch not loaded, -2 symbols missing */
+static pthread_once_t autocast_once = PTHREAD_ONCE_INIT;
+
+static void find_autocast(void) {
+    void *torch = dlopen("libtorch_cpu.so", RTLD_LAZY | RTLD_NOLOAD);
+    if (!torch) {
+        autocast_found = -1;
+        return;
+    }
+    autocast_set = (set_autocast_enabled_fn) dlsym(torch,
+            "_ZN2at8autocast20set_autocast_enabledEN3c1010DeviceTypeEb");
+    autocast_is = (is_autocast_enabled_fn) dlsym(torch,
+            "_ZN2at8autocast19is_autocast_enabledEN3c1010DeviceTypeE");
+    autocast_dtype = (set_autocast_dtype_fn) dlsym(torch,
+            "_ZN2at8autocast18set_autocast_dtypeEN3c1010DeviceTypeENS1_10ScalarTypeE");
+    autocast_cache = (set_autocast_cache_fn) dlsym(torch, "_ZN2at8autocast26set_autocast_cache_enabledEb");
+    /* the reference RTLD_NOLOAD took is kept: the pointers stay valid while libtorch is loaded, as DJL keeps it */
+    autocast_found = autocast_set && autocast_is && autocast_dtype && autocast_cache ? 1 : -2;
+}
+
 /*
  * Turns autocast on or off for this thread and one device type (c10::DeviceType: 0 CPU, 1 CUDA),
  * computing in scalar_type (c10::ScalarType: 15 bfloat16) when on; what torch.autocast does on
@@ -78,28 +104,14 @@ typedef void (*set_autocast_cache_fn)(_Bool enabled);
  */
 JNIEXPORT jint JNICALL Java_diloco_engine_TorchSettings_autocast(JNIEnv *env, jclass cls,
         jint device_type, jint scalar_type, jboolean enabled) {
-    void *torch = dlopen("libtorch_cpu.so", RTLD_LAZY | RTLD_NOLOAD);
-    if (!torch) {
-        return -1;
-    }
-    set_autocast_enabled_fn set = (set_autocast_enabled_fn) dlsym(torch,
-            "_ZN2at8autocast20set_autocast_enabledEN3c1010DeviceTypeEb");
-    is_autocast_enabled_fn is = (is_autocast_enabled_fn) dlsym(torch,
-            "_ZN2at8autocast19is_autocast_enabledEN3c1010DeviceTypeE");
-    set_autocast_dtype_fn dtype = (set_autocast_dtype_fn) dlsym(torch,
-            "_ZN2at8autocast18set_autocast_dtypeEN3c1010DeviceTypeENS1_10ScalarTypeE");
-    set_autocast_cache_fn cache = (set_autocast_cache_fn) dlsym(torch,
-            "_ZN2at8autocast26set_autocast_cache_enabledEb");
-    if (!set || !is || !dtype || !cache) {
-        dlclose(torch);
-        return -2;
+    pthread_once(&autocast_once, find_autocast);
+    if (autocast_found < 0) {
+        return autocast_found;
     }
     if (enabled) {
-        cache(0);
-        dtype((signed char) device_type, (signed char) scalar_type);
+        autocast_cache(0);
+        autocast_dtype((signed char) device_type, (signed char) scalar_type);
     }
-    set((signed char) device_type, enabled != 0);
-    int now = is((signed char) device_type);
-    dlclose(torch);
-    return now;
+    autocast_set((signed char) device_type, enabled != 0);
+    return autocast_is((signed char) device_type);
 }

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /** Shared fixtures: one local SparkSession for the suite, and a small real-text corpus on disk. */
 public final class TestSupport {
@@ -91,6 +92,16 @@ public final class TestSupport {
                 .set(VAL_FRACTION, 0.2)
                 .set(VAL_WINDOWS, 16)
                 .set(THREADS_PER_WORKER, 1);
+    }
+
+    /** n standard normal floats from a seeded stream. */
+    public static float[] gaussians(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (float) r.nextGaussian();
+        }
+        return f;
     }
 
     /**

@@ -63,7 +63,10 @@ public final class BenchOptions {
         return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, RUNS, TORCH, MKL_FAST_PATHS, MATMUL_KERNELS, PRECISION, OUT);
     }
 
-    /** The options of one measuring process ({@link Bench.Child}): one thread count and kernel setting, every precision, its own output file. */
+    /**
+     * The options of one measuring process ({@link Bench.Child}): one thread count and kernel setting,
+     * every precision, its own output file.
+     */
     static List<Option<?>> child() {
         return List.of(MODELS, THREADS, BATCH_SIZE, STEPS, MATMUL_KERNELS, PRECISION, OUT);
     }

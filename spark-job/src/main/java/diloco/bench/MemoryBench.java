@@ -116,7 +116,7 @@ public final class MemoryBench {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("model", mb[0]);
         row.put("batch_size", batch);
-        row.put("precision", precision.name().toLowerCase(Locale.ROOT));
+        row.put("precision", Bench.name(precision));
         row.put("config", m.toMap());
         row.put("parameters", parameters);
         row.put("estimate_step_bytes", estimate.step());
@@ -140,7 +140,7 @@ public final class MemoryBench {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch",
                 "-cp", System.getProperty("java.class.path"), Child.class.getName(), c, precision.name());
-        return lastJsonLine(cmd, "this job's " + precision.name().toLowerCase(Locale.ROOT) + " step with " + c);
+        return lastJsonLine(cmd, "this job's " + Bench.name(precision) + " step with " + c);
     }
 
     private static Map<String, Object> torch(String python, ModelConfig m, int batch) throws Exception {
@@ -198,7 +198,8 @@ public final class MemoryBench {
 
     /**
      * One case (args: MODEL:BATCH, then FP32 or BF16) in this JVM: prints {"rss_before_step",
-     * "peak_during_step", "step_bytes", "ceiling_gflops", "mkl_fast_paths"} as JSON; the ceiling is measured after the step, so it does not touch the peak.
+     * "peak_during_step", "step_bytes", "ceiling_gflops", "mkl_fast_paths"} as JSON; the ceiling is
+     * measured after the step, so it does not touch the peak.
      */
     public static final class Child {
         private Child() {}

@@ -149,9 +149,10 @@ public final class Gpt {
      * x in fp32. Under bf16 autocast (diloco.engine.Precision) products come out in bfloat16, which
      * DJL 0.36 reads as UNKNOWN: its softmax would pass that type back and abort, and its cast runs
      * outside autograd. Adding an fp32 zero of shape (1) promotes x to fp32 inside the graph, as
-     * autocast does before softmax and the loss; in fp32, x is returned as it is.
+     * autocast does before softmax and the loss; in fp32, x is returned as it is. Public for Bench's
+     * ceiling, which reads a product.
      */
-    private static NDArray fp32(NDArray x) {
+    public static NDArray fp32(NDArray x) {
         if (x.getDataType() == DataType.FLOAT32) {
             return x;
         }

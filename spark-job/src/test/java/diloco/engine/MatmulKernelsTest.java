@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import diloco.TestSupport;
 import diloco.io.BuildInfo;
 
 import org.junit.jupiter.api.AfterAll;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 
 /**
  * The choice of matmul kernels against libtorch itself: the precision the JNI library reads back,
@@ -75,8 +75,8 @@ class MatmulKernelsTest {
         int m = 64;
         int k = 512;
         int n = 48;
-        float[] a = random(m * k, 1);
-        float[] b = random(k * n, 2);
+        float[] a = TestSupport.gaussians(m * k, 1);
+        float[] b = TestSupport.gaussians(k * n, 2);
         float[] ours = Engines.exclusive(() -> {
             MatmulKernels.ONEDNN.apply(engine);
             return product(engine, a, b);
@@ -104,14 +104,6 @@ class MatmulKernelsTest {
         }
     }
 
-    private static float[] random(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) r.nextGaussian();
-        }
-        return f;
-    }
 
     private static boolean amx() throws Exception {
         return Files.readString(Path.of("/proc/cpuinfo")).contains("amx_tile");

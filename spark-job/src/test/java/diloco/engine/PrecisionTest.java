@@ -13,9 +13,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
-import org.junit.jupiter.api.Test;
+import diloco.TestSupport;
 
-import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
 /**
  * bf16 compute against products computed here: a linear layer under {@link Precision#BF16} equals
@@ -31,9 +31,9 @@ class PrecisionTest {
     void bf16LinearIsTheBfloat16ProductAndItsGradientLandsInFp32() throws Exception {
         assumeTrue(Precision.BF16.whyNotAvailable().isEmpty(), Precision.BF16.whyNotAvailable());
         Engine engine = Engines.start(1);
-        float[] x = random(ROWS * IN, 1);
-        float[] w = random(OUT * IN, 2);
-        float[] b = random(OUT, 3);
+        float[] x = TestSupport.gaussians(ROWS * IN, 1);
+        float[] w = TestSupport.gaussians(OUT * IN, 2);
+        float[] b = TestSupport.gaussians(OUT, 3);
         Engines.exclusive(() -> {
             try (NDManager m = engine.newBaseManager(Device.cpu())) {
                 NDArray xs = m.create(x, new Shape(ROWS, IN));
@@ -91,8 +91,8 @@ class PrecisionTest {
         Engine engine = Engines.start(1);
         Engines.exclusive(() -> {
             try (NDManager m = engine.newBaseManager(Device.cpu())) {
-                NDArray xs = m.create(random(ROWS * IN, 4), new Shape(ROWS, IN));
-                NDArray ws = m.create(random(OUT * IN, 5), new Shape(OUT, IN));
+                NDArray xs = m.create(TestSupport.gaussians(ROWS * IN, 4), new Shape(ROWS, IN));
+                NDArray ws = m.create(TestSupport.gaussians(OUT * IN, 5), new Shape(OUT, IN));
                 NDArray bs = m.zeros(new Shape(OUT));
                 try (Precision.Region r = Precision.BF16.forward(Device.cpu())) {
                     assertNotEquals(DataType.FLOAT32, linear(xs, ws, bs).getDataType());
@@ -125,14 +125,5 @@ class PrecisionTest {
         assertEquals(ours, bfloat16(ours), 0, what + " is a bfloat16");
         double step = Math.scalb(1.0, Math.getExponent((float) expected) - 7);
         assertEquals(expected, ours, step, what);
-    }
-
-    private static float[] random(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) r.nextGaussian();
-        }
-        return f;
     }
 }
